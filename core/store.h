@@ -1,0 +1,204 @@
+/* store: the kiosk's crash-safe local store (one SQLite file per device).
+ *
+ * Every answer is durable when pv_store_put_answer() returns: it commits
+ * in WAL mode with synchronous=FULL. Responses leave the device through
+ * the sync outbox (pending -> ack) and are deleted only once acknowledged
+ * and past the retention rule. Opening refuses, without writing a byte, a
+ * file that is corrupt, not ours, or from a newer version. Times come from
+ * the injected pv_clock, stored as pv_time_iso() text (UTC). A pv_store is
+ * used by one thread at a time; several processes may open the same file.
+ * See docs/store.md. */
+#ifndef PV_STORE_H
+#define PV_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/sha256.h"
+#include "core/survey.h" /* pv_measure */
+#include "core/uuid.h"
+
+/* "PVOX" in the SQLite header (PRAGMA application_id): marks our files. */
+#define PV_STORE_APPLICATION_ID 0x50564F58
+/* Schema version this code writes (PRAGMA user_version). */
+#define PV_STORE_SCHEMA_VERSION 1
+
+#define PV_STORE_MAX_ATTACHMENT (8 << 20) /* bytes of one attachment */
+#define PV_STORE_MAX_VALUE (64 << 10)     /* bytes of one answer's JSON */
+#define PV_STORE_MAX_ANSWERS 256          /* questions answered per response */
+#define PV_STORE_MAX_ID 64                /* survey, question, qpv ids, kinds */
+#define PV_STORE_MAX_LANG 35              /* a BCP 47 language tag */
+#define PV_STORE_MAX_TEXT 200             /* place, qpv name, sync errors */
+#define PV_STORE_MAX_INITIALS 8           /* animateur initials, never a name */
+#define PV_STORE_MAX_MEDIA_TYPE 127       /* "audio/ogg" */
+#define PV_STORE_MAX_KEY 64               /* settings and sync-state keys */
+#define PV_STORE_MAX_SETTING 4096         /* settings and sync-state values */
+#define PV_STORE_MAX_BATCH 100            /* responses per pending batch */
+#define PV_STORE_BUSY_TIMEOUT_MS 2000     /* wait for another process's lock */
+#define PV_STORE_TIME_LEN 24              /* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
+
+typedef struct pv_store pv_store;
+
+typedef enum pv_store_status {
+  PV_STORE_IN_PROGRESS,
+  PV_STORE_COMPLETE,
+  PV_STORE_ABANDONED,
+} pv_store_status;
+
+
+typedef struct pv_store_answer {
+  char question_id[PV_STORE_MAX_ID + 1];
+  char *value; /* JSON text, owned by the enclosing pv_store_response */
+  pv_measure measure;
+  char answered_at[PV_STORE_TIME_LEN + 1];
+  char attachment[PV_SHA256_HEX + 1]; /* sha256 of a linked attachment, or "" */
+} pv_store_answer;
+
+/* One response as stored: what the sync encoder and the UI need. */
+typedef struct pv_store_response {
+  char uuid[PV_UUID_LEN + 1];
+  char survey_id[PV_STORE_MAX_ID + 1];
+  int survey_version;
+  char session_uuid[PV_UUID_LEN + 1]; /* "" outside a session */
+  char device_id[PV_UUID_LEN + 1];
+  char language[PV_STORE_MAX_LANG + 1];
+  char started_at[PV_STORE_TIME_LEN + 1];
+  char ended_at[PV_STORE_TIME_LEN + 1]; /* "" while in progress */
+  pv_store_status status;
+  char synced_at[PV_STORE_TIME_LEN + 1]; /* "" until acknowledged */
+  int attempts;                          /* failed sync attempts so far */
+  pv_store_answer *answers;              /* in answering order */
+  size_t answer_count;
+} pv_store_response;
+
+/* A bounded batch of responses waiting for the server, oldest first. */
+typedef struct pv_store_batch {
+  pv_store_response *responses;
+  size_t count;
+} pv_store_batch;
+
+typedef struct pv_store_session {
+  char uuid[PV_UUID_LEN + 1];
+  char kind[PV_STORE_MAX_ID + 1];            /* "kiosk", "table_de_quartier", ... */
+  char place[PV_STORE_MAX_TEXT + 1];         /* may be "" */
+  char qpv_code[PV_STORE_MAX_ID + 1];        /* e.g. "QN07505M", may be "" */
+  char qpv_name[PV_STORE_MAX_TEXT + 1];      /* may be "" */
+  char animateur[PV_STORE_MAX_INITIALS + 1]; /* initials, may be "" */
+  char started_at[PV_STORE_TIME_LEN + 1];
+  char ended_at[PV_STORE_TIME_LEN + 1]; /* "" while running */
+} pv_store_session;
+
+typedef struct pv_store_blob {
+  char media_type[PV_STORE_MAX_MEDIA_TYPE + 1];
+  unsigned char *bytes; /* malloc'd, freed by pv_store_blob_free */
+  size_t size;
+} pv_store_blob;
+
+typedef struct pv_store_counts {
+  size_t in_progress, complete, abandoned;
+  size_t pending; /* finished, not yet acknowledged */
+  size_t synced;  /* acknowledged, still kept */
+} pv_store_counts;
+
+/* Opens (or creates, atomically) the store at path; *out is the caller's, to
+ * pv_store_close. The clock is copied; its ud must outlive the store.
+ * Refuses without writing: PV_ERR_FOREIGN (not SQLite, another application,
+ * unknown tables, newer schema), PV_ERR_CORRUPT (integrity_check failed). */
+pv_err pv_store_open(const char *path, const pv_clock *clock, pv_store **out);
+
+/* Closes the store and frees it; NULL is fine. */
+void pv_store_close(pv_store *st);
+
+/* Returns this device's UUID, made once when the store was created
+ * (borrowed, lives as long as st). */
+const char *pv_store_device_id(const pv_store *st);
+
+/* Starts a response (status in_progress) and writes its new UUID to
+ * uuid_out. session_uuid may be NULL; else it must name a running session
+ * (PV_ERR_NOTFOUND, or PV_ERR_STATE once ended). */
+pv_err pv_store_begin(pv_store *st, const char *survey_id, int survey_version,
+                      const char *session_uuid, const char *language,
+                      char uuid_out[PV_UUID_LEN + 1]);
+
+/* Stores (or replaces: going back and editing) the answer to question_id;
+ * value_json must be valid JSON (PV_ERR_INVALID, nothing stored). Durable
+ * when it returns PV_OK. PV_ERR_STATE once the response is finished. */
+pv_err pv_store_put_answer(pv_store *st, const char *response_uuid,
+                           const char *question_id, const char *value_json,
+                           pv_measure measure);
+
+/* Stores len bytes (1..PV_STORE_MAX_ATTACHMENT, else PV_ERR_TOOBIG) once by
+ * their SHA-256, written to sha_out, and answers question_id with
+ * {"attachment":sha,"media_type":..,"size":..} (qualitative), replacing
+ * any earlier answer or attachment there. Same state rules as put_answer. */
+pv_err pv_store_put_attachment(pv_store *st, const char *response_uuid,
+                               const char *question_id, const char *media_type,
+                               const void *bytes, size_t len,
+                               char sha_out[PV_SHA256_HEX + 1]);
+
+/* Fills *out with the attachment's bytes (caller frees with
+ * pv_store_blob_free); PV_ERR_NOTFOUND if absent. */
+pv_err pv_store_get_attachment(pv_store *st, const char *sha256, pv_store_blob *out);
+void pv_store_blob_free(pv_store_blob *blob);
+
+/* Marks an in-progress response complete / abandoned (ended now).
+ * PV_ERR_STATE if it already ended, PV_ERR_NOTFOUND if unknown. */
+pv_err pv_store_finish(pv_store *st, const char *response_uuid);
+pv_err pv_store_abandon(pv_store *st, const char *response_uuid);
+
+/* Fills *out with one response and its answers (caller frees with
+ * pv_store_response_free); PV_ERR_NOTFOUND if unknown. */
+pv_err pv_store_get_response(pv_store *st, const char *uuid, pv_store_response *out);
+void pv_store_response_free(pv_store_response *r);
+
+/* Fills *out with up to max (clamped to 1..PV_STORE_MAX_BATCH) finished,
+ * unacknowledged responses with their answers, oldest first; count may be
+ * 0. Caller frees with pv_store_batch_free. */
+pv_err pv_store_pending(pv_store *st, size_t max, pv_store_batch *out);
+void pv_store_batch_free(pv_store_batch *batch);
+
+/* Records the server's acknowledgement of n responses (synced_at = now), in
+ * one transaction: all or none. Acknowledging twice keeps the first time;
+ * an unknown uuid gives PV_ERR_NOTFOUND, an unfinished one PV_ERR_STATE. */
+pv_err pv_store_ack(pv_store *st, const char *const *uuids, size_t n);
+
+/* Counts a failed sync attempt on a response and keeps error (truncated to
+ * PV_STORE_MAX_TEXT) as its last_error. */
+pv_err pv_store_note_failure(pv_store *st, const char *uuid, const char *error);
+
+/* Retention: deletes responses that were acknowledged AND ended more than
+ * days ago by the clock (never an unacknowledged one), their answers, the
+ * attachments nothing references any more and ended sessions left empty.
+ * Writes how many responses went to *purged (may be NULL). */
+pv_err pv_store_purge(pv_store *st, int days, size_t *purged);
+
+/* Fills *out with counts of responses, all of them or (session_uuid not
+ * NULL) one session's. */
+pv_err pv_store_count(pv_store *st, const char *session_uuid, pv_store_counts *out);
+
+/* Starts a session described by info (its uuid and times are ignored;
+ * kind required, other texts may be "") and writes its UUID to uuid_out. */
+pv_err pv_store_session_begin(pv_store *st, const pv_store_session *info,
+                              char uuid_out[PV_UUID_LEN + 1]);
+/* Ends a running session; PV_ERR_STATE if it already ended. */
+pv_err pv_store_session_end(pv_store *st, const char *uuid);
+/* Fills *out with a session; PV_ERR_NOTFOUND if unknown. */
+pv_err pv_store_session_get(pv_store *st, const char *uuid, pv_store_session *out);
+
+/* Settings (device configuration) and sync state (cursors, tokens' ids):
+ * get writes a malloc'd copy to *value_out (caller frees), PV_ERR_NOTFOUND
+ * if absent; set inserts or replaces, and value NULL deletes the key.
+ * The setting "device_id" is the store's own and cannot be set. */
+pv_err pv_store_setting_get(pv_store *st, const char *key, char **value_out);
+pv_err pv_store_setting_set(pv_store *st, const char *key, const char *value);
+pv_err pv_store_sync_get(pv_store *st, const char *key, char **value_out);
+pv_err pv_store_sync_set(pv_store *st, const char *key, const char *value);
+
+/* Returns the text name of a status ("in_progress", "complete",
+ * "abandoned") or measure ("quantitative", "qualitative"); static. */
+const char *pv_store_status_name(pv_store_status status);
+const char *pv_measure_name(pv_measure measure);
+
+#endif

@@ -1,0 +1,36 @@
+/* pv-kiosk: the resident-facing program. Subcommands dispatch from a
+ * table; the touchscreen app itself lands with the kiosk issue. */
+#include <stdio.h>
+#include <string.h>
+
+#include "kiosk/check.h"
+
+static const struct command {
+  const char *name;
+  const char *help;
+  int (*run)(int argc, char **argv, FILE *out, FILE *err);
+} commands[] = {
+    {"check", "check PATH...   lint survey files and folders, report audio coverage",
+     pv_check_main},
+};
+
+static int usage(FILE *f) {
+  fprintf(f, "usage: pv-kiosk COMMAND [ARGS]\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    fprintf(f, "  %s\n", commands[i].help);
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2)
+    return usage(stderr);
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].run(argc - 1, argv + 1, stdout, stderr);
+  fprintf(stderr, "pv-kiosk: unknown command \"%s\"\n", argv[1]);
+  return usage(stderr);
+}

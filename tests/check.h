@@ -1,0 +1,68 @@
+/* check: the tests' tiny harness. CHECK* record a failure with file:line
+ * and carry on; pv_test_done() prints "N passed, N failed" and returns the
+ * exit code. Helpers make temporary folders and files. */
+#ifndef PV_TEST_CHECK_H
+#define PV_TEST_CHECK_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+extern int pv_test_passed, pv_test_failed;
+
+void pv_test_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define CHECK(cond)                                                    \
+  do {                                                                 \
+    if (cond)                                                          \
+      pv_test_passed++;                                                \
+    else                                                               \
+      pv_test_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);            \
+  } while (0)
+
+#define CHECK_INT(a, b)                                                         \
+  do {                                                                          \
+    long long va_ = (long long)(a), vb_ = (long long)(b);                       \
+    if (va_ == vb_)                                                             \
+      pv_test_passed++;                                                         \
+    else                                                                        \
+      pv_test_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", #a,   \
+                   va_, #b, vb_);                                               \
+  } while (0)
+
+#define CHECK_STR(a, b)                                                          \
+  do {                                                                           \
+    const char *sa_ = (a), *sb_ = (b);                                           \
+    if (sa_ && sb_ && strcmp(sa_, sb_) == 0)                                     \
+      pv_test_passed++;                                                          \
+    else                                                                         \
+      pv_test_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a,      \
+                   sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");                  \
+  } while (0)
+
+/* Checks that haystack contains needle. */
+#define CHECK_CONTAINS(hay, needle)                                             \
+  do {                                                                          \
+    const char *h_ = (hay), *n_ = (needle);                                     \
+    if (h_ && n_ && strstr(h_, n_))                                             \
+      pv_test_passed++;                                                         \
+    else                                                                        \
+      pv_test_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"",       \
+                   h_ ? h_ : "(null)", n_ ? n_ : "(null)");                     \
+  } while (0)
+
+/* Prints the summary line; returns 0 when nothing failed (for main). */
+int pv_test_done(void);
+
+/* Makes a fresh temporary folder; returns its path (static storage per
+ * call slot: the caller copies it if it needs several). Aborts on failure. */
+const char *pv_test_tmpdir(void);
+
+/* Writes len bytes to path (creating folders above it); aborts on failure. */
+void pv_test_write(const char *path, const void *data, size_t len);
+
+/* Removes a folder tree; ignores errors. */
+void pv_test_rmtree(const char *path);
+
+#endif
