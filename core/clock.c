@@ -12,11 +12,17 @@ static int64_t system_now(void *ud) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t virtual_now(void *ud) { return *(int64_t *)ud; }
+static int64_t virtual_now(void *ud) {
+  return *(int64_t *)ud;
+}
 
-pv_clock pv_clock_system(void) { return (pv_clock){system_now, NULL}; }
+pv_clock pv_clock_system(void) {
+  return (pv_clock){system_now, NULL};
+}
 
-pv_clock pv_clock_virtual(int64_t *ms_ptr) { return (pv_clock){virtual_now, ms_ptr}; }
+pv_clock pv_clock_virtual(int64_t *ms_ptr) {
+  return (pv_clock){virtual_now, ms_ptr};
+}
 
 void pv_time_iso(int64_t ms, char out[25]) {
   time_t secs = (time_t)(ms / 1000);

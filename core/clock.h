@@ -18,7 +18,9 @@ pv_clock pv_clock_system(void);
 /* A virtual clock: reads *ms_ptr; the test moves it. */
 pv_clock pv_clock_virtual(int64_t *ms_ptr);
 
-static inline int64_t pv_clock_now(const pv_clock *c) { return c->now_ms(c->ud); }
+static inline int64_t pv_clock_now(const pv_clock *c) {
+  return c->now_ms(c->ud);
+}
 
 /* Writes ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" (24 chars + NUL) into out. */
 void pv_time_iso(int64_t ms, char out[25]);

@@ -35,4 +35,6 @@ pv_err pv_fail(pv_err err, const char *fmt, ...) {
   return err;
 }
 
-const char *pv_err_detail(void) { return detail; }
+const char *pv_err_detail(void) {
+  return detail;
+}

@@ -39,8 +39,8 @@ static size_t utf8_seq(const unsigned char *p, size_t avail) {
   return n;
 }
 
-pv_err pv_json_prescan(const char *data, size_t len, int max_depth,
-                       size_t *bad_off, const char **why) {
+pv_err pv_json_prescan(const char *data, size_t len, int max_depth, size_t *bad_off,
+                       const char **why) {
   const unsigned char *p = (const unsigned char *)data;
   int depth = 0, in_string = 0, escaped = 0;
   for (size_t i = 0; i < len;) {

@@ -20,8 +20,8 @@
  * max_depth. Returns PV_OK, or
  * PV_ERR_INVALID with *bad_off at the first offending byte and a message
  * (static string) in *why. */
-pv_err pv_json_prescan(const char *data, size_t len, int max_depth,
-                       size_t *bad_off, const char **why);
+pv_err pv_json_prescan(const char *data, size_t len, int max_depth, size_t *bad_off,
+                       const char **why);
 
 /* Returns 1 when data ends inside a string or with an object or array
  * still open (a truncated file), else 0. */

@@ -1054,8 +1054,7 @@ pv_err pv_store_put_attachment(pv_store *st, const char *response_uuid,
     err = db_fail(st->db, st->path, rc, "store attachment");
     goto out;
   }
-  if ((err =
-           write_answer(st, response_uuid, question_id, value, PV_QUALITATIVE)) ||
+  if ((err = write_answer(st, response_uuid, question_id, value, PV_QUALITATIVE)) ||
       (err = run(st, S_ATTACHMENT_LINK, "link attachment",
                  (param[]){TXT(response_uuid), TXT(question_id), TXT(sha)}, 3, NULL)) ||
       (err = tx_commit(st)))

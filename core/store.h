@@ -47,7 +47,6 @@ typedef enum pv_store_status {
   PV_STORE_ABANDONED,
 } pv_store_status;
 
-
 typedef struct pv_store_answer {
   char question_id[PV_STORE_MAX_ID + 1];
   char *value; /* JSON text, owned by the enclosing pv_store_response */

@@ -69,8 +69,8 @@ void pv_diags_free(pv_diags *d) {
 
 void pv_diags_print(const pv_diags *d, FILE *f) {
   for (size_t i = 0; i < d->count; i++)
-    fprintf(f, "%s:%d:%d: %s\n", d->items[i].file, d->items[i].line,
-            d->items[i].col, d->items[i].message);
+    fprintf(f, "%s:%d:%d: %s\n", d->items[i].file, d->items[i].line, d->items[i].col,
+            d->items[i].message);
   if (d->dropped)
     fprintf(f, "(%zu more problems not shown)\n", d->dropped);
 }
@@ -90,7 +90,8 @@ static void parse_photo_choice(ctx *c, const cJSON *q, pv_question *out);
 static void parse_voice(ctx *c, const cJSON *q, pv_question *out);
 static void parse_text(ctx *c, const cJSON *q, pv_question *out);
 
-#define COMMON_KEYS "id", "type", "label", "image", "audio", "required", "relevant", "referentiel"
+#define COMMON_KEYS                                                                    \
+  "id", "type", "label", "image", "audio", "required", "relevant", "referentiel"
 
 static const struct qtype_def {
   const char *name;
@@ -98,16 +99,31 @@ static const struct qtype_def {
   type_parse_fn parse;
   const char *keys[14]; /* allowed keys, NULL-terminated */
 } qtypes[PV_Q__COUNT] = {
-    [PV_Q_SMILEYS] = {"smileys", PV_QUANTITATIVE, parse_smileys, {COMMON_KEYS, "points"}},
-    [PV_Q_CHOICE] = {"choice", PV_QUANTITATIVE, parse_choice,
+    [PV_Q_SMILEYS] = {"smileys",
+                      PV_QUANTITATIVE,
+                      parse_smileys,
+                      {COMMON_KEYS, "points"}},
+    [PV_Q_CHOICE] = {"choice",
+                     PV_QUANTITATIVE,
+                     parse_choice,
                      {COMMON_KEYS, "choices", "multiple", "min", "max"}},
     [PV_Q_YES_NO] = {"yes_no", PV_QUANTITATIVE, parse_nothing, {COMMON_KEYS}},
-    [PV_Q_SCALE] = {"scale", PV_QUANTITATIVE, parse_scale, {COMMON_KEYS, "low", "high"}},
-    [PV_Q_RANKING] = {"ranking", PV_QUANTITATIVE, parse_ranking, {COMMON_KEYS, "choices"}},
-    [PV_Q_MAP] = {"map", PV_QUALITATIVE, parse_map,
+    [PV_Q_SCALE] = {"scale",
+                    PV_QUANTITATIVE,
+                    parse_scale,
+                    {COMMON_KEYS, "low", "high"}},
+    [PV_Q_RANKING] = {"ranking",
+                      PV_QUANTITATIVE,
+                      parse_ranking,
+                      {COMMON_KEYS, "choices"}},
+    [PV_Q_MAP] = {"map",
+                  PV_QUALITATIVE,
+                  parse_map,
                   {COMMON_KEYS, "plan", "bounds", "pins", "max"}},
     [PV_Q_DRAWING] = {"drawing", PV_QUALITATIVE, parse_nothing, {COMMON_KEYS}},
-    [PV_Q_PHOTO_CHOICE] = {"photo_choice", PV_QUALITATIVE, parse_photo_choice,
+    [PV_Q_PHOTO_CHOICE] = {"photo_choice",
+                           PV_QUALITATIVE,
+                           parse_photo_choice,
                            {COMMON_KEYS, "photos", "min", "max"}},
     [PV_Q_VOICE] = {"voice", PV_QUALITATIVE, parse_voice, {COMMON_KEYS, "max_seconds"}},
     [PV_Q_TEXT] = {"text", PV_QUALITATIVE, parse_text, {COMMON_KEYS, "max_length"}},
@@ -123,8 +139,8 @@ pv_measure pv_qtype_measure(pv_qtype t) {
 }
 
 static const char *const pillars[] = {
-    "cohesion_sociale", "cadre_de_vie", "emploi_developpement_economique",
-    "transversal", "transition_ecologique",
+    "cohesion_sociale", "cadre_de_vie",          "emploi_developpement_economique",
+    "transversal",      "transition_ecologique",
 };
 
 /* ---- the loading context ------------------------------------------------ */
@@ -145,8 +161,8 @@ struct ctx {
   const cJSON *questions; /* the "questions" array, to name later ids */
 };
 
-__attribute__((format(printf, 3, 0))) static void report_at(ctx *c, size_t off,
-                                                          const char *fmt, va_list ap) {
+__attribute__((format(printf, 3, 0))) static void
+report_at(ctx *c, size_t off, const char *fmt, va_list ap) {
   char msg[512];
   int line, col;
   vsnprintf(msg, sizeof msg, fmt, ap);
@@ -230,8 +246,8 @@ static const cJSON *member(ctx *c, const cJSON *obj, const char *key, int requir
 
 /* Reads an integer member within [lo, hi]; returns 1 and sets *out, or 0
  * (absent: *out keeps its default; wrong: reported). */
-static int int_member(ctx *c, const cJSON *obj, const char *key, int required,
-                      long lo, long hi, int *out, const char *what) {
+static int int_member(ctx *c, const cJSON *obj, const char *key, int required, long lo,
+                      long hi, int *out, const char *what) {
   const cJSON *m = member(c, obj, key, required, what);
   if (!m)
     return 0;
@@ -241,8 +257,8 @@ static int int_member(ctx *c, const cJSON *obj, const char *key, int required,
     return 0;
   }
   if (m->valuedouble < (double)lo || m->valuedouble > (double)hi) {
-    err_at(c, m, "\"%s\" is %.0f; it must be between %ld and %ld", key,
-           m->valuedouble, lo, hi);
+    err_at(c, m, "\"%s\" is %.0f; it must be between %ld and %ld", key, m->valuedouble,
+           lo, hi);
     return 0;
   }
   *out = (int)m->valuedouble;
@@ -678,8 +694,12 @@ static void parse_option(ctx *c, const cJSON *o, pv_option *out, media_kind kind
     return;
   }
   const char *image_key = kind == MEDIA_PHOTO ? "photo" : "image";
-  const char *keys[] = {"id", "label", image_key, "audio",
-                        strcmp(what, "choice") == 0 ? "exclusive" : NULL, NULL};
+  const char *keys[] = {"id",
+                        "label",
+                        image_key,
+                        "audio",
+                        strcmp(what, "choice") == 0 ? "exclusive" : NULL,
+                        NULL};
   check_keys(c, o, keys, what);
   bool_member(c, o, "exclusive", &out->exclusive);
   out->id = id_member(c, o, "id", PV_SURVEY_MAX_QID, "_", what);
@@ -758,8 +778,8 @@ static void parse_choice(ctx *c, const cJSON *q, pv_question *out) {
   out->min = out->max = 1;
   for (size_t i = 0; i < out->n_options; i++)
     if (out->options[i].exclusive) {
-      const cJSON *o = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(q, "choices"),
-                                          (int)i);
+      const cJSON *o =
+          cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(q, "choices"), (int)i);
       err_key(c, cJSON_GetObjectItemCaseSensitive(o, "exclusive"),
               "\"exclusive\" applies only with \"multiple\": true");
     }
@@ -928,7 +948,8 @@ static void parse_condition(ctx *c, const cJSON *q, size_t index, pv_question *o
   }
   if (!target || ti >= index) {
     int later = 0;
-    for (const cJSON *q2 = c->questions ? c->questions->child : NULL; q2; q2 = q2->next) {
+    for (const cJSON *q2 = c->questions ? c->questions->child : NULL; q2;
+         q2 = q2->next) {
       const cJSON *id = cJSON_GetObjectItemCaseSensitive(q2, "id");
       later |= cJSON_IsString(id) && strcmp(id->valuestring, qid->valuestring) == 0;
     }
@@ -1015,8 +1036,8 @@ static void parse_question(ctx *c, const cJSON *q, size_t index) {
   out->id = id_member(c, q, "id", PV_SURVEY_MAX_QID, "_", "the question");
   for (size_t j = 0; out->id && j < index; j++)
     if (c->s->questions[j].id && strcmp(c->s->questions[j].id, out->id) == 0)
-      err_at(c, cJSON_GetObjectItemCaseSensitive(q, "id"), "duplicate question id \"%s\"",
-             out->id);
+      err_at(c, cJSON_GetObjectItemCaseSensitive(q, "id"),
+             "duplicate question id \"%s\"", out->id);
   parse_text_obj(c, q, "label", &out->label, "the question");
   out->image = media_member(c, q, "image", MEDIA_IMAGE, 1, "the question");
   parse_audio(c, q, &out->audio);
@@ -1116,9 +1137,9 @@ static void parse_root(ctx *c, const cJSON *root, int folder_named) {
     err_at(c, root, "a survey must be a JSON object, not %s", json_kind(root));
     return;
   }
-  static const char *const keys[] = {"format", "id", "version", "languages", "title",
-                                     "image", "audio", "referentiel", "questions",
-                                     NULL};
+  static const char *const keys[] = {"format",    "id",    "version", "languages",
+                                     "title",     "image", "audio",   "referentiel",
+                                     "questions", NULL};
   check_keys(c, root, keys, "the survey");
   int format = 0;
   if (int_member(c, root, "format", 1, 1, 1000000, &format, "the survey") &&
@@ -1217,8 +1238,9 @@ static pv_err parse_common(const char *name, const char *dir, int folder_named,
         off--;
     pv_json_linecol(data, len, off, &line, &col);
     if (off >= len)
-      snprintf(msg, sizeof msg, "JSON syntax error: unexpected end of file "
-                                 "(a string, object or array is not closed)");
+      snprintf(msg, sizeof msg,
+               "JSON syntax error: unexpected end of file "
+               "(a string, object or array is not closed)");
     else if ((unsigned char)data[off] >= 0x20 && (unsigned char)data[off] < 0x7F)
       snprintf(msg, sizeof msg, "JSON syntax error near '%c'", data[off]);
     else
@@ -1369,8 +1391,8 @@ int pv_survey_lang_index(const pv_survey *s, const char *lang) {
 }
 
 int pv_lang_is_rtl(const char *lang) {
-  static const char *const rtl[] = {"ar", "arc", "ckb", "dv", "fa", "he", "ks",
-                                    "ps", "sd", "ug", "ur", "yi"};
+  static const char *const rtl[] = {"ar", "arc", "ckb", "dv", "fa", "he",
+                                    "ks", "ps",  "sd",  "ug", "ur", "yi"};
   size_t n = strcspn(lang, "-_");
   for (size_t i = 0; i < sizeof rtl / sizeof *rtl; i++)
     if (strlen(rtl[i]) == n && strncmp(lang, rtl[i], n) == 0)

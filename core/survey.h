@@ -62,8 +62,8 @@ typedef struct pv_audio {
 } pv_audio;
 
 typedef struct pv_referentiel {
-  char *pillar;                    /* NULL when none */
-  char **evaluative_questions;     /* n_evaluative entries */
+  char *pillar;                /* NULL when none */
+  char **evaluative_questions; /* n_evaluative entries */
   size_t n_evaluative;
   char **indicators;
   size_t n_indicators;
@@ -95,20 +95,20 @@ typedef struct pv_question {
   char *image;
   pv_audio audio;
   int required;
-  pv_condition *relevant; /* NULL when always shown */
+  pv_condition *relevant;     /* NULL when always shown */
   pv_referentiel referentiel; /* effective: inherits the survey's */
 
   pv_option *options; /* choices, ranking items, pins or photos */
   size_t n_options;
-  int points;         /* smileys: 3 or 5 */
-  int multiple;       /* choice */
-  int min, max;       /* choice (multiple), photo_choice, map (max pins) */
+  int points;          /* smileys: 3 or 5 */
+  int multiple;        /* choice */
+  int min, max;        /* choice (multiple), photo_choice, map (max pins) */
   pv_option low, high; /* scale ends (id is "low"/"high") */
-  char *plan;         /* map: resolved plan image path */
+  char *plan;          /* map: resolved plan image path */
   int has_bounds;
   double west, south, east, north;
-  int max_seconds;    /* voice */
-  int max_length;     /* text, in characters */
+  int max_seconds; /* voice */
+  int max_length;  /* text, in characters */
 } pv_question;
 
 typedef struct pv_survey {
@@ -147,14 +147,13 @@ typedef struct pv_survey_opts {
  * pv_survey_free). On failure returns PV_ERR_INVALID (or NOMEM), *out is
  * NULL, and every problem is appended to diags (caller frees with
  * pv_diags_free). Never crashes on any bytes. */
-pv_err pv_survey_load(const char *path, const pv_survey_opts *opts,
-                      pv_survey **out, pv_diags *diags);
+pv_err pv_survey_load(const char *path, const pv_survey_opts *opts, pv_survey **out,
+                      pv_diags *diags);
 
 /* Same, from bytes in memory; `name` is used in messages and `dir` is
  * where media paths resolve (NULL: media are not checked on disk). */
-pv_err pv_survey_parse(const char *name, const char *dir, const char *data,
-                       size_t len, const pv_survey_opts *opts, pv_survey **out,
-                       pv_diags *diags);
+pv_err pv_survey_parse(const char *name, const char *dir, const char *data, size_t len,
+                       const pv_survey_opts *opts, pv_survey **out, pv_diags *diags);
 
 void pv_survey_free(pv_survey *s);
 void pv_diags_free(pv_diags *d);

@@ -82,14 +82,13 @@ static void check_one(checker *ck, const char *path) {
     pv_diags_print(&diags, ck->err);
     if (err == PV_ERR_NOMEM)
       fprintf(ck->err, "%s: %s\n", path, pv_err_detail());
-    fprintf(ck->out, "%s: invalid (%zu problems)\n", path,
-            diags.count + diags.dropped);
+    fprintf(ck->out, "%s: invalid (%zu problems)\n", path, diags.count + diags.dropped);
     ck->invalid++;
     pv_diags_free(&diags);
     return;
   }
-  fprintf(ck->out, "%s: ok: \"%s\" version %d, %zu questions, languages", path,
-          s->id, s->version, s->n_questions);
+  fprintf(ck->out, "%s: ok: \"%s\" version %d, %zu questions, languages", path, s->id,
+          s->version, s->n_questions);
   for (size_t i = 0; i < s->n_languages; i++)
     fprintf(ck->out, " %s", s->languages[i]);
   fputc('\n', ck->out);

@@ -13,43 +13,43 @@ extern int pv_test_passed, pv_test_failed;
 void pv_test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define CHECK(cond)                                                    \
-  do {                                                                 \
-    if (cond)                                                          \
-      pv_test_passed++;                                                \
-    else                                                               \
-      pv_test_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);            \
+#define CHECK(cond)                                                                    \
+  do {                                                                                 \
+    if (cond)                                                                          \
+      pv_test_passed++;                                                                \
+    else                                                                               \
+      pv_test_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                            \
   } while (0)
 
-#define CHECK_INT(a, b)                                                         \
-  do {                                                                          \
-    long long va_ = (long long)(a), vb_ = (long long)(b);                       \
-    if (va_ == vb_)                                                             \
-      pv_test_passed++;                                                         \
-    else                                                                        \
-      pv_test_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", #a,   \
-                   va_, #b, vb_);                                               \
+#define CHECK_INT(a, b)                                                                \
+  do {                                                                                 \
+    long long va_ = (long long)(a), vb_ = (long long)(b);                              \
+    if (va_ == vb_)                                                                    \
+      pv_test_passed++;                                                                \
+    else                                                                               \
+      pv_test_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", #a, va_, #b, \
+                   vb_);                                                               \
   } while (0)
 
-#define CHECK_STR(a, b)                                                          \
-  do {                                                                           \
-    const char *sa_ = (a), *sb_ = (b);                                           \
-    if (sa_ && sb_ && strcmp(sa_, sb_) == 0)                                     \
-      pv_test_passed++;                                                          \
-    else                                                                         \
-      pv_test_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a,      \
-                   sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");                  \
+#define CHECK_STR(a, b)                                                                \
+  do {                                                                                 \
+    const char *sa_ = (a), *sb_ = (b);                                                 \
+    if (sa_ && sb_ && strcmp(sa_, sb_) == 0)                                           \
+      pv_test_passed++;                                                                \
+    else                                                                               \
+      pv_test_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a,            \
+                   sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");                        \
   } while (0)
 
 /* Checks that haystack contains needle. */
-#define CHECK_CONTAINS(hay, needle)                                             \
-  do {                                                                          \
-    const char *h_ = (hay), *n_ = (needle);                                     \
-    if (h_ && n_ && strstr(h_, n_))                                             \
-      pv_test_passed++;                                                         \
-    else                                                                        \
-      pv_test_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"",       \
-                   h_ ? h_ : "(null)", n_ ? n_ : "(null)");                     \
+#define CHECK_CONTAINS(hay, needle)                                                    \
+  do {                                                                                 \
+    const char *h_ = (hay), *n_ = (needle);                                            \
+    if (h_ && n_ && strstr(h_, n_))                                                    \
+      pv_test_passed++;                                                                \
+    else                                                                               \
+      pv_test_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"",               \
+                   h_ ? h_ : "(null)", n_ ? n_ : "(null)");                            \
   } while (0)
 
 /* Prints the summary line; returns 0 when nothing failed (for main). */

@@ -37,7 +37,8 @@ static int run(int argc, char **argv, char **out, char **err) {
 static const char valid[] =
     "{\"format\": 1, \"id\": \"%s\", \"version\": 1, \"languages\": [\"fr\", \"ar\"],\n"
     " \"title\": {\"fr\": \"Titre\", \"ar\": \"عنوان\"}, \"image\": \"media/p.svg\",\n"
-    " \"questions\": [{\"id\": \"q1\", \"type\": \"yes_no\", \"image\": \"media/p.svg\",\n"
+    " \"questions\": [{\"id\": \"q1\", \"type\": \"yes_no\", \"image\": "
+    "\"media/p.svg\",\n"
     "   \"label\": {\"fr\": \"Oui ?\", \"ar\": \"نعم؟\"}}]}\n";
 
 /* Writes tmp/NAME/survey.json with the given bytes and a pictogram. */
@@ -102,7 +103,8 @@ static void make_broken(void) {
   survey_edit("wrong-types", "\"version\": 1", "\"version\": \"1\"");
   survey_edit("missing-media", "\"image\": \"media/p.svg\",\n \"questions",
               "\"image\": \"media/none.svg\",\n \"questions");
-  survey_edit("undeclared-language", "\"fr\": \"Oui ?\"", "\"fr\": \"Oui ?\", \"en\": \"Yes?\"");
+  survey_edit("undeclared-language", "\"fr\": \"Oui ?\"",
+              "\"fr\": \"Oui ?\", \"en\": \"Yes?\"");
   survey_edit("duplicate-ids", "\"label\": {\"fr\": \"Oui ?\", \"ar\": \"نعم؟\"}}]",
               "\"label\": {\"fr\": \"Oui ?\", \"ar\": \"نعم؟\"}},\n  {\"id\": \"q1\", "
               "\"type\": \"yes_no\", \"image\": \"media/p.svg\", \"label\": {\"fr\": "

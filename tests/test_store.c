@@ -125,13 +125,13 @@ static void test_round_trip(void) {
   now_ms += MINUTE_MS;
   CHECK_INT(pv_store_put_answer(st, r, "ressenti", "4", PV_QUANTITATIVE), PV_OK);
   now_ms += MINUTE_MS;
-  CHECK_INT(pv_store_put_answer(st, r, "lieux", "[\"parc\",\"marche\"]",
-                                PV_QUANTITATIVE),
-            PV_OK);
+  CHECK_INT(
+      pv_store_put_answer(st, r, "lieux", "[\"parc\",\"marche\"]", PV_QUANTITATIVE),
+      PV_OK);
   now_ms += MINUTE_MS;
-  CHECK_INT(pv_store_put_answer(st, r, "envie", "\"un jardin partagé\"",
-                                PV_QUALITATIVE),
-            PV_OK);
+  CHECK_INT(
+      pv_store_put_answer(st, r, "envie", "\"un jardin partagé\"", PV_QUALITATIVE),
+      PV_OK);
   now_ms += MINUTE_MS;
   CHECK_INT(pv_store_finish(st, r), PV_OK);
 
@@ -193,8 +193,7 @@ static void test_replace_answer(void) {
   pv_store *st = open_ok(path);
   begin(st, r);
   CHECK_INT(pv_store_put_answer(st, r, "ressenti", "2", PV_QUANTITATIVE), PV_OK);
-  CHECK_INT(pv_store_put_answer(st, r, "lieux", "[\"parc\"]", PV_QUANTITATIVE),
-            PV_OK);
+  CHECK_INT(pv_store_put_answer(st, r, "lieux", "[\"parc\"]", PV_QUANTITATIVE), PV_OK);
   now_ms += 5 * MINUTE_MS; /* going back to the first screen */
   CHECK_INT(pv_store_put_answer(st, r, "ressenti", "5", PV_QUANTITATIVE), PV_OK);
   pv_store_response resp;
@@ -330,23 +329,19 @@ static void test_json(void) {
   begin(st, r);
   for (size_t i = 0; i < sizeof valid_json / sizeof valid_json[0]; i++) {
     snprintf(qid, sizeof qid, "v%zu", i);
-    CHECK_INT(pv_store_put_answer(st, r, qid, valid_json[i], PV_QUANTITATIVE),
-              PV_OK);
+    CHECK_INT(pv_store_put_answer(st, r, qid, valid_json[i], PV_QUANTITATIVE), PV_OK);
   }
   /* Invalid JSON on a fresh question and over a stored one: refused with
    * SQLite's own reason, nothing stored, the old value kept. */
   for (size_t i = 0; i < sizeof invalid_json / sizeof invalid_json[0]; i++) {
-    pv_err err =
-        pv_store_put_answer(st, r, "bad", invalid_json[i], PV_QUALITATIVE);
+    pv_err err = pv_store_put_answer(st, r, "bad", invalid_json[i], PV_QUALITATIVE);
     CHECK_INT(err, PV_ERR_INVALID);
     CHECK_CONTAINS(pv_err_detail(), "json_valid");
     err = pv_store_put_answer(st, r, "v0", invalid_json[i], PV_QUALITATIVE);
     CHECK_INT(err, PV_ERR_INVALID);
   }
-  CHECK_INT(pv_store_put_answer(st, r, "bad", "", PV_QUALITATIVE),
-            PV_ERR_INVALID);
-  CHECK_INT(pv_store_put_answer(st, r, "bad", NULL, PV_QUALITATIVE),
-            PV_ERR_INVALID);
+  CHECK_INT(pv_store_put_answer(st, r, "bad", "", PV_QUALITATIVE), PV_ERR_INVALID);
+  CHECK_INT(pv_store_put_answer(st, r, "bad", NULL, PV_QUALITATIVE), PV_ERR_INVALID);
 
   pv_store_response resp;
   CHECK_INT(pv_store_get_response(st, r, &resp), PV_OK);
@@ -382,8 +377,7 @@ static void test_bounds(void) {
   CHECK_INT(pv_store_put_answer(st, r, "long", big, PV_QUALITATIVE), PV_OK);
   big[PV_STORE_MAX_VALUE] = ' ';
   big[PV_STORE_MAX_VALUE + 1] = '\0';
-  CHECK_INT(pv_store_put_answer(st, r, "long", big, PV_QUALITATIVE),
-            PV_ERR_TOOBIG);
+  CHECK_INT(pv_store_put_answer(st, r, "long", big, PV_QUALITATIVE), PV_ERR_TOOBIG);
   free(big);
 
   char sid[PV_UUID_LEN + 1];
@@ -419,8 +413,7 @@ static void test_pending_and_ack(void) {
     begin(st, r[i]);
     char value[16];
     snprintf(value, sizeof value, "%d", i);
-    CHECK_INT(pv_store_put_answer(st, r[i], "ressenti", value, PV_QUANTITATIVE),
-              PV_OK);
+    CHECK_INT(pv_store_put_answer(st, r[i], "ressenti", value, PV_QUANTITATIVE), PV_OK);
     now_ms += MINUTE_MS;
   }
   /* 0 complete, 1 abandoned, 2 complete, 3 in progress, 4 complete; ended
@@ -630,9 +623,8 @@ static void test_attachments(void) {
       PV_OK);
   CHECK_INT(raw_int(path, "SELECT count(*) FROM attachments"), 2);
   /* r2 answers with words instead: the first bytes are referenced no more. */
-  CHECK_INT(
-      pv_store_put_answer(st, r2, "voix", "\"pas de voix\"", PV_QUALITATIVE),
-      PV_OK);
+  CHECK_INT(pv_store_put_answer(st, r2, "voix", "\"pas de voix\"", PV_QUALITATIVE),
+            PV_OK);
   CHECK_INT(raw_int(path, "SELECT count(*) FROM attachments"), 1);
   CHECK_INT(pv_store_get_attachment(st, want, &blob), PV_ERR_NOTFOUND);
   CHECK_INT(pv_store_get_attachment(st, "zz", &blob), PV_ERR_INVALID);

@@ -9,6 +9,7 @@
 
 /* A valid survey with every question type. Line numbers matter: the
  * cases below point into it. */
+/* clang-format off */
 static const char base[] =
     "{\n"                                                                   /* 1 */
     "  \"format\": 1, \"id\": \"demo\", \"version\": 2,\n"                  /* 2 */
@@ -46,6 +47,7 @@ static const char base[] =
     "    {\"id\": \"mot\", \"type\": \"text\", \"label\": {\"fr\": \"Écrivez\", \"ar\": \"اكتب\"}, \"image\": \"media/p.svg\"}\n" /* 34 */
     "  ]\n"                                                                 /* 35 */
     "}\n";                                                                  /* 36 */
+/* clang-format on */
 
 static char dir[256];
 
@@ -155,15 +157,13 @@ static const struct bad_case {
     {"format", "\"format\": 1", "\"format\": 2", "2:13", "format 2 is not supported"},
     {"version type", "\"version\": 2", "\"version\": \"2\"", "2:41",
      "\"version\" must be a whole number, not a string"},
-    {"version fraction", "\"version\": 2", "\"version\": 2.5", "2:41",
-     "whole number"},
+    {"version fraction", "\"version\": 2", "\"version\": 2.5", "2:41", "whole number"},
     {"id pattern", "\"id\": \"demo\"", "\"id\": \"Démo\"", "2:22", "not a valid id"},
     {"unknown key", "\"version\": 2,", "\"version\": 2, \"versoin\": 3,", "2:44",
      "unknown key \"versoin\""},
     {"missing title", "  \"title\": {\"fr\": \"Mon quartier\", \"ar\": \"حيّي\"},\n", "",
      "1:1", "missing \"title\""},
-    {"bad language tag", "[\"fr\", \"ar\"]", "[\"fr\", \"arabic!\"]", "3:23",
-     "BCP 47"},
+    {"bad language tag", "[\"fr\", \"ar\"]", "[\"fr\", \"arabic!\"]", "3:23", "BCP 47"},
     {"language twice", "[\"fr\", \"ar\"]", "[\"fr\", \"fr\"]", "3:23", "listed twice"},
     {"missing language text", "{\"fr\": \"Ça va ?\", \"ar\": \"كيف الحال؟\"}",
      "{\"fr\": \"Ça va ?\"}", "9:15", "no \"ar\" text"},
@@ -187,7 +187,9 @@ static const struct bad_case {
     {"max over choices", "\"max\": 2,", "\"max\": 3,", "10:74", "between 1 and 2"},
     {"min without multiple", "\"multiple\": true, ", "", "10:39",
      "\"min\" applies only with \"multiple\": true"},
-    {"one choice", "{\"id\": \"parc\", \"label\": {\"fr\": \"Le parc\", \"ar\": \"الحديقة\"}, \"image\": \"media/p.svg\"},\n",
+    {"one choice",
+     "{\"id\": \"parc\", \"label\": {\"fr\": \"Le parc\", \"ar\": \"الحديقة\"}, "
+     "\"image\": \"media/p.svg\"},\n",
      "", "13:17", "needs 2 to 24"},
     {"missing media", "\"image\": \"media/p.svg\"},\n    {\"id\": \"lieux\"",
      "\"image\": \"media/nope.svg\"},\n    {\"id\": \"lieux\"", "9:73",
@@ -231,9 +233,8 @@ static const struct bad_case {
      "{\"id\": \"marche\", \"exclusive\": true", NULL, NULL},
     {"exclusive in a ranking", "{\"id\": \"a\"", "{\"id\": \"a\", \"exclusive\": true",
      "22:30", "unknown key \"exclusive\" in item"},
-    {"null question", "    {\"id\": \"dessin\"",
-     "    null,\n    {\"id\": \"dessin\"", "28:5",
-     "each question must be an object, not null"},
+    {"null question", "    {\"id\": \"dessin\"", "    null,\n    {\"id\": \"dessin\"",
+     "28:5", "each question must be an object, not null"},
     {"no questions", "\"questions\": [\n", "\"questions\": [], \"x\": [\n", "7:20",
      "unknown key \"x\""},
 };

@@ -69,4 +69,6 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
   return 0;
 }
 
-void pv_test_rmtree(const char *path) { nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
+void pv_test_rmtree(const char *path) {
+  nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
