@@ -44,19 +44,19 @@ typedef struct pv_text_style {
   int rtl;          /* base direction of the paragraph */
   const char *lang; /* BCP 47 tag: picks the script and the font */
   pv_text_align align;
-  int max_lines;    /* wrap up to this many lines in rect.w; 0 = 1 line */
+  int max_lines; /* wrap up to this many lines in rect.w; 0 = 1 line */
 } pv_text_style;
 
 typedef struct pv_draw_cmd {
   pv_draw_kind kind;
   pv_rect rect;
   pv_color color;
-  int radius;    /* RECT, FRAME */
-  int thickness; /* FRAME, RING, ARC */
-  int angle0, angle1; /* ARC */
-  const char *text;   /* TEXT (UTF-8, borrowed) */
+  int radius;          /* RECT, FRAME */
+  int thickness;       /* FRAME, RING, ARC */
+  int angle0, angle1;  /* ARC */
+  const char *text;    /* TEXT (UTF-8, borrowed) */
   pv_text_style style; /* TEXT */
-  const char *path;   /* IMAGE (borrowed) */
+  const char *path;    /* IMAGE (borrowed) */
 } pv_draw_cmd;
 
 typedef struct pv_draw_list {
