@@ -1,9 +1,10 @@
 /* pv-kiosk: the resident-facing program. Subcommands dispatch from a
- * table; the touchscreen app itself lands with the kiosk issue. */
+ * table; without one, it runs the touchscreen app (kiosk/platform). */
 #include <stdio.h>
 #include <string.h>
 
 #include "kiosk/check.h"
+#include "kiosk/platform.h"
 
 static const struct command {
   const char *name;
@@ -15,16 +16,22 @@ static const struct command {
 };
 
 static int usage(FILE *f) {
-  fprintf(f, "usage: pv-kiosk COMMAND [ARGS]\ncommands:\n");
+  fprintf(f, "usage: pv-kiosk [--window WxH | --headless ...] (the kiosk)\n"
+             "       pv-kiosk COMMAND [ARGS]\ncommands:\n");
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     fprintf(f, "  %s\n", commands[i].help);
   return 2;
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2)
-    return usage(stderr);
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+  if (argc < 2 || argv[1][0] == '-') {
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+      usage(stdout);
+      return 0;
+    }
+    return pv_kiosk_main(argc, argv);
+  }
+  if (strcmp(argv[1], "help") == 0) {
     usage(stdout);
     return 0;
   }

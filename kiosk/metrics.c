@@ -32,7 +32,7 @@ void pv_metrics_compute(pv_metrics *m, int w, int h, double diagonal_in, int rtl
   m->choice_min = pv_mm(m, PV_MM_CHOICE_MIN);
   m->top_bar = at_least(pv_mm(m, 10.8), m->touch_min);
   m->nav_h = at_least(pv_mm(m, PV_MM_NAV), m->touch_min);
-  m->nav_w = pv_mm(m, 30.0);
+  m->nav_w = pv_mm(m, 38.0);
   m->picto = pv_mm(m, 14.0);
   m->prompt_px = at_least(pv_mm(m, 5.8), 18);
   m->label_px = at_least(pv_mm(m, 4.2), 18);

@@ -13,6 +13,7 @@
 
 #include "core/survey.h"
 #include "core/tts.h"
+#include "kiosk/strings.h"
 #include "tests/check.h"
 
 #ifndef PV_TTS_BIN
@@ -328,7 +329,7 @@ static void test_tool(void) {
   static const char *const langs[] = {"fr", "ar", "en"};
   const int expected = 4 * 3 - 1; /* the French title is recorded */
 
-  const char *first[] = {"--out", cache, surveys, NULL};
+  const char *first[] = {"--out", cache, "--no-ui", surveys, NULL};
   int rc = run_tool(out, first);
   char *log = slurp(out, NULL);
   CHECK_INT(rc, 0);
@@ -354,7 +355,7 @@ static void test_tool(void) {
   CHECK_INT(count_files(cache, "") - 2, expected); /* no temporary files left */
 
   /* Second run: everything cached, on the survey folder itself this time. */
-  const char *second[] = {"-o", cache, sdir, NULL};
+  const char *second[] = {"-o", cache, sdir, "--no-ui", NULL};
   rc = run_tool(out, second);
   log = slurp(out, NULL);
   CHECK_INT(rc, 0);
@@ -367,7 +368,7 @@ static void test_tool(void) {
   snprintf(file, sizeof file, "%s/broken/survey.json", surveys);
   static const char broken[] = "{\"format\": 1,\n \"id\": 7}\n";
   pv_test_write(file, broken, strlen(broken));
-  const char *third[] = {"--out", cache, surveys, NULL};
+  const char *third[] = {"--out", cache, "--no-ui", surveys, NULL};
   rc = run_tool(out, third);
   log = slurp(out, NULL);
   CHECK_INT(rc, 1);
@@ -394,7 +395,7 @@ static void test_tool(void) {
   pv_test_write(file, json, strlen(json));
   snprintf(file, sizeof file, "%s/media/icon.svg", longdir);
   pv_test_write(file, svg, strlen(svg));
-  const char *too_long[] = {"--out", cache, longdir, NULL};
+  const char *too_long[] = {"--out", cache, "--no-ui", longdir, NULL};
   rc = run_tool(out, too_long);
   log = slurp(out, NULL);
   CHECK_INT(rc, 1);
@@ -423,11 +424,91 @@ static void test_tool(void) {
   pv_test_rmtree(top);
 }
 
+/* Without --no-ui, pv-tts also renders the kiosk's own strings in every
+ * table language and each language's name in that language, under the
+ * paths the kiosk computes (kiosk/strings.h). */
+static void test_ui_strings(void) {
+  char top[256], sdir[320], file[400], cache[300], out[300];
+  snprintf(top, sizeof top, "%s", pv_test_tmpdir());
+  snprintf(sdir, sizeof sdir, "%s/surveys/demo-tts", top);
+  snprintf(cache, sizeof cache, "%s/tts", top);
+  snprintf(out, sizeof out, "%s/out.txt", top);
+  snprintf(file, sizeof file, "%s/survey.json", sdir);
+  pv_test_write(file, survey_json, strlen(survey_json));
+  snprintf(file, sizeof file, "%s/media/icon.svg", sdir);
+  pv_test_write(file, svg, strlen(svg));
+  snprintf(file, sizeof file, "%s/media/fr/title.wav", sdir);
+  pv_test_write(file, tiny_wav, sizeof tiny_wav);
+
+  /* What the kiosk will look for. */
+  size_t strings = 0, names = 0, voiceless = 0;
+  for (size_t l = 0; l < pv_str_lang_count(); l++)
+    for (int id = 0; id < PV_STR__COUNT; id++)
+      strings += pv_str_nargs((pv_str_id)id) == 0;
+  for (size_t i = 0; i < pv_lang_endonym_count(); i++) {
+    if (pv_tts_voice(pv_lang_endonym_tag(i)))
+      names++;
+    else
+      voiceless++;
+  }
+
+  const char *first[] = {"--out", cache, sdir, NULL};
+  int rc = run_tool(out, first);
+  char *log = slurp(out, NULL);
+  CHECK_INT(rc, 0);
+  /* The survey's own line is unchanged. */
+  CHECK_CONTAINS(log, "rendered 11, cached 0, recorded 1, no voice 4, failed 0");
+  char want[160];
+  snprintf(want, sizeof want,
+           "kiosk strings and language names: %zu rendered, 0 cached, %zu without a "
+           "voice, 0 failed",
+           strings + names, voiceless);
+  CHECK_CONTAINS(log, want);
+  if (rc != 0)
+    fprintf(stderr, "pv-tts said:\n%s\n", log ? log : "(nothing)");
+  free(log);
+  CHECK_INT(count_files(cache, ".wav"), 11 + (int)(strings + names));
+
+  char path[512];
+  for (size_t l = 0; l < pv_str_lang_count(); l++)
+    for (int id = 0; id < PV_STR__COUNT; id++) {
+      pv_err err = pv_str_audio_path(cache, (pv_str_id)id, pv_str_lang_at(l), path,
+                                     sizeof path);
+      if (pv_str_nargs((pv_str_id)id) > 0) {
+        CHECK_INT(err, PV_ERR_INVALID);
+        continue;
+      }
+      CHECK_INT(err, PV_OK);
+      check_wav(path, 0.15);
+    }
+  static const char *const spoken[] = {"fr", "ar", "en", "tr", "es", "pt-BR", "ro"};
+  for (size_t i = 0; i < sizeof spoken / sizeof spoken[0]; i++) {
+    CHECK_INT(pv_lang_endonym_audio_path(cache, spoken[i], path, sizeof path), PV_OK);
+    check_wav(path, 0.2);
+  }
+  /* A region of a table language uses the table language's file. */
+  char a[512], b[512];
+  CHECK_INT(pv_str_audio_path(cache, PV_STR_NEXT, "ar-MA", a, sizeof a), PV_OK);
+  CHECK_INT(pv_str_audio_path(cache, PV_STR_NEXT, "ar", b, sizeof b), PV_OK);
+  CHECK_STR(a, b);
+
+  /* Second run: all cached. */
+  rc = run_tool(out, first);
+  log = slurp(out, NULL);
+  CHECK_INT(rc, 0);
+  snprintf(want, sizeof want, "kiosk strings and language names: 0 rendered, %zu cached",
+           strings + names);
+  CHECK_CONTAINS(log, want);
+  free(log);
+  pv_test_rmtree(top);
+}
+
 int main(void) {
   test_voices();
   test_key();
   test_path();
   test_default_dir();
   test_tool();
+  test_ui_strings();
   return pv_test_done();
 }

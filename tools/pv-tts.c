@@ -1,11 +1,14 @@
 /* pv-tts: fills the synthesised-prompt cache for the kiosk.
  *
- *   pv-tts [--out DIR] [--assets DIR] PATH...
+ *   pv-tts [--out DIR] [--assets DIR] [--no-ui] PATH...
  *
  * Loads every survey under PATH (a folder of survey folders, a survey
  * folder or a survey.json) through the core loader, walks every spoken
  * text in every language, and renders with libespeak-ng each one that has
  * no human recording and no cache file yet, into DIR/<key>.wav (core/tts.h).
+ * It also renders the kiosk's own strings in every language of their
+ * table, and each language's name in that language (kiosk/strings.h), so
+ * the buttons and the language picker speak too; --no-ui skips them.
  * Each WAV is written to a temporary file, fsynced and renamed, so a crash
  * never leaves half a file under a real key. Exit status: 0 done, 1 a
  * survey was invalid or a text could not be rendered, 2 usage. */
@@ -26,6 +29,7 @@
 #include "core/log.h"
 #include "core/survey.h"
 #include "core/tts.h"
+#include "kiosk/strings.h"
 
 #define PATH_BYTES 4096
 #define MAX_SURVEYS 1024    /* survey folders under one PATH */
@@ -35,12 +39,13 @@
 #define TEMP_PREFIX ".pv-tts-" /* temporary files in the cache folder */
 
 static const char usage_text[] =
-    "usage: pv-tts [--out DIR] [--assets DIR] PATH...\n"
+    "usage: pv-tts [--out DIR] [--assets DIR] [--no-ui] PATH...\n"
     "Renders every spoken text of the surveys under PATH (a folder of survey\n"
     "folders, a survey folder or a survey.json) with espeak-ng into DIR\n"
     "(default: $PV_TTS_DIR or the built-in cache), skipping texts with a\n"
     "human recording or a cached rendering. Counts are per distinct text;\n"
-    "\"no voice\" texts need a human recording.\n";
+    "\"no voice\" texts need a human recording. Also renders the kiosk's own\n"
+    "strings and language names, unless --no-ui.\n";
 
 /* Counts per language: recorded counts texts with a human recording;
  * the others count distinct texts (one cache file each). */
@@ -53,8 +58,8 @@ typedef struct lang_stats {
 typedef struct job {
   const char *voice; /* static, from pv_tts_voice() */
   char *lang, *text, *survey, *path;
-  size_t stats; /* index into run.langs */
-  size_t seq;   /* discovery order, to keep the sort stable */
+  lang_stats *stats; /* in run.langs, or run.ui */
+  size_t seq;        /* discovery order, to keep the sort stable */
 } job;
 
 /* Open-addressing set of the cache keys seen in this run. */
@@ -69,6 +74,8 @@ typedef struct run {
   size_t n_surveys, n_invalid;
   lang_stats langs[MAX_LANGS];
   size_t n_langs;
+  lang_stats ui; /* the kiosk's own strings and language names */
+  int no_ui;
   job *jobs;
   size_t n_jobs, cap_jobs;
   keyset seen;
@@ -198,8 +205,8 @@ typedef struct walk {
   pv_err err; /* first fatal error (memory, bounds) */
 } walk;
 
-static pv_err add_job(run *r, const pv_survey *s, const char *voice, const char *lang,
-                      const char *text, const char *path, size_t stats) {
+static pv_err add_job(run *r, const char *survey, const char *voice, const char *lang,
+                      const char *text, const char *path, lang_stats *stats) {
   if (r->n_jobs == r->cap_jobs) {
     size_t cap = r->cap_jobs ? r->cap_jobs * 2 : 256;
     job *j = realloc(r->jobs, cap * sizeof *j);
@@ -213,7 +220,7 @@ static pv_err add_job(run *r, const pv_survey *s, const char *voice, const char 
   j->voice = voice;
   j->lang = dup_str(lang);
   j->text = dup_str(text);
-  j->survey = dup_str(s->id);
+  j->survey = dup_str(survey);
   j->path = dup_str(path);
   if (!j->lang || !j->text || !j->survey || !j->path) {
     free(j->lang);
@@ -269,7 +276,7 @@ static void on_spoken(void *ud, pv_spoken_kind kind, const pv_text *text,
       ls->novoice++;
     else if (cached(path))
       ls->cached++;
-    else if ((err = add_job(w->r, w->s, voice, lang, t, path, (size_t)li)) != PV_OK) {
+    else if ((err = add_job(w->r, w->s->id, voice, lang, t, path, ls)) != PV_OK) {
       w->err = err;
       return;
     }
@@ -382,6 +389,59 @@ out:
     free(names[i]);
   free(names);
   closedir(dir);
+}
+
+/* ---- the kiosk's own strings ------------------------------------------- */
+
+/* Sorts one kiosk text spoken in lang (path from kiosk/strings.h, so the
+ * kiosk finds it under the same key) into no voice, seen, cached or to
+ * render. Returns PV_OK or a fatal error (memory, bounds). */
+static pv_err add_ui_text(run *r, const char *lang, const char *text, pv_err path_err,
+                          const char *path) {
+  const char *voice = pv_tts_voice(lang);
+  char key[PV_SHA256_HEX + 1];
+  int added = 0;
+  if (!voice) {
+    r->ui.novoice++;
+    return PV_OK;
+  }
+  if (path_err)
+    return path_err;
+  pv_err err = pv_tts_key(voice, lang, text, key);
+  if (!err)
+    err = keyset_add(&r->seen, key, &added);
+  if (err || !added)
+    return err; /* a survey says the same words: rendered once, for both */
+  if (cached(path)) {
+    r->ui.cached++;
+    return PV_OK;
+  }
+  return add_job(r, "(kiosk)", voice, lang, text, path, &r->ui);
+}
+
+/* Collects every UI string without numbers in every table language, and
+ * every language's name spoken in that language. */
+static void collect_ui(run *r) {
+  char path[PATH_BYTES];
+  pv_err err = PV_OK;
+  for (size_t l = 0; l < pv_str_lang_count() && !err; l++) {
+    const char *lang = pv_str_lang_at(l);
+    for (int id = 0; id < PV_STR__COUNT && !err; id++) {
+      if (pv_str_nargs((pv_str_id)id) > 0)
+        continue;
+      pv_err perr = pv_str_audio_path(r->out_dir, (pv_str_id)id, lang, path, sizeof path);
+      err = add_ui_text(r, lang, pv_str((pv_str_id)id, lang), perr, path);
+    }
+  }
+  for (size_t i = 0; i < pv_lang_endonym_count() && !err; i++) {
+    const char *lang = pv_lang_endonym_tag(i);
+    pv_err perr = pv_lang_endonym_audio_path(r->out_dir, lang, path, sizeof path);
+    err = add_ui_text(r, lang, pv_lang_endonym(lang), perr, path);
+  }
+  if (err) {
+    fprintf(stderr, "pv-tts: kiosk strings: %s: %s\n", pv_strerror(err), pv_err_detail());
+    r->failed = 1;
+  }
 }
 
 /* ---- rendering ---------------------------------------------------------- */
@@ -552,7 +612,7 @@ static void report_failure(const job *j, const char *why) {
 /* Counts jobs [from, n_jobs) as failed, when rendering cannot go on. */
 static void fail_rest(run *r, size_t from) {
   for (size_t i = from; i < r->n_jobs; i++)
-    r->langs[r->jobs[i].stats].failed++;
+    r->jobs[i].stats->failed++;
   r->failed = 1;
 }
 
@@ -592,7 +652,7 @@ static void render_all(run *r) {
   int voice_ok = 0;
   for (size_t i = 0; i < r->n_jobs; i++) {
     job *j = &r->jobs[i];
-    lang_stats *ls = &r->langs[j->stats];
+    lang_stats *ls = j->stats;
     if (!voice || strcmp(voice, j->voice) != 0) {
       voice = j->voice;
       st = espeak_ng_SetVoiceByName(voice);
@@ -680,6 +740,8 @@ int main(int argc, char **argv) {
       if (i + 1 >= argc || !argv[i + 1][0])
         return usage_error("a folder must follow ", a);
       r.out_dir = argv[++i];
+    } else if (strcmp(a, "--no-ui") == 0) {
+      r.no_ui = 1;
     } else if (strcmp(a, "--assets") == 0) {
       if (i + 1 >= argc || !argv[i + 1][0])
         return usage_error("a folder must follow ", a);
@@ -702,6 +764,8 @@ int main(int argc, char **argv) {
   }
   for (int i = 0; i < n_paths; i++)
     load_path(&r, argv[i]);
+  if (!r.no_ui)
+    collect_ui(&r);
   if (r.n_jobs > 0) {
     remove_stale_temps(r.out_dir);
     render_all(&r);
@@ -729,6 +793,10 @@ int main(int argc, char **argv) {
          r.n_invalid, r.out_dir, now_seconds() - t0);
   printf("pv-tts: rendered %zu, cached %zu, recorded %zu, no voice %zu, failed %zu\n",
          total.rendered, total.cached, total.recorded, total.novoice, total.failed);
+  if (!r.no_ui)
+    printf("pv-tts: kiosk strings and language names: %zu rendered, %zu cached, "
+           "%zu without a voice, %zu failed\n",
+           r.ui.rendered, r.ui.cached, r.ui.novoice, r.ui.failed);
   for (size_t i = 0; i < r.n_langs; i++) {
     const lang_stats *ls = &r.langs[i];
     printf("  %-8s rendered %zu, cached %zu, recorded %zu, no voice %zu, failed %zu\n",

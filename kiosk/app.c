@@ -1,0 +1,1303 @@
+/* app: the journey's state machine and its screens (see app.h).
+ *
+ * State lives in pv_app; each frame, the current screen's function reads
+ * its widgets' events from the ui context, changes state, and draws. The
+ * answer being edited lives in a small working selection (`sel`, `value`)
+ * that is loaded from the JSON answer when a question is entered and
+ * encoded back, then written to the store, when the resident leaves it. */
+#include "kiosk/app.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/tts.h"
+#include "kiosk/strings.h"
+
+/* UI.md palette. */
+#define COL_BG 0xFFF8ECFFu
+#define COL_INK 0x1B1B1FFFu
+#define COL_MUTED 0x6B6B70FFu
+#define COL_ACCENT 0x00796BFFu
+#define COL_SELECT 0x1565C0FFu
+#define COL_CARD 0xFFFFFFFFu
+#define COL_EDGE 0xE3D7C3FFu
+#define COL_PRESSED 0xE8F0FBFFu
+#define COL_DISABLED 0xD9D4CCFFu
+#define COL_BAD 0xD84315FFu
+#define COL_MID 0xF9A825FFu
+#define COL_GOOD 0x2E7D32FFu
+#define COL_VEIL 0x1B1B1FC8u
+
+/* The kiosk's own pictograms, resolved once (draw commands borrow paths). */
+typedef enum pic_id {
+  PIC_CHECK,
+  PIC_CROSS,
+  PIC_SPEAKER,
+  PIC_TOUCH,
+  PIC_GLOBE,
+  PIC_SHIELD,
+  PIC_ARROW_LEFT,
+  PIC_ARROW_RIGHT,
+  PIC_HEART,
+  PIC_STAR,
+  PIC_QUESTION,
+  PIC__COUNT
+} pic_id;
+
+static const char *const pic_files[PIC__COUNT] = {
+    "check.svg", "cross.svg",  "speaker.svg",    "touch.svg",
+    "globe.svg", "shield.svg", "arrow_left.svg", "arrow_right.svg",
+    "heart.svg", "star.svg",   "question.svg",
+};
+
+#define MAX_Q PV_SURVEY_MAX_QUESTIONS
+#define MAX_OPT PV_SURVEY_MAX_OPTIONS
+
+struct pv_app {
+  pv_survey *const *surveys;
+  size_t n_surveys;
+  pv_store *store;
+  pv_clock clock;
+  pv_app_config cfg;
+  pv_speak_fn speak;
+  void *speak_ud;
+
+  pv_screen screen;
+  int64_t entered_ms; /* when the current screen was entered */
+  int autoplayed;     /* the current screen's prompt was spoken */
+
+  const char *langs[PV_APP_MAX_LANGS];
+  size_t n_langs;
+  const char *lang; /* chosen language (borrowed from a survey), or NULL */
+  int rtl;
+
+  int survey; /* index in surveys, -1 before the choice */
+  int li;     /* language index within the survey */
+  size_t q;   /* current question */
+  size_t history[MAX_Q];
+  size_t n_history;
+  char uuid[PV_UUID_LEN + 1];
+  char *answers[MAX_Q]; /* JSON text per question, owned; NULL = none */
+  int saved[MAX_Q];     /* answers[i] is what the store holds */
+
+  /* Working selection of the current question. */
+  int sel[MAX_OPT]; /* choice/photo: 1 when picked; ranking: rank, 0 = none */
+  int value;        /* smileys 1..N, scale 0..10, yes_no 1 yes / 2 no; -1 */
+
+  int still_there; /* the countdown is on screen */
+  int64_t countdown_ms;
+  char path[4096]; /* scratch for audio paths (not for drawing) */
+  char pics[PIC__COUNT][1024];
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int64_t now(const pv_app *app) {
+  return pv_clock_now(&app->clock);
+}
+
+static const pv_survey *cur(const pv_app *app) {
+  return app->survey >= 0 ? app->surveys[app->survey] : NULL;
+}
+
+static const char *text_of(const pv_app *app, const pv_text *t) {
+  return t->s && t->s[app->li] ? t->s[app->li] : "";
+}
+
+static void say_file(pv_app *app, const char *path) {
+  if (app->speak)
+    app->speak(app->speak_ud, path);
+}
+
+/* Speaks a survey text: the human recording when there is one, else the
+ * synthesised one. */
+static void say_text(pv_app *app, const pv_text *t, const pv_audio *a) {
+  if (a && a->path && a->path[app->li]) {
+    say_file(app, a->path[app->li]);
+    return;
+  }
+  if (pv_tts_path(app->cfg.tts_dir, app->lang, text_of(app, t), app->path,
+                  sizeof app->path) == PV_OK)
+    say_file(app, app->path);
+}
+
+static void say_str(pv_app *app, pv_str_id id, const char *lang) {
+  if (pv_str_audio_path(app->cfg.tts_dir, id, lang, app->path, sizeof app->path) ==
+      PV_OK)
+    say_file(app, app->path);
+}
+
+static const char *pic_path(const pv_app *app, pic_id p) {
+  return app->pics[p];
+}
+
+static pv_text_style style(const pv_app *app, int size, int bold, pv_text_align align,
+                           int lines) {
+  return (pv_text_style){.size_px = size,
+                         .bold = bold,
+                         .rtl = app->rtl,
+                         .lang = app->lang ? app->lang : "fr",
+                         .align = align,
+                         .max_lines = lines};
+}
+
+static void enter(pv_app *app, pv_screen s) {
+  app->screen = s;
+  app->entered_ms = now(app);
+  app->autoplayed = 0;
+}
+
+/* ---- answers ------------------------------------------------------------ */
+
+static const pv_question *question(const pv_app *app) {
+  return &cur(app)->questions[app->q];
+}
+
+static void forget_response(pv_app *app) {
+  for (size_t i = 0; i < MAX_Q; i++) {
+    free(app->answers[i]);
+    app->answers[i] = NULL;
+    app->saved[i] = 0;
+  }
+  app->uuid[0] = '\0';
+  app->n_history = 0;
+  app->survey = -1;
+  app->lang = NULL;
+  app->rtl = 0;
+  app->still_there = 0;
+}
+
+/* Returns 1 when the answer text matches one of the condition's values. */
+static int answer_matches(const char *answer, const pv_condition *c) {
+  cJSON *a = cJSON_Parse(answer);
+  int hit = 0;
+  if (!a)
+    return 0;
+  const cJSON *items = cJSON_IsArray(a) ? a->child : a;
+  for (const cJSON *it = items; it && !hit; it = cJSON_IsArray(a) ? it->next : NULL) {
+    char *s = cJSON_PrintUnformatted(it);
+    for (size_t i = 0; s && i < c->n_values && !hit; i++)
+      hit = strcmp(s, c->values[i]) == 0;
+    cJSON_free(s);
+  }
+  cJSON_Delete(a);
+  return hit;
+}
+
+/* Returns 1 when question i is shown given the answers so far. */
+static int visible(const pv_app *app, size_t i) {
+  const pv_question *q = &cur(app)->questions[i];
+  switch (q->type) { /* the qualitative widgets arrive with issue 5 */
+  case PV_Q_MAP:
+  case PV_Q_DRAWING:
+  case PV_Q_VOICE:
+  case PV_Q_TEXT:
+    return 0;
+  default:
+    break;
+  }
+  if (!q->relevant)
+    return 1;
+  size_t t = q->relevant->question_index;
+  return visible(app, t) && app->answers[t] &&
+         answer_matches(app->answers[t], q->relevant);
+}
+
+static int option_index(const pv_question *q, const char *id) {
+  for (size_t i = 0; i < q->n_options; i++)
+    if (strcmp(q->options[i].id, id) == 0)
+      return (int)i;
+  return -1;
+}
+
+/* Loads the working selection from the stored JSON answer of question q. */
+static void load_selection(pv_app *app) {
+  const pv_question *q = question(app);
+  memset(app->sel, 0, sizeof app->sel);
+  app->value = -1;
+  cJSON *a = app->answers[app->q] ? cJSON_Parse(app->answers[app->q]) : NULL;
+  if (!a)
+    return;
+  if (cJSON_IsNumber(a)) {
+    app->value = a->valueint;
+  } else if (cJSON_IsString(a)) {
+    if (q->type == PV_Q_YES_NO)
+      app->value = strcmp(a->valuestring, "yes") == 0 ? 1 : 2;
+    int i = option_index(q, a->valuestring);
+    if (i >= 0)
+      app->sel[i] = 1;
+  } else if (cJSON_IsArray(a)) {
+    int rank = 1;
+    for (const cJSON *it = a->child; it; it = it->next) {
+      int i = cJSON_IsString(it) ? option_index(q, it->valuestring) : -1;
+      if (i >= 0)
+        app->sel[i] = q->type == PV_Q_RANKING ? rank++ : 1;
+    }
+  }
+  cJSON_Delete(a);
+}
+
+static int picked(const pv_app *app) {
+  int n = 0;
+  for (size_t i = 0; i < question(app)->n_options; i++)
+    n += app->sel[i] != 0;
+  return n;
+}
+
+/* Encodes the working selection as the answer's JSON (caller frees), or
+ * NULL when the question is not answered (enough). */
+static char *encode_selection(const pv_app *app) {
+  const pv_question *q = question(app);
+  cJSON *v = NULL;
+  switch (q->type) {
+  case PV_Q_SMILEYS:
+  case PV_Q_SCALE:
+    if (app->value >= 0)
+      v = cJSON_CreateNumber(app->value);
+    break;
+  case PV_Q_YES_NO:
+    if (app->value > 0)
+      v = cJSON_CreateString(app->value == 1 ? "yes" : "no");
+    break;
+  case PV_Q_CHOICE:
+  case PV_Q_PHOTO_CHOICE:
+    if (q->type == PV_Q_CHOICE && !q->multiple) {
+      for (size_t i = 0; i < q->n_options && !v; i++)
+        if (app->sel[i])
+          v = cJSON_CreateString(q->options[i].id);
+    } else if (picked(app) >= q->min) {
+      v = cJSON_CreateArray();
+      for (size_t i = 0; v && i < q->n_options; i++)
+        if (app->sel[i])
+          cJSON_AddItemToArray(v, cJSON_CreateString(q->options[i].id));
+    }
+    break;
+  case PV_Q_RANKING:
+    if ((size_t)picked(app) == q->n_options) {
+      v = cJSON_CreateArray();
+      for (int r = 1; v && r <= (int)q->n_options; r++)
+        for (size_t i = 0; i < q->n_options; i++)
+          if (app->sel[i] == r)
+            cJSON_AddItemToArray(v, cJSON_CreateString(q->options[i].id));
+    }
+    break;
+  default:
+    break;
+  }
+  char *s = v ? cJSON_PrintUnformatted(v) : NULL;
+  cJSON_Delete(v);
+  return s;
+}
+
+/* Starts the response in the store on its first answer, so a resident
+ * who leaves without answering leaves nothing. Returns 0 on failure. */
+static int begin_response(pv_app *app) {
+  if (app->uuid[0])
+    return 1;
+  pv_err err = pv_store_begin(app->store, cur(app)->id, cur(app)->version, NULL,
+                              app->lang, app->uuid);
+  if (err != PV_OK) {
+    PV_ERROR("app: cannot begin a response: %s: %s", pv_strerror(err), pv_err_detail());
+    app->uuid[0] = '\0';
+    return 0;
+  }
+  return 1;
+}
+
+/* Keeps the working selection as the question's answer and writes it to
+ * the store when it changed. A store failure is logged; the resident goes
+ * on (the answer stays in memory and is written again on the next leave). */
+static void save_current(pv_app *app) {
+  const pv_question *q = question(app);
+  char *json = encode_selection(app);
+  char *old = app->answers[app->q];
+  if (!json && !old)
+    return;
+  if (!begin_response(app)) {
+    cJSON_free(json);
+    return;
+  }
+  if (json && old && strcmp(json, old) == 0 && app->saved[app->q]) {
+    cJSON_free(json);
+    return;
+  }
+  free(old);
+  app->answers[app->q] = json ? strdup(json) : NULL;
+  cJSON_free(json);
+  /* A withdrawn answer is stored as null: "answered, then taken back". */
+  const char *value = app->answers[app->q] ? app->answers[app->q] : "null";
+  pv_err err = pv_store_put_answer(app->store, app->uuid, q->id, value,
+                                   pv_qtype_measure(q->type));
+  app->saved[app->q] = err == PV_OK;
+  if (err != PV_OK)
+    PV_WARN("app: storing %s/%s: %s: %s", cur(app)->id, q->id, pv_strerror(err),
+            pv_err_detail());
+}
+
+static int answered(const pv_app *app) {
+  char *json = encode_selection(app);
+  cJSON_free(json);
+  return json != NULL;
+}
+
+/* ---- navigation ------------------------------------------------------------ */
+
+/* Back to the attract screen with nothing of the resident left; a
+ * response in progress is closed as abandoned, its answers kept. */
+static void to_attract(pv_app *app) {
+  if (app->uuid[0]) {
+    pv_err err = pv_store_abandon(app->store, app->uuid);
+    if (err != PV_OK)
+      PV_WARN("app: abandoning %s: %s: %s", app->uuid, pv_strerror(err),
+              pv_err_detail());
+  }
+  forget_response(app);
+  enter(app, PV_SCREEN_ATTRACT);
+}
+
+static void enter_question(pv_app *app, size_t i) {
+  app->q = i;
+  load_selection(app);
+  enter(app, PV_SCREEN_QUESTION);
+}
+
+static void finish(pv_app *app) {
+  if (!begin_response(app)) { /* even with every question skipped: it counts */
+    to_attract(app);
+    return;
+  }
+  pv_err err = pv_store_finish(app->store, app->uuid);
+  if (err != PV_OK)
+    PV_WARN("app: finishing %s: %s: %s", app->uuid, pv_strerror(err), pv_err_detail());
+  for (size_t i = 0; i < MAX_Q; i++) { /* nothing of the resident stays */
+    free(app->answers[i]);
+    app->answers[i] = NULL;
+  }
+  app->uuid[0] = '\0';
+  enter(app, PV_SCREEN_THANKS);
+}
+
+static void go_next(pv_app *app) {
+  save_current(app);
+  for (size_t i = app->q + 1; i < cur(app)->n_questions; i++)
+    if (visible(app, i)) {
+      app->history[app->n_history++] = app->q;
+      enter_question(app, i);
+      return;
+    }
+  finish(app);
+}
+
+static void go_back(pv_app *app) {
+  save_current(app);
+  if (app->n_history == 0) {
+    enter(app, app->n_surveys > 1 ? PV_SCREEN_SURVEY : PV_SCREEN_CONSENT);
+    return;
+  }
+  enter_question(app, app->history[--app->n_history]);
+}
+
+static void start_survey(pv_app *app, int s) {
+  app->survey = s;
+  app->li = pv_survey_lang_index(cur(app), app->lang);
+  if (app->li < 0)
+    app->li = 0;
+  for (size_t i = 0; i < cur(app)->n_questions; i++)
+    if (visible(app, i)) {
+      enter_question(app, i);
+      return;
+    }
+  finish(app);
+}
+
+/* Surveys offered in the chosen language. */
+static int offered(const pv_app *app, size_t s) {
+  return pv_survey_lang_index(app->surveys[s], app->lang) >= 0;
+}
+
+static void after_consent(pv_app *app) {
+  int only = -1, count = 0;
+  for (size_t s = 0; s < app->n_surveys; s++)
+    if (offered(app, s)) {
+      only = (int)s;
+      count++;
+    }
+  if (count == 1)
+    start_survey(app, only);
+  else
+    enter(app, PV_SCREEN_SURVEY);
+}
+
+static void choose_language(pv_app *app, const char *lang) {
+  app->lang = lang;
+  app->rtl = pv_lang_is_rtl(lang);
+  enter(app, PV_SCREEN_CONSENT);
+}
+
+/* ---- drawing pieces ----------------------------------------------------------- */
+
+typedef struct frame {
+  pv_app *app;
+  pv_ui *ui;
+  pv_draw_list *dl;
+  const pv_metrics *m;
+  pv_measure_fn measure;
+  void *mud;
+} frame;
+
+/* Places an LTR-designed rect for the current direction. */
+static pv_rect at(const frame *f, int x, int y, int w, int h) {
+  return pv_metrics_place(f->m, (pv_rect){x, y, w, h});
+}
+
+static void text_in(const frame *f, pv_rect r, pv_color c, const char *s, int size,
+                    int bold, pv_text_align align, int lines) {
+  pv_text_style st = style(f->app, size, bold, align, lines);
+  pv_draw_text(f->dl, r, c, s, &st);
+}
+
+/* A card: a soft rounded panel, pressed look on touch-down, thick ring and
+ * a check badge when selected (never colour alone: UI.md rule 4). */
+static void card(const frame *f, pv_rect r, int flags, int selected) {
+  const pv_metrics *m = f->m;
+  pv_draw_rect(f->dl, r, (flags & PV_UI_PRESSED) ? COL_PRESSED : COL_CARD, m->radius);
+  if (selected) {
+    pv_draw_frame(f->dl, r, COL_SELECT, m->radius, m->ring);
+    int b = m->touch_min / 2;
+    pv_rect badge = {r.x + r.w - b - m->ring, r.y + m->ring, b, b};
+    if (f->app->rtl)
+      badge.x = r.x + m->ring;
+    pv_draw_circle(f->dl, badge, COL_SELECT);
+    pv_draw_image(f->dl,
+                  (pv_rect){badge.x + b / 6, badge.y + b / 6, b * 2 / 3, b * 2 / 3},
+                  pic_path(f->app, PIC_CHECK));
+  } else {
+    pv_draw_frame(f->dl, r, COL_EDGE, m->radius, 2);
+  }
+}
+
+/* Returns the height text needs at size in w pixels, up to lines lines. */
+static int text_height(const frame *f, const char *text, int size, int bold, int lines,
+                       int w) {
+  pv_text_style st = style(f->app, size, bold, PV_ALIGN_CENTER, lines);
+  if (!f->measure)
+    return size * 3 / 2 * lines;
+  return f->measure(f->mud, text, &st, w).h;
+}
+
+/* A card with a pictogram above a label of up to two lines (one when the
+ * card is short); `check` adds the check badge to the selection ring. */
+static void picture_card_ex(const frame *f, pv_rect r, int flags, int selected,
+                            int check, const char *image, const char *label) {
+  const pv_metrics *m = f->m;
+  card(f, r, flags, selected && check);
+  if (selected && !check)
+    pv_draw_frame(f->dl, r, COL_SELECT, m->radius, m->ring);
+  int pad = m->gap, w = r.w - 2 * pad;
+  int lines = 2, label_h = 0;
+  if (label && *label) {
+    label_h = text_height(f, label, m->label_px, 0, 2, w);
+    if (r.h - label_h - 2 * pad < r.h / 2) {
+      lines = 1;
+      label_h = text_height(f, label, m->label_px, 0, 1, w);
+    }
+  }
+  pv_rect pic_rect = {r.x + pad, r.y + pad, w, r.h - label_h - 2 * pad - pad / 2};
+  if (image)
+    pv_draw_image(f->dl, pic_rect, image);
+  if (label_h)
+    text_in(f, (pv_rect){r.x + pad, r.y + r.h - label_h - pad / 2, w, label_h}, COL_INK,
+            label, m->label_px, 0, PV_ALIGN_CENTER, lines);
+}
+
+static void picture_card(const frame *f, pv_rect r, int flags, int selected,
+                         const char *image, const char *label) {
+  picture_card_ex(f, r, flags, selected, 1, image, label);
+}
+
+/* A button with a pictogram and a label (nav, consent). */
+static int button(const frame *f, const char *id, pv_rect r, const char *image,
+                  const char *label, pv_color fill, pv_color ink, int enabled) {
+  int flags = pv_ui_widget_do(f->ui, id, r, 0);
+  if (!enabled) {
+    fill = COL_DISABLED;
+    ink = COL_MUTED;
+  }
+  pv_draw_rect(f->dl, r, (flags & PV_UI_PRESSED) && enabled ? COL_SELECT : fill,
+               f->m->radius);
+  int icon = r.h * 3 / 5;
+  int pad = (r.h - icon) / 2;
+  pv_rect img = {r.x + pad, r.y + pad, icon, icon};
+  pv_rect txt = {r.x + icon + 2 * pad, r.y, r.w - icon - 3 * pad, r.h};
+  if (f->app->rtl) {
+    img.x = r.x + r.w - pad - icon;
+    txt.x = r.x + pad;
+  }
+  if (image)
+    pv_draw_image(f->dl, img, image);
+  if (label)
+    text_in(f, txt, ink, label, f->m->label_px, 1, PV_ALIGN_CENTER, 1);
+  return enabled ? flags : 0;
+}
+
+/* The speaker button, always at the start of the top bar. */
+static int speaker(const frame *f) {
+  const pv_metrics *m = f->m;
+  pv_rect r = at(f, m->margin, m->margin, m->top_bar, m->top_bar);
+  int flags = pv_ui_widget_do(f->ui, "speak", r, 0);
+  pv_draw_circle(f->dl, r, (flags & PV_UI_PRESSED) ? COL_SELECT : COL_ACCENT);
+  int pad = r.w / 5;
+  pv_draw_image(f->dl, (pv_rect){r.x + pad, r.y + pad, r.w - 2 * pad, r.h - 2 * pad},
+                pic_path(f->app, PIC_SPEAKER));
+  return flags & PV_UI_TAPPED;
+}
+
+/* The prompt row: pictogram and text, below the top bar. The text keeps
+ * its size up to three lines, then steps down (never under the smallest
+ * size) so the prompt never runs into the answers. Returns its bottom. */
+static int prompt_row(const frame *f, const char *image, const char *text) {
+  const pv_metrics *m = f->m;
+  int y = m->margin + m->top_bar + m->gap;
+  int x = m->margin + m->picto + 2 * m->gap;
+  int w = m->width - x - m->margin;
+  int size = m->prompt_px, h = m->picto;
+  int limit = m->height * 3 / 10; /* at most 30% of the screen */
+  for (; size >= m->small_px; size -= 2) {
+    h = text_height(f, text, size, 1, 3, w);
+    if (h <= limit)
+      break;
+  }
+  if (size < m->small_px)
+    size = m->small_px;
+  if (h < m->picto)
+    h = m->picto;
+  if (image)
+    pv_draw_image(f->dl, at(f, m->margin, y + (h - m->picto) / 2, m->picto, m->picto),
+                  image);
+  text_in(f, at(f, x, y, w, h), COL_INK, text, size, 1, PV_ALIGN_START, 3);
+  return y + h;
+}
+
+/* Progress dots in the top bar: one per question shown. */
+static void progress(const frame *f) {
+  pv_app *app = f->app;
+  const pv_metrics *m = f->m;
+  size_t shown = 0, current = 0;
+  for (size_t i = 0; i < cur(app)->n_questions; i++)
+    if (visible(app, i)) {
+      if (i == app->q)
+        current = shown;
+      shown++;
+    }
+  int d = m->top_bar / 4, gap = d;
+  int total = (int)shown * d + ((int)shown - 1) * gap;
+  int x0 = (m->width - total) / 2, y = m->margin + (m->top_bar - d) / 2;
+  for (size_t i = 0; i < shown; i++) {
+    pv_rect r = at(f, x0 + (int)i * (d + gap), y, d, d);
+    if (i == current)
+      pv_draw_circle(
+          f->dl, (pv_rect){r.x - d / 3, r.y - d / 3, d + 2 * (d / 3), d + 2 * (d / 3)},
+          COL_ACCENT);
+    else if (i < current)
+      pv_draw_circle(f->dl, r, COL_ACCENT);
+    else
+      pv_draw_ring(f->dl, r, COL_ACCENT, 2);
+  }
+}
+
+/* Lays n cards in the area, as a grid with the largest square-ish cells
+ * that fit. Writes each card's rect (already mirrored for RTL). */
+static void grid_ex(const frame *f, pv_rect area, size_t n, int one_row, pv_rect *out) {
+  const pv_metrics *m = f->m;
+  int best_cols = (int)n, best = -1;
+  for (int cols = one_row ? (int)n : 1; cols <= (int)n; cols++) {
+    int rows = ((int)n + cols - 1) / cols;
+    int w = (area.w - (cols - 1) * m->gap) / cols;
+    int h = (area.h - (rows - 1) * m->gap) / rows;
+    int side = w < h ? w : h;
+    if (side > best) {
+      best = side;
+      best_cols = cols;
+    }
+  }
+  int cols = best_cols, rows = ((int)n + cols - 1) / cols;
+  int w = (area.w - (cols - 1) * m->gap) / cols;
+  int h = (area.h - (rows - 1) * m->gap) / rows;
+  if (w > h * 3 / 2)
+    w = h * 3 / 2; /* keep cards from stretching wide */
+  int total_w = cols * w + (cols - 1) * m->gap;
+  int x0 = area.x + (area.w - total_w) / 2;
+  for (size_t i = 0; i < n; i++) {
+    int row = (int)i / cols, col = (int)i % cols;
+    int in_row = row == rows - 1 ? (int)n - row * cols : cols;
+    int row_x0 = x0 + (cols - in_row) * (w + m->gap) / 2; /* centre a short row */
+    out[i] = at(f, row_x0 + col * (w + m->gap), area.y + row * (h + m->gap), w, h);
+  }
+}
+
+static void grid(const frame *f, pv_rect area, size_t n, pv_rect *out) {
+  grid_ex(f, area, n, 0, out);
+}
+
+/* ---- question widgets ------------------------------------------------------ */
+
+static void speak_choice(pv_app *app, const pv_option *o) {
+  say_text(app, &o->label, &o->audio);
+}
+
+static void choose_feedback(pv_app *app, int on) {
+  say_str(app, on ? PV_STR_CHOSEN : PV_STR_REMOVED, app->lang);
+}
+
+/* One smiley face, drawn by shape: mouth curve and eyes change with the
+ * point, colour only reinforces (UI.md rule 5). */
+static void face(const frame *f, pv_rect r, int point, int points) {
+  double v = points > 1 ? (double)(point - 1) / (points - 1) : 1; /* 0 worst..1 best */
+  pv_color c = v < 0.34 ? COL_BAD : v < 0.67 ? COL_MID : COL_GOOD;
+  int side = r.w < r.h ? r.w : r.h;
+  pv_rect fr = {r.x + (r.w - side) / 2, r.y + (r.h - side) / 2, side, side};
+  pv_draw_circle(f->dl, fr, c);
+  int t = side / 14 > 2 ? side / 14 : 2;
+  int eye = side / 8;
+  int ey = fr.y + side * 3 / 10;
+  pv_rect le = {fr.x + side * 3 / 10 - eye / 2, ey, eye, eye};
+  pv_rect re = {fr.x + side * 7 / 10 - eye / 2, ey, eye, eye};
+  if (v < 0.2) { /* worst: frowning brows */
+    pv_draw_arc(f->dl, (pv_rect){le.x - eye, le.y - eye, eye * 3, eye * 2}, COL_INK, t,
+                200, 250);
+    pv_draw_arc(f->dl, (pv_rect){re.x - eye, re.y - eye, eye * 3, eye * 2}, COL_INK, t,
+                290, 340);
+  }
+  if (v > 0.8) { /* best: smiling eyes (arcs) and an open laugh */
+    pv_draw_arc(f->dl, (pv_rect){le.x - eye / 2, le.y, eye * 2, eye * 2}, COL_INK, t,
+                200, 340);
+    pv_draw_arc(f->dl, (pv_rect){re.x - eye / 2, re.y, eye * 2, eye * 2}, COL_INK, t,
+                200, 340);
+    int mw2 = side * 3 / 5;
+    pv_rect mouth = {fr.x + (side - mw2) / 2, fr.y + side * 2 / 5, mw2, side * 2 / 5};
+    pv_draw_arc(f->dl, mouth, COL_INK, mw2 / 4, 0, 180);
+    return;
+  }
+  pv_draw_circle(f->dl, le, COL_INK);
+  pv_draw_circle(f->dl, re, COL_INK);
+  int mw = side / 2, mx = fr.x + side / 4;
+  if (v > 0.45 && v < 0.55) { /* neutral: a straight mouth */
+    pv_draw_rect(f->dl, (pv_rect){mx, fr.y + side * 2 / 3, mw, t}, COL_INK, t / 2);
+  } else if (v > 0.5) { /* smile, wider and deeper for the best */
+    int depth = (int)(side * (0.12 + 0.25 * (v - 0.5)));
+    pv_draw_arc(f->dl, (pv_rect){mx, fr.y + side / 2 - depth, mw, 2 * depth + side / 6},
+                COL_INK, t, 20, 160);
+  } else { /* frown, deeper for the worst */
+    int depth = (int)(side * (0.12 + 0.25 * (0.5 - v)));
+    pv_draw_arc(f->dl, (pv_rect){mx, fr.y + side * 2 / 3, mw, 2 * depth + side / 6},
+                COL_INK, t, 200, 340);
+  }
+}
+
+static void widget_smileys(const frame *f, pv_rect area) {
+  pv_app *app = f->app;
+  const pv_question *q = question(app);
+  pv_rect cards[5];
+  grid_ex(f, area, (size_t)q->points, 1, cards); /* a scale reads in one line */
+  for (int p = 1; p <= q->points; p++) {
+    char id[24];
+    snprintf(id, sizeof id, "choice:%d", p);
+    pv_rect r = cards[p - 1];
+    int flags = pv_ui_widget_do(f->ui, id, r, 0);
+    if (flags & PV_UI_TAPPED) {
+      app->value = app->value == p ? -1 : p;
+      choose_feedback(app, app->value == p);
+    }
+    card(f, r, flags, app->value == p);
+    int pad = r.w / 8;
+    face(f, (pv_rect){r.x + pad, r.y + pad, r.w - 2 * pad, r.h - 2 * pad}, p,
+         q->points);
+  }
+}
+
+static void widget_yes_no(const frame *f, pv_rect area) {
+  pv_app *app = f->app;
+  pv_rect cards[2];
+  grid(f, area, 2, cards);
+  static const char *const ids[] = {"choice:yes", "choice:no"};
+  static const pic_id pics[] = {PIC_CHECK, PIC_CROSS};
+  static const pv_str_id strs[] = {PV_STR_YES, PV_STR_NO};
+  for (int i = 0; i < 2; i++) {
+    int flags = pv_ui_widget_do(f->ui, ids[i], cards[i], 0);
+    if (flags & PV_UI_TAPPED) {
+      app->value = app->value == i + 1 ? -1 : i + 1;
+      choose_feedback(app, app->value == i + 1);
+    }
+    if (flags & PV_UI_HELD)
+      say_str(app, strs[i], app->lang);
+    picture_card(f, cards[i], flags, app->value == i + 1, pic_path(app, pics[i]),
+                 pv_str(strs[i], app->lang));
+  }
+}
+
+/* choice, single or multiple (with "exclusive" options), and photo_choice. */
+static void widget_choice(const frame *f, pv_rect area) {
+  pv_app *app = f->app;
+  const pv_question *q = question(app);
+  int multiple = q->type == PV_Q_PHOTO_CHOICE || q->multiple;
+  pv_rect cards[MAX_OPT];
+  if (multiple && picked(app) > 0) {
+    /* "2 sur 3": how many are picked out of the most allowed, in the nav
+     * row's middle, where "skip" stands while nothing is picked. */
+    static char count[64];
+    const pv_metrics *m = f->m;
+    pv_str_fill(count, sizeof count, PV_STR_PICKED_N_OF_M, app->lang, picked(app),
+                q->max);
+    pv_rect r = at(f, (m->width - m->nav_w) / 2, m->height - m->margin - m->nav_h,
+                   m->nav_w, m->nav_h);
+    pv_draw_rect(f->dl, r, COL_CARD, m->nav_h / 2);
+    pv_draw_frame(f->dl, r, COL_ACCENT, m->nav_h / 2, 3);
+    text_in(f, r, COL_ACCENT, count, m->label_px, 1, PV_ALIGN_CENTER, 1);
+  }
+  grid(f, area, q->n_options, cards);
+  for (size_t i = 0; i < q->n_options; i++) {
+    const pv_option *o = &q->options[i];
+    char id[PV_UI_MAX_ID];
+    snprintf(id, sizeof id, "choice:%s", o->id);
+    int flags = pv_ui_widget_do(f->ui, id, cards[i], 0);
+    if (flags & PV_UI_HELD)
+      speak_choice(app, o);
+    if (flags & PV_UI_TAPPED) {
+      int on = !app->sel[i];
+      if (!multiple) {
+        memset(app->sel, 0, sizeof app->sel);
+      } else if (on && o->exclusive) {
+        memset(app->sel, 0, sizeof app->sel);
+      } else if (on) {
+        for (size_t j = 0; j < q->n_options; j++)
+          if (q->options[j].exclusive)
+            app->sel[j] = 0;
+      }
+      if (on && multiple && picked(app) >= q->max) {
+        say_str(app, PV_STR_MAX_REACHED, app->lang);
+      } else {
+        app->sel[i] = on;
+        choose_feedback(app, on);
+      }
+    }
+    picture_card(f, cards[i], flags, app->sel[i], o->image, text_of(app, &o->label));
+  }
+}
+
+/* scale 0..10 as a thermometer: eleven tall segments filling from the low
+ * end, the end points' pictograms and labels above. */
+static void widget_scale(const frame *f, pv_rect area) {
+  pv_app *app = f->app;
+  const pv_question *q = question(app);
+  const pv_metrics *m = f->m;
+  int ends_h = area.h / 3;
+  int end_w = area.w / 3;
+  const pv_option *ends[2] = {&q->low, &q->high};
+  for (int e = 0; e < 2; e++) {
+    pv_rect r = at(f, e ? area.x + area.w - end_w : area.x, area.y, end_w, ends_h);
+    int flags = pv_ui_widget_do(f->ui, e ? "end:high" : "end:low", r, 0);
+    if (flags & (PV_UI_TAPPED | PV_UI_HELD))
+      speak_choice(app, ends[e]);
+    int ph = ends_h - m->label_px - m->gap;
+    pv_rect pic_rect = {r.x, r.y, ph, ph};
+    pv_rect lab = {r.x + ph + m->gap, r.y, r.w - ph - m->gap, ph};
+    if (e ^ app->rtl) {
+      pic_rect.x = r.x + r.w - ph;
+      lab.x = r.x;
+    }
+    pv_draw_image(f->dl, pic_rect, ends[e]->image);
+    text_in(f, lab, COL_INK, text_of(app, &ends[e]->label), m->label_px, 0,
+            (e ^ app->rtl) ? PV_ALIGN_END : PV_ALIGN_START, 2);
+  }
+  int gap = m->gap / 2 > 2 ? m->gap / 2 : 2;
+  int seg_w = (area.w - 10 * gap) / 11;
+  int y = area.y + ends_h + m->gap, h = area.h - ends_h - m->gap;
+  for (int v = 0; v <= 10; v++) {
+    char id[24];
+    snprintf(id, sizeof id, "choice:%d", v);
+    pv_rect r = at(f, area.x + v * (seg_w + gap), y, seg_w, h);
+    int flags = pv_ui_widget_do(f->ui, id, r, 0);
+    if (flags & PV_UI_TAPPED) {
+      app->value = app->value == v ? -1 : v;
+      choose_feedback(app, app->value == v);
+    }
+    int filled = app->value >= 0 && v <= app->value;
+    double t = v / 10.0;
+    pv_color c = t < 0.34 ? COL_BAD : t < 0.67 ? COL_MID : COL_GOOD;
+    int bar_h = h / 3 + (h * 2 / 3) * v / 10; /* rises towards the high end */
+    pv_rect bar = {r.x, r.y + h - bar_h, r.w, bar_h};
+    pv_draw_rect(f->dl, bar,
+                 filled ? c : ((flags & PV_UI_PRESSED) ? COL_PRESSED : COL_CARD),
+                 m->radius / 2);
+    if (app->value == v)
+      pv_draw_frame(f->dl, bar, COL_SELECT, m->radius / 2, m->ring);
+    else
+      pv_draw_frame(f->dl, bar, COL_EDGE, m->radius / 2, 2);
+    static const char *const digits[] = {"0", "1", "2", "3", "4", "5",
+                                         "6", "7", "8", "9", "10"};
+    text_in(f,
+            (pv_rect){bar.x, bar.y + bar.h - m->label_px - m->gap, bar.w,
+                      m->label_px + m->gap / 2},
+            filled ? COL_CARD : COL_INK, digits[v], m->label_px, 1, PV_ALIGN_CENTER, 1);
+  }
+}
+
+/* ranking: tap the cards in order of preference (or drag one onto
+ * another to swap); a badge shows each rank. The last card ranks itself. */
+static void widget_ranking(const frame *f, pv_rect area) {
+  pv_app *app = f->app;
+  const pv_question *q = question(app);
+  const pv_metrics *m = f->m;
+  pv_rect cards[MAX_OPT];
+  grid(f, area, q->n_options, cards);
+  int n = (int)q->n_options;
+  for (int i = 0; i < n; i++) {
+    const pv_option *o = &q->options[i];
+    char id[PV_UI_MAX_ID];
+    snprintf(id, sizeof id, "choice:%s", o->id);
+    int flags = pv_ui_widget_do(f->ui, id, cards[i], PV_UI_DRAGGABLE);
+    if (flags & PV_UI_HELD)
+      speak_choice(app, o);
+    if (flags & PV_UI_TAPPED) {
+      if (app->sel[i]) { /* un-rank it and those after it */
+        int r = app->sel[i];
+        for (int j = 0; j < n; j++)
+          if (app->sel[j] >= r)
+            app->sel[j] = 0;
+      } else {
+        app->sel[i] = picked(app) + 1;
+        if (picked(app) == n - 1)
+          for (int j = 0; j < n; j++)
+            if (!app->sel[j])
+              app->sel[j] = n;
+      }
+      choose_feedback(app, app->sel[i] != 0);
+    }
+    if (flags & PV_UI_DROPPED) {
+      int x, y;
+      pv_ui_drag_pos(f->ui, &x, &y);
+      for (int j = 0; j < n; j++)
+        if (j != i && pv_rect_contains(cards[j], x, y)) {
+          if (!app->sel[i] || !app->sel[j]) { /* rank both in order first */
+            for (int k = 0; k < n; k++)
+              if (!app->sel[k])
+                app->sel[k] = picked(app) + 1;
+          }
+          int t = app->sel[i];
+          app->sel[i] = app->sel[j];
+          app->sel[j] = t;
+          choose_feedback(app, 1);
+        }
+    }
+    pv_rect r = cards[i];
+    if (flags & PV_UI_DRAGGING) { /* follow the finger */
+      int x, y;
+      pv_ui_drag_pos(f->ui, &x, &y);
+      r.x = x - r.w / 2;
+      r.y = y - r.h / 2;
+    }
+    picture_card_ex(f, r, flags, app->sel[i] != 0, 0, o->image,
+                    text_of(app, &o->label));
+    if (app->sel[i]) {
+      static const char *const ranks[] = {"", "1", "2", "3", "4", "5", "6", "7", "8"};
+      int b = m->touch_min * 2 / 3;
+      pv_rect badge = {app->rtl ? r.x + r.w - b - m->ring : r.x + m->ring,
+                       r.y + m->ring, b, b};
+      pv_draw_circle(f->dl, badge, COL_ACCENT);
+      text_in(f, badge, COL_CARD, ranks[app->sel[i] <= 8 ? app->sel[i] : 0],
+              m->label_px, 1, PV_ALIGN_CENTER, 1);
+    }
+  }
+}
+
+typedef void (*widget_fn)(const frame *f, pv_rect area);
+
+static const widget_fn widgets[PV_Q__COUNT] = {
+    [PV_Q_SMILEYS] = widget_smileys, [PV_Q_CHOICE] = widget_choice,
+    [PV_Q_YES_NO] = widget_yes_no,   [PV_Q_SCALE] = widget_scale,
+    [PV_Q_RANKING] = widget_ranking, [PV_Q_PHOTO_CHOICE] = widget_choice,
+};
+
+/* ---- screens ------------------------------------------------------------------ */
+
+static void screen_attract(const frame *f) {
+  pv_app *app = f->app;
+  const pv_metrics *m = f->m;
+  pv_rect all = {0, 0, m->width, m->height};
+  int flags = pv_ui_widget_do(f->ui, "attract", all, 0);
+  /* A gentle pulse: the circle breathes over 2.4 s. */
+  int64_t t = (now(app) - app->entered_ms) % 10000;
+  double phase = t >= 2400 ? 0 : t < 1200 ? t / 1200.0 : (2400 - t) / 1200.0;
+  int base = (m->height < m->width ? m->height : m->width) / 2;
+  int side = base + (int)(base * 0.08 * phase);
+  pv_rect c = {(m->width - side) / 2, (m->height - side) / 2 - m->label_px, side, side};
+  pv_draw_circle(f->dl, c, COL_ACCENT);
+  pv_draw_image(f->dl,
+                (pv_rect){c.x + side / 5, c.y + side / 5, side * 3 / 5, side * 3 / 5},
+                pic_path(app, PIC_TOUCH));
+  /* "Touch the screen" in every language the device offers. */
+  int y = c.y + side + m->gap, h = m->label_px + m->gap;
+  for (size_t i = 0; i < app->n_langs && y + h <= m->height; i++, y += h) {
+    pv_text_style st = {.size_px = m->label_px,
+                        .bold = i == 0,
+                        .rtl = pv_lang_is_rtl(app->langs[i]),
+                        .lang = app->langs[i],
+                        .align = PV_ALIGN_CENTER,
+                        .max_lines = 1};
+    pv_draw_text(f->dl, (pv_rect){0, y, m->width, h}, COL_INK,
+                 pv_str(PV_STR_TAP_TO_START, app->langs[i]), &st);
+  }
+  if (flags & PV_UI_TAPPED) {
+    if (app->n_langs == 1)
+      choose_language(app, app->langs[0]);
+    else
+      enter(app, PV_SCREEN_LANGUAGE);
+  }
+}
+
+static void screen_language(const frame *f) {
+  pv_app *app = f->app;
+  const pv_metrics *m = f->m;
+  int bottom =
+      prompt_row(f, pic_path(app, PIC_GLOBE), pv_str(PV_STR_CHOOSE_LANGUAGE, "fr"));
+  pv_rect area = {m->margin, bottom + m->gap, m->width - 2 * m->margin,
+                  m->height - bottom - 2 * m->gap - m->margin};
+  pv_rect cards[PV_APP_MAX_LANGS];
+  grid(f, area, app->n_langs, cards);
+  for (size_t i = 0; i < app->n_langs; i++) {
+    char id[PV_UI_MAX_ID];
+    snprintf(id, sizeof id, "lang:%s", app->langs[i]);
+    int flags = pv_ui_widget_do(f->ui, id, cards[i], 0);
+    card(f, cards[i], flags, 0);
+    pv_text_style st = {.size_px = m->prompt_px,
+                        .bold = 1,
+                        .rtl = pv_lang_is_rtl(app->langs[i]),
+                        .lang = app->langs[i],
+                        .align = PV_ALIGN_CENTER,
+                        .max_lines = 2};
+    pv_draw_text(f->dl, cards[i], COL_INK, pv_lang_endonym(app->langs[i]), &st);
+    if (flags & PV_UI_HELD) {
+      if (pv_tts_path(app->cfg.tts_dir, app->langs[i], pv_lang_endonym(app->langs[i]),
+                      app->path, sizeof app->path) == PV_OK)
+        say_file(app, app->path);
+    }
+    if (flags & PV_UI_TAPPED)
+      choose_language(app, app->langs[i]);
+  }
+  if (speaker(f))
+    say_str(app, PV_STR_CHOOSE_LANGUAGE, "fr");
+}
+
+static void screen_consent(const frame *f) {
+  pv_app *app = f->app;
+  const pv_metrics *m = f->m;
+  const char *shield = pic_path(app, PIC_SHIELD), *yes = pic_path(app, PIC_CHECK),
+             *no = pic_path(app, PIC_CROSS);
+  if (!app->autoplayed && app->cfg.autoplay) {
+    say_str(app, PV_STR_CONSENT, app->lang);
+    app->autoplayed = 1;
+  }
+  if (speaker(f))
+    say_str(app, PV_STR_CONSENT, app->lang);
+  int bottom = m->margin + m->top_bar + m->gap;
+  int nav_y = m->height - m->margin - m->nav_h * 2;
+  pv_draw_image(f->dl, at(f, m->margin, bottom, m->picto * 2, m->picto * 2), shield);
+  int x = m->margin + m->picto * 2 + 2 * m->gap;
+  text_in(f, at(f, x, bottom, m->width - x - m->margin, nav_y - bottom - m->gap),
+          COL_INK, pv_str(PV_STR_CONSENT, app->lang), m->prompt_px, 0, PV_ALIGN_START,
+          5);
+  int w = (m->width - 2 * m->margin - m->gap) / 2;
+  if (button(f, "consent:no", at(f, m->margin, nav_y, w, m->nav_h * 2), no,
+             pv_str(PV_STR_CONSENT_NO, app->lang), COL_CARD, COL_INK, 1) &
+      PV_UI_TAPPED) {
+    to_attract(app); /* nothing was stored */
+    return;
+  }
+  if (button(f, "consent:yes", at(f, m->margin + w + m->gap, nav_y, w, m->nav_h * 2),
+             yes, pv_str(PV_STR_CONSENT_YES, app->lang), COL_ACCENT, COL_CARD, 1) &
+      PV_UI_TAPPED)
+    after_consent(app);
+}
+
+static void screen_survey(const frame *f) {
+  pv_app *app = f->app;
+  const pv_metrics *m = f->m;
+  int bottom = prompt_row(f, pic_path(app, PIC_QUESTION),
+                          pv_str(PV_STR_CHOOSE_SURVEY, app->lang));
+  if (speaker(f))
+    say_str(app, PV_STR_CHOOSE_SURVEY, app->lang);
+  size_t idx[PV_APP_MAX_SURVEYS], n = 0;
+  for (size_t s = 0; s < app->n_surveys; s++)
+    if (offered(app, s))
+      idx[n++] = s;
+  pv_rect area = {m->margin, bottom + m->gap, m->width - 2 * m->margin,
+                  m->height - bottom - 2 * m->gap - m->margin};
+  pv_rect cards[PV_APP_MAX_SURVEYS];
+  grid(f, area, n, cards);
+  for (size_t k = 0; k < n; k++) {
+    const pv_survey *s = app->surveys[idx[k]];
+    int li = pv_survey_lang_index(s, app->lang);
+    char id[PV_UI_MAX_ID];
+    snprintf(id, sizeof id, "survey:%s", s->id);
+    int flags = pv_ui_widget_do(f->ui, id, cards[k], 0);
+    picture_card(f, cards[k], flags, 0, s->image, s->title.s[li]);
+    if (flags & PV_UI_HELD) {
+      int keep = app->li;
+      app->li = li;
+      say_text(app, &s->title, &s->audio);
+      app->li = keep;
+    }
+    if (flags & PV_UI_TAPPED) {
+      start_survey(app, (int)idx[k]);
+      return;
+    }
+  }
+}
+
+static void screen_question(const frame *f) {
+  pv_app *app = f->app;
+  const pv_metrics *m = f->m;
+  const pv_question *q = question(app);
+  if (!app->autoplayed && app->cfg.autoplay) {
+    say_text(app, &q->label, &q->audio);
+    app->autoplayed = 1;
+  }
+  if (speaker(f))
+    say_text(app, &q->label, &q->audio);
+  progress(f);
+  int bottom = prompt_row(f, q->image, text_of(app, &q->label));
+  int nav_y = m->height - m->margin - m->nav_h;
+  pv_rect area = {m->margin, bottom + m->gap, m->width - 2 * m->margin,
+                  nav_y - bottom - 2 * m->gap};
+  size_t before = app->q;
+  pv_screen screen_before = app->screen;
+  widgets[q->type](f, area);
+  if (app->q != before || app->screen != screen_before)
+    return;
+
+  const char *back = pic_path(app, app->rtl ? PIC_ARROW_RIGHT : PIC_ARROW_LEFT);
+  const char *next = pic_path(app, app->rtl ? PIC_ARROW_LEFT : PIC_ARROW_RIGHT);
+  if (button(f, "back", at(f, m->margin, nav_y, m->nav_w, m->nav_h), back,
+             pv_str(PV_STR_BACK, app->lang), COL_CARD, COL_INK, 1) &
+      PV_UI_TAPPED) {
+    go_back(app);
+    return;
+  }
+  int ok = answered(app);
+  int started = (q->type == PV_Q_CHOICE && q->multiple) ||
+                        q->type == PV_Q_PHOTO_CHOICE || q->type == PV_Q_RANKING
+                    ? picked(app) > 0
+                    : 0;
+  if (!q->required && !ok && !started) {
+    int w = m->nav_w;
+    if (button(f, "skip", at(f, (m->width - w) / 2, nav_y, w, m->nav_h), NULL,
+               pv_str(PV_STR_SKIP, app->lang), COL_CARD, COL_MUTED, 1) &
+        PV_UI_TAPPED) {
+      go_next(app);
+      return;
+    }
+  }
+  if (button(f, "next",
+             at(f, m->width - m->margin - m->nav_w, nav_y, m->nav_w, m->nav_h), next,
+             pv_str(PV_STR_NEXT, app->lang), COL_ACCENT, COL_CARD, ok) &
+      PV_UI_TAPPED)
+    go_next(app);
+}
+
+static void screen_thanks(const frame *f) {
+  pv_app *app = f->app;
+  const pv_metrics *m = f->m;
+  const char *lang = app->lang ? app->lang : "fr";
+  int flags = pv_ui_widget_do(f->ui, "thanks", (pv_rect){0, 0, m->width, m->height}, 0);
+  if (!app->autoplayed) {
+    say_str(app, PV_STR_THANKS, lang);
+    app->autoplayed = 1;
+  }
+  /* A small celebration: stars rise and settle within 300 ms per wave. */
+  int64_t t = now(app) - app->entered_ms;
+  const char *heart = pic_path(app, PIC_HEART), *star = pic_path(app, PIC_STAR);
+  int side = (m->height < m->width ? m->height : m->width) * 2 / 5;
+  pv_rect h = {(m->width - side) / 2, m->height / 2 - side, side, side};
+  pv_draw_image(f->dl, h, heart);
+  double k = t < 900 ? t / 900.0 : 1.0;
+  for (int i = 0; i < 6; i++) {
+    int s = side / 4;
+    int x = m->width / 2 + (int)((i - 2.5) * side / 2.2);
+    int y = h.y + side - (int)(k * (side / 2 + (i % 3) * s / 2));
+    pv_draw_image(f->dl, (pv_rect){x - s / 2, y, s, s}, star);
+  }
+  text_in(f,
+          (pv_rect){m->margin, h.y + side + m->gap, m->width - 2 * m->margin,
+                    m->prompt_px * 3},
+          COL_INK, pv_str(PV_STR_THANKS, lang), m->prompt_px, 1, PV_ALIGN_CENTER, 2);
+  if (flags & PV_UI_TAPPED && t > 1000)
+    to_attract(app);
+}
+
+/* The inactivity overlay: a large, spoken countdown over the screen. */
+static void overlay_still_there(const frame *f) {
+  pv_app *app = f->app;
+  const pv_metrics *m = f->m;
+  pv_rect all = {0, 0, m->width, m->height};
+  pv_ui_widget_do(f->ui, "still-there", all, 0);
+  pv_draw_rect(f->dl, all, COL_VEIL, 0);
+  int64_t left_ms = PV_APP_COUNTDOWN_S * 1000 - (now(app) - app->countdown_ms);
+  int left = (int)((left_ms + 999) / 1000);
+  if (left < 0)
+    left = 0;
+  static const char *const numbers[] = {"0", "1", "2", "3", "4", "5",
+                                        "6", "7", "8", "9", "10"};
+  int side = m->height / 2;
+  pv_rect c = {(m->width - side) / 2, m->height / 8, side, side};
+  pv_draw_circle(f->dl, c, COL_CARD);
+  pv_draw_ring(f->dl, c, COL_ACCENT, m->ring);
+  text_in(f, c, COL_INK, numbers[left <= 10 ? left : 10], side / 2, 1, PV_ALIGN_CENTER,
+          1);
+  text_in(f,
+          (pv_rect){m->margin, c.y + side + m->gap, m->width - 2 * m->margin,
+                    m->prompt_px * 3},
+          COL_CARD, pv_str(PV_STR_STILL_THERE, app->lang ? app->lang : "fr"),
+          m->prompt_px, 1, PV_ALIGN_CENTER, 2);
+}
+
+typedef void (*screen_fn)(const frame *f);
+
+static const screen_fn screens[] = {
+    [PV_SCREEN_ATTRACT] = screen_attract,   [PV_SCREEN_LANGUAGE] = screen_language,
+    [PV_SCREEN_CONSENT] = screen_consent,   [PV_SCREEN_SURVEY] = screen_survey,
+    [PV_SCREEN_QUESTION] = screen_question, [PV_SCREEN_THANKS] = screen_thanks,
+};
+
+/* ---- the app's face ------------------------------------------------------------ */
+
+pv_app *pv_app_new(pv_survey *const *surveys, size_t n_surveys, pv_store *store,
+                   const pv_clock *clock, const pv_app_config *cfg) {
+  PV_ASSERT(n_surveys >= 1 && n_surveys <= PV_APP_MAX_SURVEYS);
+  pv_app *app = calloc(1, sizeof *app);
+  if (!app)
+    return NULL;
+  app->surveys = surveys;
+  app->n_surveys = n_surveys;
+  app->store = store;
+  app->clock = *clock;
+  app->cfg = *cfg;
+  if (app->cfg.inactivity_s <= 0)
+    app->cfg.inactivity_s = 40;
+  app->survey = -1;
+  for (int p = 0; p < PIC__COUNT; p++)
+    snprintf(app->pics[p], sizeof app->pics[p], "%.900s/pictograms/%s", cfg->assets_dir,
+             pic_files[p]);
+  /* Languages on offer: every survey's, in order of first appearance. */
+  for (size_t s = 0; s < n_surveys; s++)
+    for (size_t l = 0; l < surveys[s]->n_languages && app->n_langs < PV_APP_MAX_LANGS;
+         l++) {
+      int seen = 0;
+      for (size_t k = 0; k < app->n_langs; k++)
+        seen |= strcmp(app->langs[k], surveys[s]->languages[l]) == 0;
+      if (!seen)
+        app->langs[app->n_langs++] = surveys[s]->languages[l];
+    }
+  enter(app, PV_SCREEN_ATTRACT);
+  return app;
+}
+
+void pv_app_free(pv_app *app) {
+  if (!app)
+    return;
+  forget_response(app);
+  free(app);
+}
+
+void pv_app_set_speaker(pv_app *app, pv_speak_fn fn, void *ud) {
+  app->speak = fn;
+  app->speak_ud = ud;
+}
+
+void pv_app_frame(pv_app *app, pv_ui *ui, pv_draw_list *dl, const pv_metrics *m,
+                  pv_measure_fn measure, void *measure_ud) {
+  frame f = {app, ui, dl, m, measure, measure_ud};
+  pv_draw_clear(dl);
+  pv_ui_begin(ui);
+  pv_draw_rect(dl, (pv_rect){0, 0, m->width, m->height}, COL_BG, 0);
+  if (app->still_there) {
+    /* The screen below is drawn but not live: only the veil listens. */
+    pv_ui begin_copy = *ui;
+    pv_ui_begin(&begin_copy);
+    begin_copy.down = 0;
+    begin_copy.tapped[0] = begin_copy.held[0] = begin_copy.dropped[0] = '\0';
+    screens[app->screen](&(frame){app, &begin_copy, dl, m, measure, measure_ud});
+    overlay_still_there(&f);
+    if (ui->last_input_ms > app->countdown_ms) { /* a touch: carry on */
+      app->still_there = 0;
+      ui->dirty = 1;
+    }
+  } else {
+    screens[app->screen](&f);
+  }
+  pv_ui_end(ui);
+}
+
+int64_t pv_app_tick(pv_app *app, pv_ui *ui) {
+  int64_t t = now(app);
+  pv_ui_tick(ui, t);
+  if (app->screen == PV_SCREEN_ATTRACT) {
+    /* The pulse runs 2.4 s out of every 10 s, at 20 frames a second; the
+     * rest of the time the kiosk sleeps until a touch or the next pulse. */
+    int64_t in_cycle = (t - app->entered_ms) % 10000;
+    return in_cycle < 2400 ? 50 : 10000 - in_cycle;
+  }
+  if (app->screen == PV_SCREEN_THANKS) {
+    int64_t left = PV_APP_THANKS_MS - (t - app->entered_ms);
+    if (left <= 0) {
+      to_attract(app);
+      return 0;
+    }
+    return t - app->entered_ms < 1000 ? 16 : left;
+  }
+  int64_t idle_ms = (int64_t)app->cfg.inactivity_s * 1000;
+  int64_t last =
+      ui->last_input_ms > app->entered_ms ? ui->last_input_ms : app->entered_ms;
+  if (!app->still_there) {
+    if (t - last >= idle_ms) {
+      app->still_there = 1;
+      app->countdown_ms = t;
+      say_str(app, PV_STR_STILL_THERE, app->lang ? app->lang : "fr");
+      return 0;
+    }
+    return idle_ms - (t - last);
+  }
+  int64_t left = PV_APP_COUNTDOWN_S * 1000 - (t - app->countdown_ms);
+  if (left <= 0) {
+    if (app->screen == PV_SCREEN_QUESTION)
+      save_current(app); /* the answer on screen is kept too */
+    say_file(app, NULL);
+    to_attract(app);
+    return 0;
+  }
+  return left % 1000 ? left % 1000 : 1000; /* redraw as the number changes */
+}
+
+const char *pv_app_screen_name(const pv_app *app, char *buf, size_t size) {
+  static const char *const names[] = {"attract", "language", "consent",
+                                      "survey",  "question", "thanks"};
+  if (app->screen == PV_SCREEN_QUESTION)
+    snprintf(buf, size, "question:%s", question(app)->id);
+  else
+    snprintf(buf, size, "%s", names[app->screen]);
+  return buf;
+}
+
+pv_screen pv_app_screen(const pv_app *app) {
+  return app->screen;
+}
+
+int pv_app_rtl(const pv_app *app) {
+  return app->rtl;
+}
+
+const char *pv_app_response(const pv_app *app) {
+  return app->uuid;
+}

@@ -1,0 +1,480 @@
+/* config: see config.h. The reading follows core/survey.c: a bounded
+ * read, the jsonpos pre-scan (NUL, UTF-8, depth), cJSON, then one walk of
+ * the root object driven by a table of keys, each with its own parse
+ * function; every problem is reported with its line and column, and the
+ * walk carries on so the animateur sees all of them at once. */
+#include "kiosk/config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/jsonpos.h"
+#include "core/log.h"
+
+typedef struct ctx {
+  const char *name; /* file name for messages */
+  const char *text;
+  size_t len;
+  pv_jsonpos *pos;
+  pv_diags *diags;
+  size_t errors;
+  int oom;
+} ctx;
+
+/* ---- diagnostics ------------------------------------------------------ */
+
+static char *dupstr(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d)
+    memcpy(d, s, n);
+  return d;
+}
+
+/* Appends one diag (past PV_SURVEY_MAX_DIAGS or out of memory: counted
+ * in dropped). */
+static void diags_add(pv_diags *d, const char *file, int line, int col,
+                      const char *msg) {
+  if (d->count >= PV_SURVEY_MAX_DIAGS) {
+    d->dropped++;
+    return;
+  }
+  if (d->count == d->cap) {
+    size_t cap = d->cap ? d->cap * 2 : 8;
+    pv_diag *items = realloc(d->items, cap * sizeof *items);
+    if (!items) {
+      d->dropped++;
+      return;
+    }
+    d->items = items;
+    d->cap = cap;
+  }
+  pv_diag *g = &d->items[d->count];
+  g->file = dupstr(file);
+  g->message = dupstr(msg);
+  if (!g->file || !g->message) {
+    free(g->file);
+    free(g->message);
+    d->dropped++;
+    return;
+  }
+  g->line = line;
+  g->col = col;
+  d->count++;
+}
+
+__attribute__((format(printf, 3, 0))) static void
+report_at(ctx *c, size_t off, const char *fmt, va_list ap) {
+  char msg[512];
+  int line, col;
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  pv_json_linecol(c->text, c->len, off, &line, &col);
+  diags_add(c->diags, c->name, line, col, msg);
+  c->errors++;
+}
+
+/* Reports a problem at node's value. */
+__attribute__((format(printf, 3, 4))) static void err_at(ctx *c, const cJSON *node,
+                                                         const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  report_at(c, pv_jsonpos_value(c->pos, node), fmt, ap);
+  va_end(ap);
+}
+
+/* Reports a problem at node's key. */
+__attribute__((format(printf, 3, 4))) static void err_key(ctx *c, const cJSON *node,
+                                                          const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  report_at(c, pv_jsonpos_key(c->pos, node), fmt, ap);
+  va_end(ap);
+}
+
+static const char *json_kind(const cJSON *v) {
+  if (cJSON_IsObject(v))
+    return "an object";
+  if (cJSON_IsArray(v))
+    return "an array";
+  if (cJSON_IsString(v))
+    return "a string";
+  if (cJSON_IsNumber(v))
+    return "a number";
+  if (cJSON_IsBool(v))
+    return "a boolean";
+  return "null";
+}
+
+/* ---- value checks ----------------------------------------------------- */
+
+/* Returns 1 when s has a control character (JSON escapes let them in). */
+static int has_control(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7F)
+      return 1;
+  return 0;
+}
+
+/* BCP 47, simplified like the survey loader: a 2-3 letter lowercase
+ * primary subtag, then subtags of 1-8 letters or digits. */
+static int valid_lang(const char *s) {
+  size_t n = strlen(s), i = 0;
+  if (n == 0 || n > PV_SURVEY_MAX_LANG_TAG)
+    return 0;
+  while (i < n && s[i] >= 'a' && s[i] <= 'z')
+    i++;
+  if (i < 2 || i > 3)
+    return 0;
+  while (i < n) {
+    if (s[i++] != '-')
+      return 0;
+    size_t start = i;
+    while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                     (s[i] >= '0' && s[i] <= '9')))
+      i++;
+    if (i - start < 1 || i - start > 8)
+      return 0;
+  }
+  return 1;
+}
+
+/* A survey id as the loader wants it: [a-z][a-z0-9-]*, 1..PV_SURVEY_MAX_ID. */
+static int valid_survey_id(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > PV_SURVEY_MAX_ID || !(s[0] >= 'a' && s[0] <= 'z'))
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+      return 0;
+  return 1;
+}
+
+/* Reads a whole number within [lo, hi] into *out; reports otherwise. */
+static void int_value(ctx *c, const cJSON *m, long lo, long hi, int *out) {
+  if (!cJSON_IsNumber(m) || m->valuedouble != floor(m->valuedouble) ||
+      fabs(m->valuedouble) > 1e15) {
+    err_at(c, m, "\"%s\" must be a whole number, not %s", m->string, json_kind(m));
+    return;
+  }
+  if (m->valuedouble < (double)lo || m->valuedouble > (double)hi) {
+    err_at(c, m, "\"%s\" is %.0f; it must be between %ld and %ld", m->string,
+           m->valuedouble, lo, hi);
+    return;
+  }
+  *out = (int)m->valuedouble;
+}
+
+/* Returns m's string when it is one of 1..max bytes without control
+ * characters; reports and returns NULL otherwise. */
+static const char *string_value(ctx *c, const cJSON *m, size_t max) {
+  if (!cJSON_IsString(m)) {
+    err_at(c, m, "\"%s\" must be a string, not %s", m->string, json_kind(m));
+    return NULL;
+  }
+  size_t n = strlen(m->valuestring);
+  if (n == 0 || n > max) {
+    err_at(c, m, "\"%s\" must hold 1 to %zu bytes (it has %zu)", m->string, max, n);
+    return NULL;
+  }
+  if (has_control(m->valuestring)) {
+    err_at(c, m, "\"%s\" must not hold control characters", m->string);
+    return NULL;
+  }
+  return m->valuestring;
+}
+
+/* ---- keys ------------------------------------------------------------- */
+
+static void parse_name(ctx *c, const cJSON *m, pv_config *cfg) {
+  const char *s = string_value(c, m, PV_CONFIG_MAX_NAME);
+  if (s)
+    memcpy(cfg->device_name, s, strlen(s) + 1);
+}
+
+static void parse_language(ctx *c, const cJSON *m, pv_config *cfg) {
+  if (!cJSON_IsString(m) || !valid_lang(m->valuestring)) {
+    err_at(c, m,
+           "\"language\" must be a BCP 47 tag such as \"fr\", \"ar\" or \"ar-MA\"");
+    return;
+  }
+  memcpy(cfg->language, m->valuestring, strlen(m->valuestring) + 1);
+}
+
+static void parse_surveys(ctx *c, const cJSON *m, pv_config *cfg) {
+  if (!cJSON_IsArray(m)) {
+    err_at(c, m, "\"surveys\" must be an array of survey ids, not %s", json_kind(m));
+    return;
+  }
+  int n = cJSON_GetArraySize(m);
+  if (n > PV_CONFIG_MAX_SURVEYS) {
+    err_at(c, m, "\"surveys\" lists %d surveys; the limit is %d", n,
+           PV_CONFIG_MAX_SURVEYS);
+    return;
+  }
+  size_t k = 0;
+  for (const cJSON *e = m->child; e; e = e->next) {
+    if (!cJSON_IsString(e) || !valid_survey_id(e->valuestring)) {
+      err_at(c, e,
+             "a survey id is a string of 1 to %d characters among a-z, 0-9 and '-', "
+             "starting with a letter",
+             PV_SURVEY_MAX_ID);
+      continue;
+    }
+    int dup = 0;
+    for (size_t i = 0; i < k && !dup; i++)
+      dup = strcmp(cfg->surveys[i], e->valuestring) == 0;
+    if (dup) {
+      err_at(c, e, "survey \"%s\" is listed twice", e->valuestring);
+      continue;
+    }
+    memcpy(cfg->surveys[k++], e->valuestring, strlen(e->valuestring) + 1);
+  }
+  cfg->n_surveys = k;
+}
+
+static void parse_inactivity(ctx *c, const cJSON *m, pv_config *cfg) {
+  int_value(c, m, PV_CONFIG_MIN_INACTIVITY, PV_CONFIG_MAX_INACTIVITY,
+            &cfg->inactivity_seconds);
+}
+
+static void parse_autoplay(ctx *c, const cJSON *m, pv_config *cfg) {
+  if (!cJSON_IsBool(m)) {
+    err_at(c, m, "\"autoplay\" must be true or false, not %s", json_kind(m));
+    return;
+  }
+  cfg->autoplay = cJSON_IsTrue(m) ? 1 : 0;
+}
+
+static void parse_volume(ctx *c, const cJSON *m, pv_config *cfg) {
+  int_value(c, m, 0, 100, &cfg->volume);
+}
+
+/* Keeps a sync string member when present and well formed. */
+static void sync_string(ctx *c, const cJSON *obj, const char *key, char **out) {
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!m)
+    return;
+  const char *s = string_value(c, m, PV_CONFIG_MAX_SYNC_STRING);
+  if (!s)
+    return;
+  if (strcmp(key, "url") == 0 && strncmp(s, "https://", 8) != 0 &&
+      strncmp(s, "http://", 7) != 0) {
+    err_at(c, m, "\"url\" must start with https:// (or http:// on a test network)");
+    return;
+  }
+  if (!(*out = dupstr(s)))
+    c->oom = 1;
+}
+
+/* The sync engine owns the keys of "sync"; only the three it will surely
+ * need are checked here, and the object is kept whole. */
+static void parse_sync(ctx *c, const cJSON *m, pv_config *cfg) {
+  if (!cJSON_IsObject(m)) {
+    err_at(c, m, "\"sync\" must be an object, not %s", json_kind(m));
+    return;
+  }
+  size_t before = c->errors;
+  sync_string(c, m, "url", &cfg->sync.url);
+  sync_string(c, m, "token", &cfg->sync.token);
+  sync_string(c, m, "ca_file", &cfg->sync.ca_file);
+  if (c->errors == before && !(cfg->sync.json = cJSON_PrintUnformatted(m)))
+    c->oom = 1;
+}
+
+static void parse_comment(ctx *c, const cJSON *m, pv_config *cfg) {
+  (void)cfg;
+  if (!cJSON_IsString(m))
+    err_at(c, m, "\"comment\" must be a string, not %s", json_kind(m));
+}
+
+static const struct {
+  const char *key;
+  void (*parse)(ctx *c, const cJSON *m, pv_config *cfg);
+} keys[] = {
+    {"device_name", parse_name},  {"language", parse_language},
+    {"surveys", parse_surveys},   {"inactivity_seconds", parse_inactivity},
+    {"autoplay", parse_autoplay}, {"volume", parse_volume},
+    {"sync", parse_sync},         {"comment", parse_comment},
+};
+
+static void parse_root(ctx *c, const cJSON *root, pv_config *cfg) {
+  if (!cJSON_IsObject(root)) {
+    err_at(c, root, "a kiosk config is a JSON object, not %s", json_kind(root));
+    return;
+  }
+  for (const cJSON *m = root->child; m; m = m->next) {
+    int dup = 0;
+    for (const cJSON *p = root->child; p != m && !dup; p = p->next)
+      dup = strcmp(p->string, m->string) == 0;
+    if (dup) {
+      err_key(c, m, "duplicate key \"%s\"", m->string);
+      continue;
+    }
+    size_t k = 0;
+    while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k].key, m->string) != 0)
+      k++;
+    if (k == sizeof keys / sizeof keys[0]) {
+      err_key(c, m,
+              "unknown key \"%s\" (known: device_name, language, surveys, "
+              "inactivity_seconds, autoplay, volume, sync, comment)",
+              m->string);
+      continue;
+    }
+    keys[k].parse(c, m, cfg);
+  }
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+void pv_config_defaults(pv_config *c) {
+  memset(c, 0, sizeof *c);
+  memcpy(c->device_name, PV_CONFIG_DEFAULT_NAME, sizeof PV_CONFIG_DEFAULT_NAME);
+  memcpy(c->language, PV_CONFIG_DEFAULT_LANGUAGE, sizeof PV_CONFIG_DEFAULT_LANGUAGE);
+  c->inactivity_seconds = PV_CONFIG_DEFAULT_INACTIVITY;
+  c->autoplay = PV_CONFIG_DEFAULT_AUTOPLAY;
+  c->volume = PV_CONFIG_DEFAULT_VOLUME;
+}
+
+void pv_config_free(pv_config *c) {
+  free(c->sync.url);
+  free(c->sync.token);
+  free(c->sync.ca_file);
+  cJSON_free(c->sync.json);
+  pv_config_defaults(c);
+}
+
+pv_err pv_config_parse(const char *name, const char *data, size_t len, pv_config *cfg,
+                       pv_diags *diags) {
+  ctx c = {.name = name, .text = data, .len = len, .diags = diags};
+  cJSON *root = NULL;
+  char *buf = NULL;
+  pv_err err = PV_ERR_INVALID;
+  pv_config_defaults(cfg);
+
+  if (len > PV_CONFIG_MAX_FILE) {
+    diags_add(diags, name, 1, 1, "file too large for a kiosk config (limit 64 KiB)");
+    goto out;
+  }
+  size_t bad;
+  const char *why;
+  if (pv_json_prescan(data, len, PV_CONFIG_MAX_DEPTH, &bad, &why) != PV_OK) {
+    int line, col;
+    pv_json_linecol(data, len, bad, &line, &col);
+    diags_add(diags, name, line, col, why);
+    goto out;
+  }
+  if (!(buf = malloc(len + 1))) { /* cJSON wants a terminating NUL */
+    err = pv_fail(PV_ERR_NOMEM, "config: cannot allocate %zu bytes", len + 1);
+    goto out;
+  }
+  memcpy(buf, data, len);
+  buf[len] = '\0';
+  if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+    memset(buf, ' ', 3); /* a byte-order mark reads as white space */
+  c.text = buf;
+  const char *end = NULL;
+  if (!(root = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1))) {
+    size_t off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : 0;
+    int line, col;
+    char msg[128];
+    if (pv_json_unclosed(buf, len))
+      off = len;
+    if (off < len && strchr(" \t\r\n", buf[off]))
+      while (off > 0 && strchr(" \t\r\n", buf[off]))
+        off--;
+    pv_json_linecol(buf, len, off, &line, &col);
+    if (off >= len)
+      snprintf(msg, sizeof msg,
+               "JSON syntax error: unexpected end of file "
+               "(a string, object or array is not closed)");
+    else if ((unsigned char)buf[off] >= 0x20 && (unsigned char)buf[off] < 0x7F)
+      snprintf(msg, sizeof msg, "JSON syntax error near '%c'", buf[off]);
+    else
+      snprintf(msg, sizeof msg, "JSON syntax error");
+    diags_add(diags, name, line, col, msg);
+    goto out;
+  }
+  if (!(c.pos = pv_jsonpos_build(buf, len, root))) {
+    diags_add(diags, name, 1, 1, "cannot index this JSON text (please report it)");
+    goto out;
+  }
+  parse_root(&c, root, cfg);
+  if (c.oom)
+    err = pv_fail(PV_ERR_NOMEM, "config: out of memory reading %s", name);
+  else if (c.errors == 0)
+    err = PV_OK;
+out:
+  if (err != PV_OK)
+    pv_config_free(cfg); /* the defaults, nothing half-read */
+  pv_jsonpos_free(c.pos);
+  cJSON_Delete(root);
+  free(buf);
+  return err;
+}
+
+pv_err pv_config_load(const char *path, pv_config *cfg, pv_diags *diags) {
+  char *data = NULL, msg[512];
+  pv_err err = PV_ERR_INVALID;
+  struct stat st;
+  pv_config_defaults(cfg);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    PV_INFO("config: %s: no such file; using the defaults", path);
+    return PV_OK;
+  }
+  if (fd < 0) {
+    snprintf(msg, sizeof msg, "cannot read: %s", strerror(errno));
+    goto fail;
+  }
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    snprintf(msg, sizeof msg, "not a regular file");
+    goto fail;
+  }
+  if (st.st_size > PV_CONFIG_MAX_FILE) {
+    snprintf(msg, sizeof msg, "file too large for a kiosk config (limit 64 KiB)");
+    goto fail;
+  }
+  if (!(data = malloc(PV_CONFIG_MAX_FILE + 1))) {
+    err = pv_fail(PV_ERR_NOMEM, "config: cannot allocate %d bytes", PV_CONFIG_MAX_FILE);
+    goto out;
+  }
+  size_t got = 0;
+  while (got <= PV_CONFIG_MAX_FILE) {
+    ssize_t n = read(fd, data + got, PV_CONFIG_MAX_FILE + 1 - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      snprintf(msg, sizeof msg, "cannot read: %s", strerror(errno));
+      goto fail;
+    }
+    if (n == 0)
+      break;
+    got += (size_t)n;
+  }
+  /* Past the bound (it grew while we read): pv_config_parse says so. */
+  err = pv_config_parse(path, data, got, cfg, diags);
+  goto out;
+fail:
+  diags_add(diags, path, 1, 1, msg);
+  err = PV_ERR_INVALID;
+out:
+  free(data);
+  if (fd >= 0)
+    close(fd);
+  return err;
+}
+
+int pv_config_survey_enabled(const pv_config *c, const char *id) {
+  if (c->n_surveys == 0)
+    return 1;
+  for (size_t i = 0; i < c->n_surveys; i++)
+    if (strcmp(c->surveys[i], id) == 0)
+      return 1;
+  return 0;
+}

@@ -1,0 +1,414 @@
+/* platform: pv-kiosk's SDL side. Loads the surveys, the config and the
+ * store, opens a window (fullscreen by default: KMS/DRM on a Pi, whatever
+ * SDL offers elsewhere; --window WxH on a desktop; dummy video in
+ * --headless), and runs the app: an event loop that sleeps until a touch
+ * or the app's next deadline, or the headless script runner on a virtual
+ * clock. Touch and mouse both come in; SDL's synthesised mouse-from-touch
+ * and touch-from-mouse events are switched off so nothing counts twice. */
+#include "kiosk/platform.h"
+
+#include <SDL2/SDL.h>
+#include <SDL2/SDL_image.h>
+#include <SDL2/SDL_ttf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/log.h"
+#include "core/tts.h"
+#include "kiosk/app.h"
+#include "kiosk/audio.h"
+#include "kiosk/config.h"
+#include "kiosk/render.h"
+#include "kiosk/script.h"
+#include "kiosk/text.h"
+
+#define MAX_SIZE 8192
+
+typedef struct opts {
+  const char *surveys, *db, *config, *script, *shots, *assets, *tts;
+  int headless, width, height;
+  double diagonal_in;
+} opts;
+
+typedef struct kiosk {
+  opts o;
+  pv_config cfg;
+  pv_survey *surveys[PV_APP_MAX_SURVEYS];
+  size_t n_surveys;
+  pv_store *store;
+  int64_t virtual_ms;
+  pv_clock clock;
+  SDL_Window *win;
+  SDL_Renderer *ren;
+  pv_text_ctx *text;
+  pv_render_ctx *render;
+  pv_audio_ctx *audio; /* kiosk/audio.h: pv_audio is a survey's recordings */
+  pv_app *app;
+  pv_ui ui;
+  pv_draw_list dl;
+} kiosk;
+
+static int usage(FILE *f) {
+  fprintf(
+      f, "usage: pv-kiosk [--surveys DIR] [--db FILE] [--config FILE] [--window WxH]\n"
+         "                [--diagonal INCHES] [--assets DIR] [--tts DIR]\n"
+         "       pv-kiosk --headless --surveys DIR --db FILE --size WxH --script FILE\n"
+         "                [--shots DIR] [--config FILE] [--diagonal INCHES]\n");
+  return 2;
+}
+
+static int parse_size(const char *s, int *w, int *h) {
+  char *end;
+  long a = strtol(s, &end, 10);
+  if (end == s || *end != 'x')
+    return 0;
+  const char *b_str = end + 1;
+  long b = strtol(b_str, &end, 10);
+  if (end == b_str || *end || a < 100 || b < 100 || a > MAX_SIZE || b > MAX_SIZE)
+    return 0;
+  *w = (int)a;
+  *h = (int)b;
+  return 1;
+}
+
+static int parse_args(int argc, char **argv, opts *o) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    static const struct {
+      const char *flag;
+      size_t offset;
+    } paths[] = {
+        {"--surveys", offsetof(opts, surveys)}, {"--db", offsetof(opts, db)},
+        {"--config", offsetof(opts, config)},   {"--script", offsetof(opts, script)},
+        {"--shots", offsetof(opts, shots)},     {"--assets", offsetof(opts, assets)},
+        {"--tts", offsetof(opts, tts)},
+    };
+    int done = 0;
+    for (size_t k = 0; k < sizeof paths / sizeof *paths && !done; k++)
+      if (strcmp(a, paths[k].flag) == 0) {
+        if (!v)
+          return 0;
+        *(const char **)((char *)o + paths[k].offset) = v;
+        i++;
+        done = 1;
+      }
+    if (done)
+      continue;
+    if (strcmp(a, "--headless") == 0) {
+      o->headless = 1;
+    } else if ((strcmp(a, "--window") == 0 || strcmp(a, "--size") == 0) && v) {
+      if (!parse_size(v, &o->width, &o->height)) {
+        fprintf(stderr, "pv-kiosk: %s %s: expected WxH, e.g. 800x480\n", a, v);
+        return 0;
+      }
+      i++;
+    } else if (strcmp(a, "--diagonal") == 0 && v) {
+      o->diagonal_in = strtod(v, NULL);
+      i++;
+    } else {
+      fprintf(stderr, "pv-kiosk: unknown or incomplete option %s\n", a);
+      return 0;
+    }
+  }
+  if (o->headless && (!o->script || !o->width))
+    return 0;
+  return 1;
+}
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads every valid, enabled survey under dir; invalid ones are reported
+ * (file:line:col) and skipped: the kiosk keeps serving the valid ones. */
+static void load_surveys(kiosk *k) {
+  DIR *d = opendir(k->o.surveys);
+  if (!d) {
+    PV_ERROR("kiosk: surveys: %s: %s", k->o.surveys, strerror(errno));
+    return;
+  }
+  char *names[256];
+  size_t n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) && n < 256)
+    if (e->d_name[0] != '.')
+      names[n++] = strdup(e->d_name);
+  closedir(d);
+  if (n > 1)
+    qsort(names, n, sizeof *names, by_name);
+  pv_survey_opts so = {.assets_dir = k->o.assets};
+  for (size_t i = 0; i < n; i++) {
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", k->o.surveys, names[i]);
+    if (names[i] && stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+        pv_config_survey_enabled(&k->cfg, names[i]) &&
+        k->n_surveys < PV_APP_MAX_SURVEYS) {
+      pv_survey *s = NULL;
+      pv_diags diags = {0};
+      if (pv_survey_load(path, &so, &s, &diags) == PV_OK)
+        k->surveys[k->n_surveys++] = s;
+      else
+        pv_diags_print(&diags, stderr);
+      pv_diags_free(&diags);
+    }
+    free(names[i]);
+  }
+}
+
+static void speak(void *ud, const char *path) {
+  kiosk *k = ud;
+  if (!path) {
+    pv_audio_stop(k->audio);
+    return;
+  }
+  pv_err err = pv_audio_play_file(k->audio, path);
+  if (err != PV_OK) /* never the resident's problem: log and carry on */
+    PV_DEBUG("kiosk: audio: %s: %s", path, pv_err_detail());
+}
+
+static void render_frame(kiosk *k) {
+  pv_render_list(k->render, &k->dl);
+  SDL_RenderPresent(k->ren);
+}
+
+static void script_render(void *ud, const pv_draw_list *dl) {
+  (void)ud;
+  (void)dl; /* headless frames are drawn only when shot */
+}
+
+static pv_err script_shot(void *ud, const char *name) {
+  kiosk *k = ud;
+  char path[4096];
+  if (!k->o.shots)
+    return PV_OK;
+  snprintf(path, sizeof path, "%s/%s.png", k->o.shots, name);
+  pv_render_list(k->render, &k->dl);
+  return pv_render_shot(k->ren, path);
+}
+
+/* The display's diagonal in inches from SDL's DPI, or 0 when unknown. */
+static double display_diagonal(int w, int h) {
+  float ddpi = 0;
+  if (SDL_GetDisplayDPI(0, &ddpi, NULL, NULL) != 0 || ddpi < 50 || ddpi > 600)
+    return 0;
+  return sqrt((double)w * w + (double)h * h) / ddpi;
+}
+
+static void pointer_from_event(kiosk *k, const SDL_Event *e, int64_t t) {
+  int w, h;
+  SDL_GetRendererOutputSize(k->ren, &w, &h);
+  switch (e->type) {
+  case SDL_MOUSEBUTTONDOWN:
+  case SDL_MOUSEBUTTONUP:
+    if (e->button.which == SDL_TOUCH_MOUSEID || e->button.button != SDL_BUTTON_LEFT)
+      return;
+    pv_ui_pointer(&k->ui, e->type == SDL_MOUSEBUTTONDOWN ? PV_PTR_DOWN : PV_PTR_UP, -1,
+                  e->button.x, e->button.y, t);
+    return;
+  case SDL_MOUSEMOTION:
+    if (e->motion.which == SDL_TOUCH_MOUSEID || !(e->motion.state & SDL_BUTTON_LMASK))
+      return;
+    pv_ui_pointer(&k->ui, PV_PTR_MOVE, -1, e->motion.x, e->motion.y, t);
+    return;
+  case SDL_FINGERDOWN:
+  case SDL_FINGERUP:
+  case SDL_FINGERMOTION: {
+    pv_ptr_kind kind = e->type == SDL_FINGERDOWN ? PV_PTR_DOWN
+                       : e->type == SDL_FINGERUP ? PV_PTR_UP
+                                                 : PV_PTR_MOVE;
+    pv_ui_pointer(&k->ui, kind, (int64_t)e->tfinger.fingerId, (int)(e->tfinger.x * w),
+                  (int)(e->tfinger.y * h), t);
+    return;
+  }
+  default:
+    return;
+  }
+}
+
+/* The interactive loop: sleep until an event or the app's next deadline,
+ * draw only when something changed. Escape quits in a window. */
+static int run_loop(kiosk *k, int windowed) {
+  int w, h, redraw = 1;
+  for (;;) {
+    int64_t next = pv_app_tick(k->app, &k->ui);
+    if (next == 0 || k->ui.dirty)
+      redraw = 1;
+    if (redraw) {
+      pv_metrics m;
+      SDL_GetRendererOutputSize(k->ren, &w, &h);
+      pv_metrics_compute(&m, w, h, k->o.diagonal_in, pv_app_rtl(k->app));
+      pv_app_frame(k->app, &k->ui, &k->dl, &m, pv_text_measure, k->text);
+      render_frame(k);
+      redraw = 0;
+      continue; /* the frame may have changed state: tick again */
+    }
+    SDL_Event e;
+    int timeout = next < 0 ? -1 : next > 60000 ? 60000 : (int)next;
+    if (!(timeout < 0 ? SDL_WaitEvent(&e) : SDL_WaitEventTimeout(&e, timeout))) {
+      redraw = next >= 0; /* the deadline passed */
+      continue;
+    }
+    do {
+      if (e.type == SDL_QUIT)
+        return 0;
+      if (windowed && e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_ESCAPE)
+        return 0;
+      if (e.type == SDL_WINDOWEVENT)
+        redraw = 1;
+      pointer_from_event(k, &e, pv_clock_now(&k->clock));
+    } while (SDL_PollEvent(&e));
+    redraw |= k->ui.dirty;
+  }
+}
+
+static int open_sdl(kiosk *k) {
+  SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");
+  SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
+  SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "0");
+  if (k->o.headless) {
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    if (!getenv("SDL_AUDIODRIVER"))
+      setenv("SDL_AUDIODRIVER", "dummy", 1);
+  }
+  if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+    fprintf(stderr, "pv-kiosk: cannot start the display: %s\n", SDL_GetError());
+    return 0;
+  }
+  if (TTF_Init() != 0) {
+    fprintf(stderr, "pv-kiosk: cannot start fonts: %s\n", TTF_GetError());
+    return 0;
+  }
+  IMG_Init(IMG_INIT_PNG | IMG_INIT_JPG);
+  Uint32 flags = SDL_WINDOW_ALLOW_HIGHDPI;
+  int w = k->o.width, h = k->o.height;
+  if (k->o.headless)
+    flags |= SDL_WINDOW_HIDDEN;
+  else if (!w)
+    flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+  k->win = SDL_CreateWindow("Porte-voix", SDL_WINDOWPOS_CENTERED,
+                            SDL_WINDOWPOS_CENTERED, w ? w : 800, h ? h : 480, flags);
+  if (!k->win) {
+    fprintf(stderr, "pv-kiosk: cannot open a window: %s\n", SDL_GetError());
+    return 0;
+  }
+  k->ren = SDL_CreateRenderer(k->win, -1, k->o.headless ? SDL_RENDERER_SOFTWARE : 0);
+  if (!k->ren)
+    k->ren = SDL_CreateRenderer(k->win, -1, SDL_RENDERER_SOFTWARE);
+  if (!k->ren) {
+    fprintf(stderr, "pv-kiosk: cannot draw: %s\n", SDL_GetError());
+    return 0;
+  }
+  if (!k->o.headless && !w)
+    SDL_ShowCursor(SDL_DISABLE);
+  char fonts[4096];
+  snprintf(fonts, sizeof fonts, "%s/fonts", k->o.assets);
+  k->text = pv_text_open(fonts);
+  k->render = k->text ? pv_render_open(k->ren, k->text) : NULL;
+  if (!k->render) {
+    fprintf(stderr, "pv-kiosk: cannot load the fonts in %s\n", fonts);
+    return 0;
+  }
+  k->audio = pv_audio_open(); /* silent without a device, never an error */
+  pv_audio_set_volume(k->audio, k->cfg.volume);
+  if (k->o.diagonal_in <= 0 && !k->o.headless) {
+    int ow, oh;
+    SDL_GetRendererOutputSize(k->ren, &ow, &oh);
+    k->o.diagonal_in = display_diagonal(ow, oh);
+  }
+  return 1;
+}
+
+static void close_all(kiosk *k) {
+  pv_app_free(k->app);
+  pv_audio_close(k->audio);
+  pv_render_close(k->render);
+  pv_text_close(k->text);
+  if (k->ren)
+    SDL_DestroyRenderer(k->ren);
+  if (k->win)
+    SDL_DestroyWindow(k->win);
+  if (TTF_WasInit())
+    TTF_Quit();
+  IMG_Quit();
+  SDL_Quit();
+  pv_store_close(k->store);
+  for (size_t i = 0; i < k->n_surveys; i++)
+    pv_survey_free(k->surveys[i]);
+  pv_config_free(&k->cfg);
+}
+
+int pv_kiosk_main(int argc, char **argv) {
+  kiosk *k = calloc(1, sizeof *k);
+  int code = 1;
+  if (!k)
+    return 1;
+  k->o.surveys = PV_DEFAULT_SURVEYS_DIR;
+  k->o.assets = PV_DEFAULT_ASSETS_DIR;
+  k->o.tts = pv_tts_default_dir();
+  k->o.db = "porte-voix.db";
+  if (!parse_args(argc, argv, &k->o)) {
+    code = usage(stderr);
+    goto out;
+  }
+  pv_config_defaults(&k->cfg);
+  if (k->o.config) {
+    pv_diags diags = {0};
+    pv_err err = pv_config_load(k->o.config, &k->cfg, &diags);
+    pv_diags_print(&diags, stderr);
+    pv_diags_free(&diags);
+    if (err != PV_OK)
+      goto out;
+  }
+  load_surveys(k);
+  if (k->n_surveys == 0) {
+    fprintf(stderr, "pv-kiosk: no valid survey in %s\n", k->o.surveys);
+    goto out;
+  }
+  k->clock = k->o.headless ? pv_clock_virtual(&k->virtual_ms) : pv_clock_system();
+  k->virtual_ms = 1700000000000LL;
+  pv_err err = pv_store_open(k->o.db, &k->clock, &k->store);
+  if (err != PV_OK) {
+    fprintf(stderr, "pv-kiosk: %s: %s\n", pv_strerror(err), pv_err_detail());
+    goto out;
+  }
+  if (!open_sdl(k))
+    goto out;
+  pv_app_config ac = {.inactivity_s = k->cfg.inactivity_seconds,
+                      .autoplay = k->cfg.autoplay,
+                      .tts_dir = k->o.tts,
+                      .assets_dir = k->o.assets};
+  k->app = pv_app_new(k->surveys, k->n_surveys, k->store, &k->clock, &ac);
+  if (!k->app)
+    goto out;
+  pv_app_set_speaker(k->app, speak, k);
+  pv_ui_init(&k->ui, 20);
+  if (k->o.headless) {
+    if (k->o.shots)
+      mkdir(k->o.shots, 0755);
+    pv_script_env env = {.app = k->app,
+                         .ui = &k->ui,
+                         .dl = &k->dl,
+                         .width = k->o.width,
+                         .height = k->o.height,
+                         .diagonal_in = k->o.diagonal_in,
+                         .clock_ms = &k->virtual_ms,
+                         .measure = pv_text_measure,
+                         .measure_ud = k->text,
+                         .render = script_render,
+                         .shot = script_shot,
+                         .ud = k};
+    code = pv_script_run(&env, k->o.script, stderr);
+  } else {
+    code = run_loop(k, k->o.width != 0);
+  }
+out:
+  close_all(k);
+  free(k);
+  return code;
+}

@@ -1,0 +1,242 @@
+/* script: see script.h. Commands dispatch from a table. */
+#include "kiosk/script.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kiosk/metrics.h"
+
+#define FINGER 1
+#define STEP_MS 16 /* time between synthesised frames during a gesture */
+
+void pv_script_frame(pv_script_env *env) {
+  pv_metrics m;
+  pv_app_tick(env->app, env->ui);
+  pv_metrics_compute(&m, env->width, env->height, env->diagonal_in,
+                     pv_app_rtl(env->app));
+  pv_app_frame(env->app, env->ui, env->dl, &m, env->measure, env->measure_ud);
+  if (env->render)
+    env->render(env->ud, env->dl);
+}
+
+/* Moves the virtual clock by ms, drawing frames whenever the app asks for
+ * one (animations, countdowns) or at least every second. */
+static void advance(pv_script_env *env, int64_t ms) {
+  int64_t end = *env->clock_ms + ms;
+  while (*env->clock_ms < end) {
+    int64_t next = pv_app_tick(env->app, env->ui);
+    if (next <= 0 || next > 1000)
+      next = next <= 0 ? 1 : 1000;
+    *env->clock_ms += next < end - *env->clock_ms ? next : end - *env->clock_ms;
+    pv_script_frame(env);
+  }
+}
+
+static void pointer(pv_script_env *env, pv_ptr_kind kind, int x, int y) {
+  pv_ui_pointer(env->ui, kind, FINGER, x, y, *env->clock_ms);
+}
+
+typedef struct args {
+  int n;
+  char *v[4];
+} args;
+
+static int parse_int(const char *s, long lo, long hi, long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < lo || v > hi)
+    return 0;
+  *out = v;
+  return 1;
+}
+
+typedef struct run {
+  pv_script_env *env;
+  const char *name;
+  int line;
+  FILE *err;
+} run;
+
+__attribute__((format(printf, 3, 4))) static int fail(run *r, int code, const char *fmt,
+                                                      ...) {
+  va_list ap;
+  char screen[64];
+  fprintf(r->err, "%s:%d: ", r->name, r->line);
+  va_start(ap, fmt);
+  vfprintf(r->err, fmt, ap);
+  va_end(ap);
+  if (code == PV_SCRIPT_FAILED)
+    fprintf(r->err, " (on screen %s)",
+            pv_app_screen_name(r->env->app, screen, sizeof screen));
+  fputc('\n', r->err);
+  return code;
+}
+
+/* Resolves "X Y" or "@ID" to a point; returns 0 (after reporting) if not. */
+static int target(run *r, const args *a, int at, int *x, int *y, int *code) {
+  if (a->v[at][0] == '@') {
+    const pv_rect *rect = pv_ui_find(r->env->ui, a->v[at] + 1);
+    if (!rect) {
+      *code = fail(r, PV_SCRIPT_FAILED, "no widget %s on screen", a->v[at]);
+      return 0;
+    }
+    *x = rect->x + rect->w / 2;
+    *y = rect->y + rect->h / 2;
+    return 1;
+  }
+  long lx, ly;
+  if (at + 1 >= a->n || !parse_int(a->v[at], 0, 100000, &lx) ||
+      !parse_int(a->v[at + 1], 0, 100000, &ly)) {
+    *code = fail(r, PV_SCRIPT_BAD_LINE, "expected X Y or @ID");
+    return 0;
+  }
+  *x = (int)lx;
+  *y = (int)ly;
+  return 1;
+}
+
+static int cmd_tap(run *r, const args *a) {
+  int x, y, code = PV_SCRIPT_OK;
+  if (a->n != 2 && a->n != 3)
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: tap X Y | tap @ID");
+  if (!target(r, a, 1, &x, &y, &code))
+    return code;
+  pointer(r->env, PV_PTR_DOWN, x, y);
+  pv_script_frame(r->env); /* the pressed look */
+  advance(r->env, 80);
+  pointer(r->env, PV_PTR_UP, x, y);
+  pv_script_frame(r->env); /* reports the tap */
+  pv_script_frame(r->env); /* shows the new state */
+  return PV_SCRIPT_OK;
+}
+
+static int cmd_drag(run *r, const args *a) {
+  int x0, y0, code = PV_SCRIPT_OK;
+  long x1, y1;
+  if (a->n != 4 || a->v[1][0] != '@')
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: drag @ID X Y");
+  if (!parse_int(a->v[2], 0, 100000, &x1) || !parse_int(a->v[3], 0, 100000, &y1))
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: drag @ID X Y");
+  if (!target(r, a, 1, &x0, &y0, &code))
+    return code;
+  pointer(r->env, PV_PTR_DOWN, x0, y0);
+  pv_script_frame(r->env);
+  for (int i = 1; i <= 10; i++) {
+    *r->env->clock_ms += STEP_MS;
+    pointer(r->env, PV_PTR_MOVE, x0 + (int)((x1 - x0) * i / 10),
+            y0 + (int)((y1 - y0) * i / 10));
+    pv_script_frame(r->env);
+  }
+  pointer(r->env, PV_PTR_UP, (int)x1, (int)y1);
+  pv_script_frame(r->env);
+  pv_script_frame(r->env);
+  return PV_SCRIPT_OK;
+}
+
+static int cmd_hold(run *r, const args *a) {
+  int x, y, code = PV_SCRIPT_OK;
+  long ms;
+  if (a->n != 3 || a->v[1][0] != '@' || !parse_int(a->v[2], 1, 600000, &ms))
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: hold @ID MS");
+  if (!target(r, a, 1, &x, &y, &code))
+    return code;
+  pointer(r->env, PV_PTR_DOWN, x, y);
+  pv_script_frame(r->env);
+  advance(r->env, ms);
+  pointer(r->env, PV_PTR_UP, x, y);
+  pv_script_frame(r->env);
+  pv_script_frame(r->env);
+  return PV_SCRIPT_OK;
+}
+
+static int cmd_wait(run *r, const args *a) {
+  long ms;
+  if (a->n != 2 || !parse_int(a->v[1], 0, PV_SCRIPT_MAX_WAIT_MS, &ms))
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: wait MS (0 to %lld)",
+                (long long)PV_SCRIPT_MAX_WAIT_MS);
+  advance(r->env, ms);
+  return PV_SCRIPT_OK;
+}
+
+static int cmd_expect(run *r, const args *a) {
+  char screen[64];
+  if (a->n != 2)
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: expect SCREEN");
+  pv_app_screen_name(r->env->app, screen, sizeof screen);
+  if (strcmp(screen, a->v[1]) != 0)
+    return fail(r, PV_SCRIPT_FAILED, "expected %s", a->v[1]);
+  return PV_SCRIPT_OK;
+}
+
+static int cmd_shot(run *r, const args *a) {
+  if (a->n != 2 || strchr(a->v[1], '/') || a->v[1][0] == '.')
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: shot NAME (a file name, no '/')");
+  pv_script_frame(r->env);
+  if (r->env->shot) {
+    pv_err err = r->env->shot(r->env->ud, a->v[1]);
+    if (err != PV_OK)
+      return fail(r, PV_SCRIPT_FAILED, "shot %s: %s: %s", a->v[1], pv_strerror(err),
+                  pv_err_detail());
+  }
+  return PV_SCRIPT_OK;
+}
+
+static const struct command {
+  const char *name;
+  int (*run)(run *r, const args *a);
+} commands[] = {
+    {"tap", cmd_tap},   {"drag", cmd_drag},     {"hold", cmd_hold},
+    {"wait", cmd_wait}, {"expect", cmd_expect}, {"shot", cmd_shot},
+};
+
+int pv_script_line(pv_script_env *env, const char *line, int line_no, const char *name,
+                   FILE *err) {
+  run r = {env, name, line_no, err};
+  char buf[PV_SCRIPT_MAX_LINE];
+  if (strlen(line) >= sizeof buf)
+    return fail(&r, PV_SCRIPT_BAD_LINE, "line too long");
+  snprintf(buf, sizeof buf, "%s", line);
+  char *hash = strchr(buf, '#');
+  if (hash)
+    *hash = '\0';
+  args a = {0};
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, " \t\r\n", &save); tok;
+       tok = strtok_r(NULL, " \t\r\n", &save)) {
+    if (a.n == 4)
+      return fail(&r, PV_SCRIPT_BAD_LINE, "too many words");
+    a.v[a.n++] = tok;
+  }
+  if (a.n == 0)
+    return PV_SCRIPT_OK;
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (strcmp(a.v[0], commands[i].name) == 0)
+      return commands[i].run(&r, &a);
+  return fail(&r, PV_SCRIPT_BAD_LINE, "unknown command \"%s\"", a.v[0]);
+}
+
+int pv_script_run(pv_script_env *env, const char *path, FILE *err) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
+    return PV_SCRIPT_BAD_LINE;
+  }
+  char line[PV_SCRIPT_MAX_LINE + 2];
+  int line_no = 0, code = PV_SCRIPT_OK;
+  pv_script_frame(env); /* the first screen, so @IDs resolve */
+  while (code == PV_SCRIPT_OK && fgets(line, sizeof line, f)) {
+    line_no++;
+    size_t n = strlen(line);
+    if (n > PV_SCRIPT_MAX_LINE && line[n - 1] != '\n') {
+      fprintf(err, "%s:%d: line too long\n", path, line_no);
+      code = PV_SCRIPT_BAD_LINE;
+      break;
+    }
+    code = pv_script_line(env, line, line_no, path, err);
+  }
+  fclose(f);
+  return code;
+}

@@ -1,0 +1,307 @@
+/* test_app: the resident's journey through the real sample surveys and a
+ * real store, driven by headless scripts without a display: answers land
+ * in the store with the right values, conditions and exclusive choices
+ * apply, going back keeps answers editable, a timeout leaves an abandoned
+ * response and nothing on screen, RTL mirrors the layout, and every touch
+ * target stays at least 12 mm on the Pi's 7" screen. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/store.h"
+#include "core/survey.h"
+#include "kiosk/app.h"
+#include "kiosk/script.h"
+#include "tests/check.h"
+
+static const char *const names[] = {"lien-social", "qualite-habiter", "tranquillite"};
+
+typedef struct world {
+  pv_survey *surveys[3];
+  pv_store *store;
+  int64_t clock_ms;
+  pv_app *app;
+  pv_ui ui;
+  pv_draw_list dl;
+  pv_script_env env;
+  int small_targets; /* widgets under 12 mm seen in any frame */
+  char small_example[96];
+  int spoken;
+  char last_spoken[4096];
+} world;
+
+static pv_text_metrics fake_measure(void *ud, const char *text, const pv_text_style *st,
+                                    int max_w) {
+  (void)ud;
+  int w = (int)strlen(text) * st->size_px / 2;
+  int lines = max_w > 0 ? (w + max_w - 1) / max_w : 1;
+  if (lines < 1)
+    lines = 1;
+  return (pv_text_metrics){w < max_w ? w : max_w, lines * st->size_px * 6 / 5, lines,
+                           0};
+}
+
+static void check_targets(void *ud, const pv_draw_list *dl) {
+  world *w = ud;
+  (void)dl;
+  pv_metrics m;
+  pv_metrics_compute(&m, w->env.width, w->env.height, w->env.diagonal_in, 0);
+  int min = pv_mm(&m, 12.0) - 1;
+  for (int i = 0; i < w->ui.n_last; i++) {
+    const pv_ui_widget *wd = &w->ui.last[i];
+    int side = wd->rect.w < wd->rect.h ? wd->rect.w : wd->rect.h;
+    if (side < min) {
+      if (!w->small_targets)
+        snprintf(w->small_example, sizeof w->small_example, "%s is %dx%d", wd->id,
+                 wd->rect.w, wd->rect.h);
+      w->small_targets++;
+    }
+  }
+}
+
+static void speak(void *ud, const char *path) {
+  world *w = ud;
+  if (!path)
+    return;
+  w->spoken++;
+  snprintf(w->last_spoken, sizeof w->last_spoken, "%s", path);
+}
+
+static void world_open(world *w, const char *dir, int width, int height) {
+  memset(w, 0, sizeof *w);
+  for (int i = 0; i < 3; i++) {
+    char path[512];
+    pv_diags d = {0};
+    snprintf(path, sizeof path, "%s/content/surveys/%s", PV_SOURCE_DIR, names[i]);
+    PV_ASSERT(pv_survey_load(path, NULL, &w->surveys[i], &d) == PV_OK);
+    pv_diags_free(&d);
+  }
+  char db[512];
+  snprintf(db, sizeof db, "%s/kiosk.db", dir);
+  w->clock_ms = 1700000000000LL;
+  pv_clock clock = pv_clock_virtual(&w->clock_ms);
+  PV_ASSERT(pv_store_open(db, &clock, &w->store) == PV_OK);
+  pv_app_config cfg = {.inactivity_s = 40,
+                       .autoplay = 1,
+                       .tts_dir = PV_SOURCE_DIR "/build/tts",
+                       .assets_dir = PV_SOURCE_DIR "/assets"};
+  w->app = pv_app_new(w->surveys, 3, w->store, &clock, &cfg);
+  PV_ASSERT(w->app);
+  pv_app_set_speaker(w->app, speak, w);
+  pv_ui_init(&w->ui, 20);
+  w->env = (pv_script_env){.app = w->app,
+                           .ui = &w->ui,
+                           .dl = &w->dl,
+                           .width = width,
+                           .height = height,
+                           .diagonal_in = 7.0,
+                           .clock_ms = &w->clock_ms,
+                           .measure = fake_measure,
+                           .render = check_targets,
+                           .ud = w};
+  pv_script_frame(&w->env);
+}
+
+static void world_close(world *w) {
+  pv_app_free(w->app);
+  pv_store_close(w->store);
+  for (int i = 0; i < 3; i++)
+    pv_survey_free(w->surveys[i]);
+}
+
+/* Runs script lines; returns the first non-OK code. */
+static int play(world *w, const char *const *lines) {
+  for (int i = 0; lines[i]; i++) {
+    int code = pv_script_line(&w->env, lines[i], i + 1, "script", stderr);
+    if (code != PV_SCRIPT_OK)
+      return code;
+  }
+  return PV_SCRIPT_OK;
+}
+
+static const char *answer_of(const pv_store_response *r, const char *qid) {
+  for (size_t i = 0; i < r->answer_count; i++)
+    if (strcmp(r->answers[i].question_id, qid) == 0)
+      return r->answers[i].value;
+  return NULL;
+}
+
+static const char *const french_run[] = {
+    "expect attract",
+    "tap 400 240",
+    "expect language",
+    "tap @lang:fr",
+    "expect consent",
+    "tap @consent:yes",
+    "expect survey",
+    "tap @survey:lien-social",
+    "expect question:seul",
+    "tap @choice:7",
+    "tap @next",
+    "expect question:parler_voisins",
+    "hold @choice:souvent 800   # a long press speaks, does not choose",
+    "tap @choice:souvent",
+    "tap @next",
+    "expect question:entraide",
+    "tap @choice:yes",
+    "tap @next",
+    "expect question:lieux_rencontre",
+    "tap @choice:parc",
+    "tap @choice:cafe",
+    "tap @choice:nulle_part     # exclusive: clears the others",
+    "tap @choice:centre_social  # and is cleared in turn",
+    "tap @next",
+    "expect question:centre_social",
+    "tap @choice:no",
+    "tap @next",
+    "expect question:instances  # centre_social_accueil is hidden",
+    "tap @skip",
+    "expect question:ecoute",
+    "tap @choice:4",
+    "tap @back",
+    "expect question:instances",
+    "tap @choice:table_quartier",
+    "tap @next",
+    "expect question:ecoute",
+    "tap @next                  # the 4 was kept",
+    "expect question:envie_participer",
+    "tap @choice:yes",
+    "tap @next",
+    "expect question:comment_participer",
+    "tap @choice:marche",
+    "tap @choice:reunion",
+    "tap @choice:animateur      # the last one ranks itself",
+    "tap @next",
+    "expect thanks",
+    "wait 9000",
+    "expect attract",
+    NULL,
+};
+
+static void test_french_run(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  CHECK_INT(play(&w, french_run), PV_SCRIPT_OK);
+  pv_store_batch b = {0};
+  CHECK_INT(pv_store_pending(w.store, 10, &b), PV_OK);
+  CHECK_INT(b.count, 1);
+  if (b.count == 1) {
+    const pv_store_response *r = &b.responses[0];
+    CHECK_INT(r->status, PV_STORE_COMPLETE);
+    CHECK_STR(r->survey_id, "lien-social");
+    CHECK_STR(r->language, "fr");
+    static const char *const want[][2] = {
+        {"seul", "7"},
+        {"parler_voisins", "\"souvent\""},
+        {"entraide", "\"yes\""},
+        {"lieux_rencontre", "[\"centre_social\"]"},
+        {"centre_social", "\"no\""},
+        {"instances", "[\"table_quartier\"]"},
+        {"ecoute", "4"},
+        {"envie_participer", "\"yes\""},
+        {"comment_participer", "[\"marche\",\"reunion\",\"animateur\",\"tablette\"]"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+      CHECK_STR(answer_of(r, want[i][0]), want[i][1]);
+    CHECK(answer_of(r, "centre_social_accueil") == NULL);
+    CHECK_INT(r->answer_count, 9);
+  }
+  pv_store_batch_free(&b);
+  CHECK_INT(w.small_targets, 0);
+  if (w.small_targets)
+    fprintf(stderr, "small target: %s\n", w.small_example);
+  CHECK(w.spoken > 10); /* autoplay, long press, feedback */
+  world_close(&w);
+}
+
+static void test_arabic_timeout(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  static const char *const start[] = {"tap 10 10",
+                                      "tap @lang:ar",
+                                      "expect consent",
+                                      "tap @consent:yes",
+                                      "tap @survey:tranquillite",
+                                      "expect question:securite_jour",
+                                      NULL};
+  CHECK_INT(play(&w, start), PV_SCRIPT_OK);
+  CHECK_INT(pv_app_rtl(w.app), 1);
+  /* Mirrored: next on the left, back and the speaker on the right. */
+  const pv_rect *next = pv_ui_find(&w.ui, "next"), *back = pv_ui_find(&w.ui, "back");
+  const pv_rect *spk = pv_ui_find(&w.ui, "speak");
+  CHECK(next && next->x < 400);
+  CHECK(back && back->x > 400);
+  CHECK(spk && spk->x > 400);
+  static const char *const rest[] = {"tap @choice:2",
+                                     "tap @next",
+                                     "expect question:securite_nuit",
+                                     "tap @choice:1",
+                                     "wait 39000",
+                                     "expect question:securite_nuit",
+                                     "wait 2000               # 'still there?' now",
+                                     "tap 400 300             # a touch: carry on",
+                                     "expect question:securite_nuit",
+                                     "wait 41000",
+                                     "wait 11000              # the countdown runs out",
+                                     "expect attract",
+                                     NULL};
+  CHECK_INT(play(&w, rest), PV_SCRIPT_OK);
+  CHECK_STR(pv_app_response(w.app), "");
+  CHECK_INT(pv_app_rtl(w.app), 0); /* nothing of the resident's choices */
+  pv_store_batch b = {0};
+  CHECK_INT(pv_store_pending(w.store, 10, &b), PV_OK);
+  CHECK_INT(b.count, 1);
+  if (b.count == 1) {
+    CHECK_INT(b.responses[0].status, PV_STORE_ABANDONED);
+    CHECK_STR(b.responses[0].language, "ar");
+    CHECK_STR(answer_of(&b.responses[0], "securite_jour"), "2");
+    CHECK_STR(answer_of(&b.responses[0], "securite_nuit"), "1");
+  }
+  pv_store_batch_free(&b);
+  CHECK_INT(w.small_targets, 0);
+  world_close(&w);
+}
+
+static void test_consent_no(const char *dir) {
+  world w;
+  world_open(&w, dir, 1280, 800);
+  static const char *const lines[] = {"tap 10 10",      "tap @lang:en",
+                                      "expect consent", "tap @consent:no",
+                                      "expect attract", NULL};
+  CHECK_INT(play(&w, lines), PV_SCRIPT_OK);
+  pv_store_counts c;
+  CHECK_INT(pv_store_count(w.store, NULL, &c), PV_OK);
+  CHECK_INT(c.in_progress + c.complete + c.abandoned, 0);
+  CHECK_INT(w.small_targets, 0);
+  world_close(&w);
+}
+
+static void test_script_errors(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  CHECK_INT(pv_script_line(&w.env, "frobnicate 3", 1, "s", stderr), PV_SCRIPT_BAD_LINE);
+  CHECK_INT(pv_script_line(&w.env, "tap 10", 2, "s", stderr), PV_SCRIPT_BAD_LINE);
+  CHECK_INT(pv_script_line(&w.env, "wait -5", 3, "s", stderr), PV_SCRIPT_BAD_LINE);
+  CHECK_INT(pv_script_line(&w.env, "shot ../x", 4, "s", stderr), PV_SCRIPT_BAD_LINE);
+  CHECK_INT(pv_script_line(&w.env, "expect thanks", 5, "s", stderr), PV_SCRIPT_FAILED);
+  CHECK_INT(pv_script_line(&w.env, "tap @next", 6, "s", stderr), PV_SCRIPT_FAILED);
+  CHECK_INT(pv_script_line(&w.env, "   # only a comment", 7, "s", stderr),
+            PV_SCRIPT_OK);
+  world_close(&w);
+}
+
+int main(void) {
+  char dir[256];
+  snprintf(dir, sizeof dir, "%s", pv_test_tmpdir());
+  char sub[300];
+  static const char *const parts[] = {"fr", "ar", "no", "err"};
+  void (*const tests[])(const char *) = {test_french_run, test_arabic_timeout,
+                                         test_consent_no, test_script_errors};
+  for (int i = 0; i < 4; i++) {
+    snprintf(sub, sizeof sub, "%s/%s", dir, parts[i]);
+    PV_ASSERT(mkdir(sub, 0700) == 0);
+    tests[i](sub);
+  }
+  pv_test_rmtree(dir);
+  return pv_test_done();
+}
