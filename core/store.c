@@ -882,7 +882,7 @@ static pv_err response_status(pv_store *st, const char *uuid, pv_store_status *s
 
 /* Returns PV_OK if the response exists and is still in progress. */
 static pv_err expect_in_progress(pv_store *st, const char *uuid) {
-  pv_store_status status;
+  pv_store_status status = PV_STORE_IN_PROGRESS;
   pv_err err = response_status(st, uuid, &status);
   if (!err && status != PV_STORE_IN_PROGRESS)
     err = pv_fail(PV_ERR_STATE, "store: response %s is %s: no more answers", uuid,

@@ -539,7 +539,8 @@ static int button(const frame *f, const char *id, pv_rect r, const char *image,
   if (image)
     pv_draw_image(f->dl, img, image);
   if (label)
-    text_in(f, txt, ink, label, f->m->label_px, 1, PV_ALIGN_CENTER, 1);
+    text_in(f, txt, ink, label, f->m->label_px, 1, PV_ALIGN_CENTER,
+            r.h >= f->m->label_px * 4 ? 2 : 1); /* tall buttons (consent) wrap */
   return enabled ? flags : 0;
 }
 

@@ -230,11 +230,11 @@ static void draw_arc(pv_render_ctx *rc, pv_rect q, pv_color col, int thick, int 
 /* Draws a text command: the cached texture placed in the rect by the
  * alignment relative to the paragraph direction, centred vertically. */
 static void draw_text(pv_render_ctx *rc, const pv_draw_cmd *cmd) {
-  int w = 0, h = 0;
+  int w = 0, h = 0, pad = 0;
   if (!rc->text || !cmd->text)
     return;
   SDL_Texture *tex = pv_text_texture(rc->text, rc->r, cmd->text, &cmd->style,
-                                     cmd->rect.w, cmd->color, &w, &h);
+                                     cmd->rect.w, cmd->color, &w, &h, &pad);
   if (!tex)
     return;
   int slack = cmd->rect.w - w, x;
@@ -244,7 +244,7 @@ static void draw_text(pv_render_ctx *rc, const pv_draw_cmd *cmd) {
   else
     x = left ? cmd->rect.x : cmd->rect.x + slack;
   int y = h <= cmd->rect.h ? cmd->rect.y + (cmd->rect.h - h) / 2 : cmd->rect.y;
-  SDL_RenderCopy(rc->r, tex, NULL, &(SDL_Rect){x, y, w, h});
+  SDL_RenderCopy(rc->r, tex, NULL, &(SDL_Rect){x, y - pad, w, h + 2 * pad});
 }
 
 /* Returns an FNV-1a hash of s. */

@@ -25,7 +25,7 @@ enum { FAM_LATIN, FAM_ARABIC, FAM_NEUTRAL };
 #define MAX_SIZE 256
 #define MAX_SURFACE 4096 /* bound on a text surface side */
 #define PATH_LEN 1024
-#define ELLIPSIS 0x2026 /* closes a truncated last line */
+#define ELLIPSIS 0x2026   /* closes a truncated last line */
 #define ARABIC_ASCENT 115 /* percent of the Arabic size above the baseline */
 #define ARABIC_DESCENT 50 /* and below */
 
@@ -43,7 +43,7 @@ typedef struct entry {
   pv_text_metrics m;
   SDL_Texture *tex;
   SDL_Renderer *tex_r;
-  int tex_w, tex_h;
+  int tex_w, tex_h, tex_pad; /* texture is tex_w x (tex_h + 2 * tex_pad) */
   unsigned long used;
 } entry;
 
@@ -535,7 +535,8 @@ static SDL_Surface *compose(pv_text_ctx *t, uint32_t rgb) {
         SDL_Surface *s = TTF_RenderUTF8_Blended(font, run_utf8(t, r->lo, r->hi), white);
         if (s) {
           if (s->format->format == SDL_PIXELFORMAT_ARGB8888)
-            merge_alpha(out, s, x, L->pad + li * L->line_h + L->ascent - TTF_FontAscent(font),
+            merge_alpha(out, s, x,
+                        L->pad + li * L->line_h + L->ascent - TTF_FontAscent(font),
                         rgb);
           SDL_FreeSurface(s);
         }
@@ -635,7 +636,7 @@ SDL_Surface *pv_text_surface(pv_text_ctx *t, const char *text,
 
 SDL_Texture *pv_text_texture(pv_text_ctx *t, SDL_Renderer *r, const char *text,
                              const pv_text_style *style, int max_w, pv_color color,
-                             int *w, int *h) {
+                             int *w, int *h, int *pad) {
   int found = 0;
   if (!t || !r || !text || !*text || !style)
     return NULL;
@@ -658,7 +659,8 @@ SDL_Texture *pv_text_texture(pv_text_ctx *t, SDL_Renderer *r, const char *text,
       return NULL;
     e->tex = SDL_CreateTextureFromSurface(r, s);
     e->tex_w = s->w;
-    e->tex_h = s->h;
+    e->tex_pad = t->lay.pad;
+    e->tex_h = SDL_max(s->h - 2 * t->lay.pad, 0);
     SDL_FreeSurface(s);
     if (!e->tex) {
       PV_WARN("text: texture: %s", SDL_GetError());
@@ -674,6 +676,8 @@ SDL_Texture *pv_text_texture(pv_text_ctx *t, SDL_Renderer *r, const char *text,
     *w = e->tex_w;
   if (h)
     *h = e->tex_h;
+  if (pad)
+    *pad = e->tex_pad;
   return e->tex;
 }
 

@@ -43,18 +43,20 @@ pv_text_metrics pv_text_measure(void *ud, const char *text, const pv_text_style 
                                 int max_w);
 
 /* Returns a texture of text laid out as pv_text_measure describes, lines
- * aligned inside the texture per style->align, colour applied by colour
- * modulation; *w and *h receive its size. The texture is borrowed from the
- * cache: valid until the next pv_text_* call. Use one renderer per context
- * (a cached texture made with another renderer is destroyed and remade). NULL for empty
- * text or on error (logged). */
+ * aligned inside it per style->align, colour applied by colour modulation.
+ * *w and *h receive the layout box (the measured size); the texture is
+ * w x (h + 2 * *pad): draw it with its top *pad pixels above the box, the
+ * padding holds Arabic marks that rise or fall past the compact lines.
+ * Borrowed from the cache: valid until the next pv_text_* call. Use one
+ * renderer per context (a cached texture made with another renderer is
+ * destroyed and remade). NULL for empty text or on error (logged). */
 SDL_Texture *pv_text_texture(pv_text_ctx *t, SDL_Renderer *r, const char *text,
                              const pv_text_style *style, int max_w, pv_color color,
-                             int *w, int *h);
+                             int *w, int *h, int *pad);
 
-/* Renders the same layout into a new ARGB8888 surface in colour (no
- * cache); caller frees with SDL_FreeSurface. NULL for empty text or on
- * error. */
+/* Renders the same layout into a new ARGB8888 surface in colour, padded
+ * above and below like the texture (no cache); caller frees with SDL_FreeSurface. NULL
+ * for empty text or on error. */
 SDL_Surface *pv_text_surface(pv_text_ctx *t, const char *text,
                              const pv_text_style *style, int max_w, pv_color color);
 

@@ -159,7 +159,7 @@ static void test_measure(pv_text_ctx *t) {
   /* The uncached surface has the measured size. */
   SDL_Surface *surf = pv_text_surface(t, MIXED, &ar, 0, INK);
   pv_text_metrics ms = pv_text_measure(t, MIXED, &ar, 0);
-  CHECK(surf && surf->w == ms.w && surf->h == ms.h);
+  CHECK(surf && surf->w == ms.w && surf->h >= ms.h);
   SDL_FreeSurface(surf);
   /* Empty and NULL are harmless. */
   CHECK_INT(pv_text_measure(t, "", &lat, 100).w, 0);

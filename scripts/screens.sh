@@ -1,0 +1,25 @@
+#!/bin/sh
+# Regenerates docs/screens/: every screen and widget of the kiosk at
+# 800x480 (the Raspberry Pi 7" panel) and 1280x800, in French and in
+# Arabic, from the headless tour script. Run after `make build`; look at
+# every picture before calling a change done.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+kiosk=${KIOSK:-$top/build/release/kiosk/pv-kiosk}
+out=$top/docs/screens
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$out"
+for size in 800x480 1280x800; do
+  for lang in fr ar; do
+    sed "s/LANG/$lang/g" "$top/tests/scripts/tour.txt" > "$work/tour.txt"
+    rm -f "$work/kiosk.db"*
+    SDL_AUDIODRIVER=dummy "$kiosk" --headless --surveys "$top/content/surveys" \
+      --db "$work/kiosk.db" --size "$size" --script "$work/tour.txt" \
+      --shots "$work/$size-$lang" 2>"$work/log" || { cat "$work/log" >&2; exit 1; }
+    for f in "$work/$size-$lang"/*.png; do
+      cp "$f" "$out/$size-$lang-$(basename "$f")"
+    done
+  done
+done
+echo "screens: $(ls "$out"/*.png | wc -l) pictures in $out"
