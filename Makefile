@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RELEASE := build/release
 TEST := build/test
 
-.PHONY: all deps build test check fuzz-smoke bench demo tts format clean
+.PHONY: all deps build test check fuzz-smoke bench demo screens tts format clean
 
 all: build
 
@@ -37,11 +37,14 @@ bench: build
 
 tts: build
 
-# What runs today: the sample surveys are linted (with their audio
-# coverage) and a resident's answers go through the local store. The
-# touchscreen kiosk and the collector join as their issues land.
+# Lints the samples, then runs the kiosk on them: in a window when there is
+# a display, else a headless tour into screenshots (scripts/demo.sh).
 demo: build
-	$(RELEASE)/kiosk/pv-kiosk check content/surveys
+	scripts/demo.sh
+
+# Regenerates docs/screens (look at them before committing).
+screens: build
+	scripts/screens.sh
 
 format:
 	clang-format -i core/*.[ch] kiosk/*.[ch] tools/*.c tests/*.[ch] tests/fuzz/*.c bench/*.c

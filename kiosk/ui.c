@@ -128,6 +128,8 @@ int pv_ui_widget_do(pv_ui *ui, const char *id, pv_rect r, int opts) {
     flags |= PV_UI_HELD;
   if (take(ui->dropped, id))
     flags |= PV_UI_DROPPED;
+  if (flags & (PV_UI_TAPPED | PV_UI_HELD | PV_UI_DROPPED))
+    ui->consumed = 1;
   return flags;
 }
 
@@ -135,7 +137,10 @@ void pv_ui_end(pv_ui *ui) {
   memcpy(ui->last, ui->widgets, (size_t)ui->n_widgets * sizeof *ui->widgets);
   ui->n_last = ui->n_widgets;
   ui->tapped[0] = ui->held[0] = ui->dropped[0] = '\0';
-  ui->dirty = ui->down && ui->dragging; /* a drag redraws as it moves */
+  /* A handled event changed something the frame drew before it: draw
+   * again. A drag redraws as it moves. */
+  ui->dirty = ui->consumed || (ui->down && ui->dragging);
+  ui->consumed = 0;
 }
 
 void pv_ui_drag_pos(const pv_ui *ui, int *x, int *y) {

@@ -73,6 +73,7 @@ typedef struct pv_ui {
   int drop_x, drop_y;
   int64_t last_input_ms; /* for inactivity */
   int dirty;             /* something changed: redraw */
+  int consumed;          /* this frame handled an event */
 } pv_ui;
 
 /* Resets ui; slop_px is the drag threshold in pixels. */

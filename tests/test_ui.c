@@ -137,6 +137,22 @@ static void test_hold(void) {
   CHECK_INT(ui.last_input_ms, 5000);
 }
 
+/* A frame that handles an event asks for another: the state it changed
+ * is drawn by the next one. */
+static void test_redraw_after_event(void) {
+  pv_ui ui;
+  pv_ui_init(&ui, 20);
+  frame(&ui, 0, NULL);
+  CHECK_INT(ui.dirty, 0);
+  pv_ui_pointer(&ui, PV_PTR_DOWN, 1, 50, 50, 0);
+  pv_ui_pointer(&ui, PV_PTR_UP, 1, 50, 50, 10);
+  CHECK_INT(ui.dirty, 1);
+  CHECK_INT(frame(&ui, 0, NULL), PV_UI_TAPPED);
+  CHECK_INT(ui.dirty, 1);
+  frame(&ui, 0, NULL);
+  CHECK_INT(ui.dirty, 0);
+}
+
 static void test_unclaimed(void) {
   pv_ui ui;
   pv_ui_init(&ui, 20);
@@ -210,6 +226,7 @@ static void test_draw_bound(void) {
 int main(void) {
   test_cases();
   test_hold();
+  test_redraw_after_event();
   test_unclaimed();
   test_lookup();
   test_metrics();
