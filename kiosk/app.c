@@ -566,8 +566,9 @@ static int prompt_row(const frame *f, const char *image, const char *text) {
   int w = m->width - x - m->margin;
   int size = m->prompt_px, h = m->picto;
   int limit = m->height * 3 / 10; /* at most 30% of the screen */
+  int lines = m->portrait ? 4 : 3;
   for (; size >= m->small_px; size -= 2) {
-    h = text_height(f, text, size, 1, 3, w);
+    h = text_height(f, text, size, 1, lines, w);
     if (h <= limit)
       break;
   }
@@ -578,7 +579,7 @@ static int prompt_row(const frame *f, const char *image, const char *text) {
   if (image)
     pv_draw_image(f->dl, at(f, m->margin, y + (h - m->picto) / 2, m->picto, m->picto),
                   image);
-  text_in(f, at(f, x, y, w, h), COL_INK, text, size, 1, PV_ALIGN_START, 3);
+  text_in(f, at(f, x, y, w, h), COL_INK, text, size, 1, PV_ALIGN_START, lines);
   return y + h;
 }
 
@@ -702,7 +703,14 @@ static void widget_smileys(const frame *f, pv_rect area) {
   pv_app *app = f->app;
   const pv_question *q = question(app);
   pv_rect cards[5];
-  grid_ex(f, area, (size_t)q->points, 1, cards); /* a scale reads in one line */
+  if (f->m->portrait) { /* a scale reads in one line: a column when upright */
+    int h = (area.h - (q->points - 1) * f->m->gap) / q->points;
+    for (int i = 0; i < q->points; i++)
+      cards[i] =
+          (pv_rect){area.x, area.y + (q->points - 1 - i) * (h + f->m->gap), area.w, h};
+  } else {
+    grid_ex(f, area, (size_t)q->points, 1, cards);
+  }
   for (int p = 1; p <= q->points; p++) {
     char id[24];
     snprintf(id, sizeof id, "choice:%d", p);
@@ -713,7 +721,7 @@ static void widget_smileys(const frame *f, pv_rect area) {
       choose_feedback(app, app->value == p);
     }
     card(f, r, flags, app->value == p);
-    int pad = r.w / 8;
+    int pad = (r.w < r.h ? r.w : r.h) / 8;
     face(f, (pv_rect){r.x + pad, r.y + pad, r.w - 2 * pad, r.h - 2 * pad}, p,
          q->points);
   }
@@ -794,7 +802,7 @@ static void widget_scale(const frame *f, pv_rect area) {
   pv_app *app = f->app;
   const pv_question *q = question(app);
   const pv_metrics *m = f->m;
-  int ends_h = area.h / 3;
+  int ends_h = area.h / 3 > m->touch_min ? area.h / 3 : m->touch_min;
   int end_w = area.w / 3;
   const pv_option *ends[2] = {&q->low, &q->high};
   for (int e = 0; e < 2; e++) {
@@ -802,7 +810,9 @@ static void widget_scale(const frame *f, pv_rect area) {
     int flags = pv_ui_widget_do(f->ui, e ? "end:high" : "end:low", r, 0);
     if (flags & (PV_UI_TAPPED | PV_UI_HELD))
       speak_choice(app, ends[e]);
-    int ph = ends_h - m->label_px - m->gap;
+    int ph = ends_h;
+    if (ph > end_w * 2 / 5)
+      ph = end_w * 2 / 5; /* leave the label room beside its pictogram */
     pv_rect pic_rect = {r.x, r.y, ph, ph};
     pv_rect lab = {r.x + ph + m->gap, r.y, r.w - ph - m->gap, ph};
     if (e ^ app->rtl) {
@@ -1005,11 +1015,12 @@ static void screen_consent(const frame *f) {
     say_str(app, PV_STR_CONSENT, app->lang);
   int bottom = m->margin + m->top_bar + m->gap;
   int nav_y = m->height - m->margin - m->nav_h * 2;
-  pv_draw_image(f->dl, at(f, m->margin, bottom, m->picto * 2, m->picto * 2), shield);
-  int x = m->margin + m->picto * 2 + 2 * m->gap;
-  text_in(f, at(f, x, bottom, m->width - x - m->margin, nav_y - bottom - m->gap),
-          COL_INK, pv_str(PV_STR_CONSENT, app->lang), m->prompt_px, 0, PV_ALIGN_START,
-          5);
+  int side = m->portrait ? m->picto * 3 / 2 : m->picto * 2;
+  pv_draw_image(f->dl, at(f, m->margin, bottom, side, side), shield);
+  int x = m->portrait ? m->margin : m->margin + side + 2 * m->gap;
+  int y = m->portrait ? bottom + side + m->gap : bottom;
+  text_in(f, at(f, x, y, m->width - x - m->margin, nav_y - y - m->gap), COL_INK,
+          pv_str(PV_STR_CONSENT, app->lang), m->prompt_px, 0, PV_ALIGN_START, 8);
   int w = (m->width - 2 * m->margin - m->gap) / 2;
   if (button(f, "consent:no", at(f, m->margin, nav_y, w, m->nav_h * 2), no,
              pv_str(PV_STR_CONSENT_NO, app->lang), COL_CARD, COL_INK, 1) &

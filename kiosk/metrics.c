@@ -33,6 +33,10 @@ void pv_metrics_compute(pv_metrics *m, int w, int h, double diagonal_in, int rtl
   m->top_bar = at_least(pv_mm(m, 10.8), m->touch_min);
   m->nav_h = at_least(pv_mm(m, PV_MM_NAV), m->touch_min);
   m->nav_w = pv_mm(m, 38.0);
+  /* back, skip (or the counter) and next share the bottom row */
+  int third = (w - 2 * m->margin - 2 * m->gap) / 3;
+  if (m->nav_w > third)
+    m->nav_w = third;
   m->picto = pv_mm(m, 14.0);
   m->prompt_px = at_least(pv_mm(m, 5.8), 18);
   m->label_px = at_least(pv_mm(m, 4.2), 18);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates docs/screens/: every screen and widget of the kiosk at
-# 800x480 (the Raspberry Pi 7" panel) and 1280x800, in French and in
+# 800x480 (the Raspberry Pi 7" panel), 1280x800 and 480x800 (portrait), in French and in
 # Arabic, from the headless tour script. Run after `make build`; look at
 # every picture before calling a change done.
 set -eu
@@ -10,7 +10,7 @@ out=$top/docs/screens
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
-for size in 800x480 1280x800; do
+for size in 800x480 1280x800 480x800; do
   for lang in fr ar; do
     sed "s/LANG/$lang/g" "$top/tests/scripts/tour.txt" > "$work/tour.txt"
     rm -f "$work/kiosk.db"*
