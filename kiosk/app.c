@@ -1212,6 +1212,13 @@ pv_app *pv_app_new(pv_survey *const *surveys, size_t n_surveys, pv_store *store,
       if (!seen)
         app->langs[app->n_langs++] = surveys[s]->languages[l];
     }
+  /* The device's default language comes first (attract, picker). */
+  for (size_t k = 1; cfg->default_lang && k < app->n_langs; k++)
+    if (strcmp(app->langs[k], cfg->default_lang) == 0) {
+      const char *first = app->langs[k];
+      memmove(&app->langs[1], &app->langs[0], k * sizeof *app->langs);
+      app->langs[0] = first;
+    }
   enter(app, PV_SCREEN_ATTRACT);
   return app;
 }

@@ -23,8 +23,8 @@
 
 #define PV_APP_MAX_SURVEYS 32
 #define PV_APP_MAX_LANGS 16
-#define PV_APP_THANKS_MS 8000   /* thanks screen, then attract */
-#define PV_APP_COUNTDOWN_S 10   /* "still there?" countdown */
+#define PV_APP_THANKS_MS 8000 /* thanks screen, then attract */
+#define PV_APP_COUNTDOWN_S 10 /* "still there?" countdown */
 
 typedef enum pv_screen {
   PV_SCREEN_ATTRACT,
@@ -43,7 +43,8 @@ typedef struct pv_app_config {
   int inactivity_s; /* before "still there?" (default 40) */
   int autoplay;     /* speak the prompt on entering a screen */
   const char *tts_dir;
-  const char *assets_dir; /* pictograms for the kiosk's own screens */
+  const char *assets_dir;   /* pictograms for the kiosk's own screens */
+  const char *default_lang; /* offered first (NULL: the surveys' order) */
 } pv_app_config;
 
 typedef struct pv_app pv_app;

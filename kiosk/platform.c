@@ -382,7 +382,8 @@ int pv_kiosk_main(int argc, char **argv) {
   pv_app_config ac = {.inactivity_s = k->cfg.inactivity_seconds,
                       .autoplay = k->cfg.autoplay,
                       .tts_dir = k->o.tts,
-                      .assets_dir = k->o.assets};
+                      .assets_dir = k->o.assets,
+                      .default_lang = k->cfg.language};
   k->app = pv_app_new(k->surveys, k->n_surveys, k->store, &k->clock, &ac);
   if (!k->app)
     goto out;

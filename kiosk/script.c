@@ -114,14 +114,12 @@ static int cmd_tap(run *r, const args *a) {
 }
 
 static int cmd_drag(run *r, const args *a) {
-  int x0, y0, code = PV_SCRIPT_OK;
-  long x1, y1;
-  if (a->n != 4 || a->v[1][0] != '@')
-    return fail(r, PV_SCRIPT_BAD_LINE, "usage: drag @ID X Y");
-  if (!parse_int(a->v[2], 0, 100000, &x1) || !parse_int(a->v[3], 0, 100000, &y1))
-    return fail(r, PV_SCRIPT_BAD_LINE, "usage: drag @ID X Y");
-  if (!target(r, a, 1, &x0, &y0, &code))
+  int x0, y0, tx, ty, code = PV_SCRIPT_OK;
+  if (!((a->n == 4 || (a->n == 3 && a->v[2][0] == '@')) && a->v[1][0] == '@'))
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: drag @ID X Y | drag @ID @ID");
+  if (!target(r, a, 1, &x0, &y0, &code) || !target(r, a, 2, &tx, &ty, &code))
     return code;
+  long x1 = tx, y1 = ty;
   pointer(r->env, PV_PTR_DOWN, x0, y0);
   pv_script_frame(r->env);
   for (int i = 1; i <= 10; i++) {

@@ -67,6 +67,8 @@ static void speak(void *ud, const char *path) {
   snprintf(w->last_spoken, sizeof w->last_spoken, "%s", path);
 }
 
+static const char *default_lang;
+
 static void world_open(world *w, const char *dir, int width, int height) {
   memset(w, 0, sizeof *w);
   for (int i = 0; i < 3; i++) {
@@ -84,7 +86,8 @@ static void world_open(world *w, const char *dir, int width, int height) {
   pv_app_config cfg = {.inactivity_s = 40,
                        .autoplay = 1,
                        .tts_dir = PV_SOURCE_DIR "/build/tts",
-                       .assets_dir = PV_SOURCE_DIR "/assets"};
+                       .assets_dir = PV_SOURCE_DIR "/assets",
+                       .default_lang = default_lang};
   w->app = pv_app_new(w->surveys, 3, w->store, &clock, &cfg);
   PV_ASSERT(w->app);
   pv_app_set_speaker(w->app, speak, w);
@@ -262,6 +265,87 @@ static void test_arabic_timeout(const char *dir) {
   world_close(&w);
 }
 
+static const char *const arabic_run[] = {
+    "tap 10 10",
+    "tap @lang:ar",
+    "tap @consent:yes",
+    "tap @survey:qualite-habiter",
+    "expect question:bien_quartier",
+    "tap @choice:5",
+    "tap @next",
+    "expect question:logement",
+    "tap @choice:2",
+    "tap @next",
+    "expect question:logement_problemes  # shown: logement is 1, 2 or 3",
+    "tap @choice:humidite",
+    "tap @choice:ascenseur",
+    "tap @next",
+    "expect question:proprete",
+    "tap @choice:3",
+    "tap @next",
+    "expect question:reparations",
+    "tap @choice:8",
+    "tap @next",
+    "expect question:transports",
+    "tap @choice:1",
+    "tap @next",
+    "expect question:commerces",
+    "tap @choice:no",
+    "tap @next",
+    "expect question:travaux",
+    "tap @choice:yes",
+    "tap @next",
+    "expect question:travaux_avis",
+    "tap @choice:2",
+    "tap @next",
+    "expect question:priorites",
+    "tap @choice:proprete",
+    "tap @choice:logement",
+    "tap @choice:transports",
+    "tap @choice:espaces_verts          # commerces ranks itself last",
+    "drag @choice:commerces @choice:proprete  # and swaps with the first",
+    "tap @next",
+    "expect question:espaces_verts",
+    "tap @choice:jeux",
+    "tap @next                          # the map comes with issue 5",
+    "expect thanks",
+    NULL,
+};
+
+static void test_arabic_run(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  CHECK_INT(play(&w, arabic_run), PV_SCRIPT_OK);
+  pv_store_batch b = {0};
+  CHECK_INT(pv_store_pending(w.store, 10, &b), PV_OK);
+  CHECK_INT(b.count, 1);
+  if (b.count == 1) {
+    const pv_store_response *r = &b.responses[0];
+    CHECK_INT(r->status, PV_STORE_COMPLETE);
+    CHECK_STR(r->language, "ar");
+    static const char *const want[][2] = {
+        {"bien_quartier", "5"},
+        {"logement", "2"},
+        {"logement_problemes", "[\"humidite\",\"ascenseur\"]"},
+        {"proprete", "3"},
+        {"reparations", "8"},
+        {"transports", "1"},
+        {"commerces", "\"no\""},
+        {"travaux", "\"yes\""},
+        {"travaux_avis", "2"},
+        {"priorites",
+         "[\"commerces\",\"logement\",\"transports\",\"espaces_verts\",\"proprete\"]"},
+        {"espaces_verts", "[\"jeux\"]"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+      CHECK_STR(answer_of(r, want[i][0]), want[i][1]);
+    CHECK_INT(r->answer_count, 11);
+  }
+  pv_store_batch_free(&b);
+  CHECK_INT(w.small_targets, 0);
+  world_close(&w);
+}
+
 static void test_consent_no(const char *dir) {
   world w;
   world_open(&w, dir, 1280, 800);
@@ -271,8 +355,22 @@ static void test_consent_no(const char *dir) {
   CHECK_INT(play(&w, lines), PV_SCRIPT_OK);
   pv_store_counts c;
   CHECK_INT(pv_store_count(w.store, NULL, &c), PV_OK);
+
   CHECK_INT(c.in_progress + c.complete + c.abandoned, 0);
   CHECK_INT(w.small_targets, 0);
+  world_close(&w);
+}
+
+/* The device's default language is offered first. */
+static void test_default_language(const char *dir) {
+  world w;
+  default_lang = "en";
+  world_open(&w, dir, 800, 480);
+  default_lang = NULL;
+  CHECK_INT(pv_script_line(&w.env, "tap 10 10", 1, "s", stderr), PV_SCRIPT_OK);
+  const pv_rect *fr = pv_ui_find(&w.ui, "lang:fr"), *en = pv_ui_find(&w.ui, "lang:en");
+  const pv_rect *ar = pv_ui_find(&w.ui, "lang:ar");
+  CHECK(fr && en && ar && en->x < fr->x && fr->x < ar->x);
   world_close(&w);
 }
 
@@ -294,10 +392,11 @@ int main(void) {
   char dir[256];
   snprintf(dir, sizeof dir, "%s", pv_test_tmpdir());
   char sub[300];
-  static const char *const parts[] = {"fr", "ar", "no", "err"};
-  void (*const tests[])(const char *) = {test_french_run, test_arabic_timeout,
-                                         test_consent_no, test_script_errors};
-  for (int i = 0; i < 4; i++) {
+  static const char *const parts[] = {"fr", "ar", "ar2", "no", "en", "err"};
+  void (*const tests[])(const char *) = {test_french_run,       test_arabic_timeout,
+                                         test_arabic_run,       test_consent_no,
+                                         test_default_language, test_script_errors};
+  for (int i = 0; i < 6; i++) {
     snprintf(sub, sizeof sub, "%s/%s", dir, parts[i]);
     PV_ASSERT(mkdir(sub, 0700) == 0);
     tests[i](sub);
