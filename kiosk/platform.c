@@ -22,6 +22,7 @@
 #include "kiosk/app.h"
 #include "kiosk/audio.h"
 #include "kiosk/config.h"
+#include "kiosk/input.h"
 #include "kiosk/render.h"
 #include "kiosk/script.h"
 #include "kiosk/text.h"
@@ -200,37 +201,6 @@ static double display_diagonal(int w, int h) {
   return sqrt((double)w * w + (double)h * h) / ddpi;
 }
 
-static void pointer_from_event(kiosk *k, const SDL_Event *e, int64_t t) {
-  int w, h;
-  SDL_GetRendererOutputSize(k->ren, &w, &h);
-  switch (e->type) {
-  case SDL_MOUSEBUTTONDOWN:
-  case SDL_MOUSEBUTTONUP:
-    if (e->button.which == SDL_TOUCH_MOUSEID || e->button.button != SDL_BUTTON_LEFT)
-      return;
-    pv_ui_pointer(&k->ui, e->type == SDL_MOUSEBUTTONDOWN ? PV_PTR_DOWN : PV_PTR_UP, -1,
-                  e->button.x, e->button.y, t);
-    return;
-  case SDL_MOUSEMOTION:
-    if (e->motion.which == SDL_TOUCH_MOUSEID || !(e->motion.state & SDL_BUTTON_LMASK))
-      return;
-    pv_ui_pointer(&k->ui, PV_PTR_MOVE, -1, e->motion.x, e->motion.y, t);
-    return;
-  case SDL_FINGERDOWN:
-  case SDL_FINGERUP:
-  case SDL_FINGERMOTION: {
-    pv_ptr_kind kind = e->type == SDL_FINGERDOWN ? PV_PTR_DOWN
-                       : e->type == SDL_FINGERUP ? PV_PTR_UP
-                                                 : PV_PTR_MOVE;
-    pv_ui_pointer(&k->ui, kind, (int64_t)e->tfinger.fingerId, (int)(e->tfinger.x * w),
-                  (int)(e->tfinger.y * h), t);
-    return;
-  }
-  default:
-    return;
-  }
-}
-
 /* The interactive loop: sleep until an event or the app's next deadline,
  * draw only when something changed. Escape quits in a window. */
 static int run_loop(kiosk *k, int windowed) {
@@ -261,7 +231,8 @@ static int run_loop(kiosk *k, int windowed) {
         return 0;
       if (e.type == SDL_WINDOWEVENT)
         redraw = 1;
-      pointer_from_event(k, &e, pv_clock_now(&k->clock));
+      SDL_GetRendererOutputSize(k->ren, &w, &h);
+      pv_input_event(&k->ui, &e, w, h, pv_clock_now(&k->clock));
     } while (SDL_PollEvent(&e));
     redraw |= k->ui.dirty;
   }
