@@ -31,9 +31,13 @@ check: deps
 fuzz-smoke: deps
 	scripts/fuzz-smoke.sh
 
+# The kiosk row (bench/kiosk-bench.sh) compares with headless Chromium,
+# installed from scripts/debian-packages-bench.txt when root (skipped
+# otherwise); BENCH_IDLE_SECONDS=5 shortens its 60 s idle-CPU run.
 bench: build
 	$(RELEASE)/bench/bench_survey content/surveys
 	$(RELEASE)/bench/bench_store build
+	BUILD=$(RELEASE) bench/kiosk-bench.sh
 
 tts: build
 

@@ -42,11 +42,32 @@ typedef struct frames {
   size_t n, dropped;
 } frames;
 
+#define N_KINDS (PV_DRAW_CLIP + 1)
+#define PROFILE_EVERY 8 /* in the warm pass, every 8th frame is also replayed */
+
+/* Cost by draw command kind: in the warm pass, some frames are replayed
+ * one command at a time (each alone, then presented), minus the cost of an
+ * empty present. Clipping is not replayed, so this is an estimate. */
+typedef struct kind_cost {
+  double ms, mpx; /* time, and area of the commands' rects in megapixels */
+  unsigned long n;
+} kind_cost;
+
 typedef struct bench {
   SDL_Renderer *ren;
   pv_render_ctx *render;
-  frames *cur; /* the pass being timed */
+  frames *cur;        /* the pass being timed */
+  int profile;        /* replay commands one by one (after timing) */
+  double present_ms;  /* median present with nothing drawn, subtracted */
+  unsigned long seen; /* frames rendered in this pass */
+  kind_cost kinds[N_KINDS];
 } bench;
+
+static const char *const kind_names[N_KINDS] = {
+    [PV_DRAW_RECT] = "rect",   [PV_DRAW_FRAME] = "frame", [PV_DRAW_CIRCLE] = "circle",
+    [PV_DRAW_RING] = "ring",   [PV_DRAW_ARC] = "arc",     [PV_DRAW_TEXT] = "text",
+    [PV_DRAW_IMAGE] = "image", [PV_DRAW_CLIP] = "clip",
+};
 
 static double now_ms(void) {
   struct timespec ts;
@@ -87,6 +108,22 @@ static void render_timed(void *ud, const pv_draw_list *dl) {
   pv_render_list(b->render, dl);
   SDL_RenderPresent(b->ren);
   frames_add(b->cur, now_ms() - t0);
+  if (!b->profile || b->seen++ % PROFILE_EVERY)
+    return;
+  static pv_draw_list one;
+  for (size_t i = 0; i < dl->count; i++) {
+    pv_draw_kind k = dl->cmds[i].kind;
+    if ((unsigned)k >= N_KINDS || k == PV_DRAW_CLIP)
+      continue;
+    one.count = 1;
+    one.cmds[0] = dl->cmds[i];
+    double c0 = now_ms();
+    pv_render_list(b->render, &one);
+    SDL_RenderPresent(b->ren);
+    b->kinds[k].ms += now_ms() - c0 - b->present_ms;
+    b->kinds[k].mpx += (double)dl->cmds[i].rect.w * dl->cmds[i].rect.h / 1e6;
+    b->kinds[k].n++;
+  }
 }
 
 static int by_name(const void *a, const void *b) {
@@ -241,6 +278,49 @@ int main(int argc, char **argv) {
     frames_add(&base, now_ms() - t0);
   }
 
+  /* More baselines: a present with nothing drawn (subtracted from the
+   * per-kind costs), and a full-window fill drawn by SDL_RenderFillRect
+   * versus two triangles through SDL_RenderGeometry (how kiosk/render
+   * draws shapes), to tell the rasteriser's cost from the kiosk's. */
+  static frames present_only, fill_rect, fill_geom;
+  for (int i = 0; i < BASELINE_FRAMES; i++) {
+    double t0 = now_ms();
+    SDL_RenderPresent(b.ren);
+    frames_add(&present_only, now_ms() - t0);
+  }
+  SDL_Rect full = {0, 0, (int)w, (int)h};
+  SDL_SetRenderDrawBlendMode(b.ren, SDL_BLENDMODE_BLEND);
+  SDL_SetRenderDrawColor(b.ren, 250, 245, 235, 255);
+  for (int i = 0; i < BASELINE_FRAMES; i++) {
+    double t0 = now_ms();
+    SDL_RenderFillRect(b.ren, &full);
+    SDL_RenderPresent(b.ren);
+    frames_add(&fill_rect, now_ms() - t0);
+  }
+  static frames fill_opaque;
+  SDL_SetRenderDrawBlendMode(b.ren, SDL_BLENDMODE_NONE);
+  for (int i = 0; i < BASELINE_FRAMES; i++) {
+    double t0 = now_ms();
+    SDL_RenderFillRect(b.ren, &full);
+    SDL_RenderPresent(b.ren);
+    frames_add(&fill_opaque, now_ms() - t0);
+  }
+  SDL_SetRenderDrawBlendMode(b.ren, SDL_BLENDMODE_BLEND);
+  SDL_Color cv = {250, 245, 235, 255};
+  SDL_Vertex quad[4] = {{{0, 0}, cv, {0, 0}},
+                        {{(float)w, 0}, cv, {0, 0}},
+                        {{(float)w, (float)h}, cv, {0, 0}},
+                        {{0, (float)h}, cv, {0, 0}}};
+  static const int quad_idx[6] = {0, 1, 2, 0, 2, 3};
+  for (int i = 0; i < BASELINE_FRAMES; i++) {
+    double t0 = now_ms();
+    SDL_RenderGeometry(b.ren, NULL, quad, 4, quad_idx, 6);
+    SDL_RenderPresent(b.ren);
+    frames_add(&fill_geom, now_ms() - t0);
+  }
+  qsort(present_only.ms, present_only.n, sizeof *present_only.ms, cmp_double);
+  b.present_ms = quantile(&present_only, 0.5);
+
   pv_script_env env = {.app = app,
                        .ui = &ui,
                        .dl = &dl,
@@ -254,6 +334,8 @@ int main(int argc, char **argv) {
   double wall0 = now_ms();
   for (int p = 0; p < TOUR_PASSES; p++) {
     b.cur = &pass[p];
+    b.profile = p == TOUR_PASSES - 1;
+    b.seen = 0;
     int rc = run_tour(&env, script, lang);
     if (rc != PV_SCRIPT_OK) {
       fprintf(stderr, "bench_frames: the tour failed (pass %d, code %d)\n", p + 1, rc);
@@ -275,12 +357,30 @@ int main(int argc, char **argv) {
   print_row("  pass 1 (cold caches)", &pass[0]);
   print_row("  pass 2 (warm caches)", &pass[1]);
   print_row("baseline: clear+present, empty", &base);
+  print_row("  present only, nothing drawn", &present_only);
+  print_row("  full-window FillRect, blend", &fill_rect);
+  print_row("  full-window FillRect, no blend", &fill_opaque);
+  print_row("  full-window Geometry, blend", &fill_geom);
   printf("  ratio all/baseline (p50): %.1fx; goal p99 < 8 ms: %s\n",
          quantile(&all, 0.5) / (quantile(&base, 0.5) > 0 ? quantile(&base, 0.5) : 1e-9),
          quantile(&all, 0.99) < 8.0 ? "met" : "NOT met");
   printf("  wall time of the two tours (layout + render, virtual waits instant): "
          "%.0f ms\n",
          wall);
+  double total = 0;
+  for (int k = 0; k < N_KINDS; k++)
+    total += b.kinds[k].ms;
+  printf("  cost by command kind (warm pass, every %dth frame replayed one command at a "
+         "time):\n",
+         PROFILE_EVERY);
+  printf("    %-8s %8s %12s %10s %8s\n", "kind", "commands", "ms/command", "ms/Mpx",
+         "share");
+  for (int k = 0; k < N_KINDS; k++)
+    if (b.kinds[k].n)
+      printf("    %-8s %8lu %12.3f %10.2f %7.1f%%\n", kind_names[k], b.kinds[k].n,
+             b.kinds[k].ms / (double)b.kinds[k].n,
+             b.kinds[k].mpx > 0 ? b.kinds[k].ms / b.kinds[k].mpx : 0.0,
+             total > 0 ? 100 * b.kinds[k].ms / total : 0.0);
   if (all.dropped)
     printf("  (%zu frames beyond %d not timed)\n", all.dropped, MAX_FRAMES);
   code = 0;

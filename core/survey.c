@@ -16,9 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/jsonpos.h"
-
-/* ---- diagnostics ------------------------------------------------------ */
+#include "core/jsondoc.h"
 
 static char *dupstr(const char *s) {
   size_t n = strlen(s) + 1;
@@ -26,53 +24,6 @@ static char *dupstr(const char *s) {
   if (d)
     memcpy(d, s, n);
   return d;
-}
-
-static void diags_add(pv_diags *d, const char *file, int line, int col,
-                      const char *msg) {
-  if (d->count >= PV_SURVEY_MAX_DIAGS) {
-    d->dropped++;
-    return;
-  }
-  if (d->count == d->cap) {
-    size_t cap = d->cap ? d->cap * 2 : 16;
-    pv_diag *items = realloc(d->items, cap * sizeof *items);
-    if (!items) {
-      d->dropped++;
-      return;
-    }
-    d->items = items;
-    d->cap = cap;
-  }
-  pv_diag *g = &d->items[d->count];
-  g->file = dupstr(file);
-  g->message = dupstr(msg);
-  if (!g->file || !g->message) {
-    free(g->file);
-    free(g->message);
-    d->dropped++;
-    return;
-  }
-  g->line = line;
-  g->col = col;
-  d->count++;
-}
-
-void pv_diags_free(pv_diags *d) {
-  for (size_t i = 0; i < d->count; i++) {
-    free(d->items[i].file);
-    free(d->items[i].message);
-  }
-  free(d->items);
-  memset(d, 0, sizeof *d);
-}
-
-void pv_diags_print(const pv_diags *d, FILE *f) {
-  for (size_t i = 0; i < d->count; i++)
-    fprintf(f, "%s:%d:%d: %s\n", d->items[i].file, d->items[i].line, d->items[i].col,
-            d->items[i].message);
-  if (d->dropped)
-    fprintf(f, "(%zu more problems not shown)\n", d->dropped);
 }
 
 /* ---- type table --------------------------------------------------------- */
@@ -148,35 +99,20 @@ static const char *const pillars[] = {
 typedef enum media_kind { MEDIA_IMAGE, MEDIA_PHOTO, MEDIA_AUDIO } media_kind;
 
 struct ctx {
-  const char *name; /* file name for messages */
-  const char *dir;  /* survey folder, or NULL: media not checked */
+  pv_jsondoc *doc; /* the text, its positions, where problems go */
+  const char *dir; /* survey folder, or NULL: media not checked */
   const char *assets;
-  const char *text;
-  size_t len;
-  pv_jsonpos *pos;
-  pv_diags *diags;
-  size_t errors;
   int oom;
   pv_survey *s;
   const cJSON *questions; /* the "questions" array, to name later ids */
 };
-
-__attribute__((format(printf, 3, 0))) static void
-report_at(ctx *c, size_t off, const char *fmt, va_list ap) {
-  char msg[512];
-  int line, col;
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  pv_json_linecol(c->text, c->len, off, &line, &col);
-  diags_add(c->diags, c->name, line, col, msg);
-  c->errors++;
-}
 
 /* Reports a problem at node's value. */
 __attribute__((format(printf, 3, 4))) static void err_at(ctx *c, const cJSON *node,
                                                          const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  report_at(c, pv_jsonpos_value(c->pos, node), fmt, ap);
+  pv_jsondoc_verror(c->doc, node, 0, fmt, ap);
   va_end(ap);
 }
 
@@ -185,7 +121,7 @@ __attribute__((format(printf, 3, 4))) static void err_key(ctx *c, const cJSON *n
                                                           const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  report_at(c, pv_jsonpos_key(c->pos, node), fmt, ap);
+  pv_jsondoc_verror(c->doc, node, 1, fmt, ap);
   va_end(ap);
 }
 
@@ -201,20 +137,6 @@ static void *zalloc(ctx *c, size_t n, size_t size) {
   if (!p)
     c->oom = 1;
   return p;
-}
-
-static const char *json_kind(const cJSON *v) {
-  if (cJSON_IsObject(v))
-    return "an object";
-  if (cJSON_IsArray(v))
-    return "an array";
-  if (cJSON_IsString(v))
-    return "a string";
-  if (cJSON_IsNumber(v))
-    return "a number";
-  if (cJSON_IsBool(v))
-    return "a boolean";
-  return "null";
 }
 
 /* Checks obj's keys against the NULL-terminated allowed list: reports
@@ -253,7 +175,7 @@ static int int_member(ctx *c, const cJSON *obj, const char *key, int required, l
     return 0;
   if (!cJSON_IsNumber(m) || m->valuedouble != floor(m->valuedouble) ||
       fabs(m->valuedouble) > 1e15) {
-    err_at(c, m, "\"%s\" must be a whole number, not %s", key, json_kind(m));
+    err_at(c, m, "\"%s\" must be a whole number, not %s", key, pv_json_kind(m));
     return 0;
   }
   if (m->valuedouble < (double)lo || m->valuedouble > (double)hi) {
@@ -270,7 +192,7 @@ static int bool_member(ctx *c, const cJSON *obj, const char *key, int *out) {
   if (!m)
     return 0;
   if (!cJSON_IsBool(m)) {
-    err_at(c, m, "\"%s\" must be true or false, not %s", key, json_kind(m));
+    err_at(c, m, "\"%s\" must be true or false, not %s", key, pv_json_kind(m));
     return 0;
   }
   *out = cJSON_IsTrue(m);
@@ -296,7 +218,7 @@ static char *id_member(ctx *c, const cJSON *obj, const char *key, size_t max,
   if (!m)
     return NULL;
   if (!cJSON_IsString(m)) {
-    err_at(c, m, "\"%s\" must be a string, not %s", key, json_kind(m));
+    err_at(c, m, "\"%s\" must be a string, not %s", key, pv_json_kind(m));
     return NULL;
   }
   if (!valid_id(m->valuestring, max, extra)) {
@@ -309,9 +231,7 @@ static char *id_member(ctx *c, const cJSON *obj, const char *key, size_t max,
   return keep(c, m->valuestring);
 }
 
-/* BCP 47, simplified: a 2-3 letter primary subtag, then subtags of 1-8
- * letters or digits. */
-static int valid_lang(const char *s) {
+int pv_lang_tag_valid(const char *s) {
   size_t n = strlen(s), i = 0;
   if (n == 0 || n > PV_SURVEY_MAX_LANG_TAG)
     return 0;
@@ -364,7 +284,7 @@ static void parse_text_obj(ctx *c, const cJSON *obj, const char *key, pv_text *o
     return;
   if (!cJSON_IsObject(t)) {
     err_at(c, t, "\"%s\" must be an object with one text per language, not %s", key,
-           json_kind(t));
+           pv_json_kind(t));
     return;
   }
   char langs[256];
@@ -381,7 +301,8 @@ static void parse_text_obj(ctx *c, const cJSON *obj, const char *key, pv_text *o
       continue;
     }
     if (!cJSON_IsString(m)) {
-      err_at(c, m, "the \"%s\" text must be a string, not %s", m->string, json_kind(m));
+      err_at(c, m, "the \"%s\" text must be a string, not %s", m->string,
+             pv_json_kind(m));
       continue;
     }
     const char *v = m->valuestring;
@@ -470,7 +391,7 @@ static int sniff_ok(const char *ext, const unsigned char *b, size_t n) {
 static char *parse_media(ctx *c, const cJSON *m, media_kind kind) {
   const struct media_rule *r = &media_rules[kind];
   if (!cJSON_IsString(m)) {
-    err_at(c, m, "a %s path must be a string, not %s", r->what, json_kind(m));
+    err_at(c, m, "a %s path must be a string, not %s", r->what, pv_json_kind(m));
     return NULL;
   }
   const char *p = m->valuestring;
@@ -553,7 +474,7 @@ static void parse_audio(ctx *c, const cJSON *obj, pv_audio *out) {
     return;
   if (!cJSON_IsObject(a)) {
     err_at(c, a, "\"audio\" must be an object from language to file, not %s",
-           json_kind(a));
+           pv_json_kind(a));
     return;
   }
   char langs[256];
@@ -599,7 +520,7 @@ static void parse_codes(ctx *c, const cJSON *ref, const char *key, char ***out,
   if (!a)
     return;
   if (!cJSON_IsArray(a)) {
-    err_at(c, a, "\"%s\" must be an array of codes, not %s", key, json_kind(a));
+    err_at(c, a, "\"%s\" must be an array of codes, not %s", key, pv_json_kind(a));
     return;
   }
   int count = cJSON_GetArraySize(a);
@@ -628,7 +549,7 @@ static void parse_referentiel(ctx *c, const cJSON *obj, pv_referentiel *out) {
   if (!r)
     return;
   if (!cJSON_IsObject(r)) {
-    err_at(c, r, "\"referentiel\" must be an object, not %s", json_kind(r));
+    err_at(c, r, "\"referentiel\" must be an object, not %s", pv_json_kind(r));
     return;
   }
   static const char *const keys[] = {"pillar", "evaluative_questions", "indicators",
@@ -690,7 +611,7 @@ static void inherit_referentiel(ctx *c, pv_referentiel *r) {
 static void parse_option(ctx *c, const cJSON *o, pv_option *out, media_kind kind,
                          const char *what) {
   if (!cJSON_IsObject(o)) {
-    err_at(c, o, "each %s must be an object, not %s", what, json_kind(o));
+    err_at(c, o, "each %s must be an object, not %s", what, pv_json_kind(o));
     return;
   }
   const char *image_key = kind == MEDIA_PHOTO ? "photo" : "image";
@@ -722,7 +643,7 @@ static void parse_options(ctx *c, const cJSON *q, pv_question *out, const char *
   if (!a)
     return;
   if (!cJSON_IsArray(a)) {
-    err_at(c, a, "\"%s\" must be an array, not %s", key, json_kind(a));
+    err_at(c, a, "\"%s\" must be an array, not %s", key, pv_json_kind(a));
     return;
   }
   int n = cJSON_GetArraySize(a);
@@ -803,7 +724,7 @@ static void parse_end(ctx *c, const cJSON *q, const char *key, pv_option *out) {
     return;
   if (!cJSON_IsObject(e)) {
     err_at(c, e, "\"%s\" must be an object with a label and an image, not %s", key,
-           json_kind(e));
+           pv_json_kind(e));
     return;
   }
   static const char *const keys[] = {"label", "image", "audio", NULL};
@@ -834,7 +755,7 @@ static void parse_map(ctx *c, const cJSON *q, pv_question *out) {
   if (!b)
     return;
   if (!cJSON_IsObject(b)) {
-    err_at(c, b, "\"bounds\" must be an object, not %s", json_kind(b));
+    err_at(c, b, "\"bounds\" must be an object, not %s", pv_json_kind(b));
     return;
   }
   static const char *const keys[] = {"west", "south", "east", "north", NULL};
@@ -933,7 +854,7 @@ static void parse_condition(ctx *c, const cJSON *q, size_t index, pv_question *o
   if (!qid || !in)
     return;
   if (!cJSON_IsString(qid)) {
-    err_at(c, qid, "\"question\" must be a question id, not %s", json_kind(qid));
+    err_at(c, qid, "\"question\" must be a question id, not %s", pv_json_kind(qid));
     return;
   }
   const pv_question *target = NULL;
@@ -1017,7 +938,7 @@ static void free_condition(pv_condition *cond) {
 static void parse_question(ctx *c, const cJSON *q, size_t index) {
   pv_question *out = &c->s->questions[index];
   if (!cJSON_IsObject(q)) {
-    err_at(c, q, "each question must be an object, not %s", json_kind(q));
+    err_at(c, q, "each question must be an object, not %s", pv_json_kind(q));
     return;
   }
   const cJSON *t = member(c, q, "type", 1, "the question");
@@ -1103,7 +1024,7 @@ static void parse_languages(ctx *c, const cJSON *root) {
   if (!c->s->languages)
     return;
   for (const cJSON *e = a->child; e; e = e->next) {
-    if (!cJSON_IsString(e) || !valid_lang(e->valuestring)) {
+    if (!cJSON_IsString(e) || !pv_lang_tag_valid(e->valuestring)) {
       err_at(c, e,
              "a language must be a BCP 47 tag such as \"fr\", \"ar\" or \"ar-MA\"");
       continue;
@@ -1134,7 +1055,7 @@ static const char *basename_of(const char *dir) {
 
 static void parse_root(ctx *c, const cJSON *root, int folder_named) {
   if (!cJSON_IsObject(root)) {
-    err_at(c, root, "a survey must be a JSON object, not %s", json_kind(root));
+    err_at(c, root, "a survey must be a JSON object, not %s", pv_json_kind(root));
     return;
   }
   static const char *const keys[] = {"format",    "id",    "version", "languages",
@@ -1181,157 +1102,46 @@ static void parse_root(ctx *c, const cJSON *root, int folder_named) {
   }
 }
 
+static const pv_jsondoc_kind survey_kind = {.what = "a survey",
+                                            .max_bytes = PV_SURVEY_MAX_FILE,
+                                            .limit = "1 MiB",
+                                            .max_depth = PV_SURVEY_MAX_DEPTH};
+
 static pv_err parse_common(const char *name, const char *dir, int folder_named,
                            const char *data, size_t len, const pv_survey_opts *opts,
                            pv_survey **out, pv_diags *diags) {
+  pv_jsondoc doc;
   ctx c = {0};
-  cJSON *root = NULL;
-  char *buf = NULL;
-  pv_err err = PV_ERR_INVALID;
   *out = NULL;
-  c.name = name;
+  pv_err err = pv_jsondoc_parse(&doc, name, data, len, &survey_kind, diags);
+  if (err != PV_OK)
+    return err;
+  c.doc = &doc;
   c.dir = dir;
   c.assets = opts && opts->assets_dir ? opts->assets_dir : PV_DEFAULT_ASSETS_DIR;
-  c.text = data;
-  c.len = len;
-  c.diags = diags;
-
-  if (len > PV_SURVEY_MAX_FILE) {
-    diags_add(diags, name, 1, 1, "file too large for a survey (limit 1 MiB)");
-    goto out;
-  }
-  size_t bad;
-  const char *why;
-  if (pv_json_prescan(data, len, PV_SURVEY_MAX_DEPTH, &bad, &why) != PV_OK) {
-    int line, col;
-    pv_json_linecol(data, len, bad, &line, &col);
-    char msg[128];
-    snprintf(msg, sizeof msg, "%s%s", why,
-             strcmp(why, "nested too deeply") == 0 ? " (limit 16 levels)" : "");
-    diags_add(diags, name, line, col, msg);
-    goto out;
-  }
-  buf = malloc(len + 1); /* cJSON wants a terminating NUL */
-  if (!buf) {
-    err = pv_fail(PV_ERR_NOMEM, "survey: cannot allocate %zu bytes", len + 1);
-    goto out;
-  }
-  memcpy(buf, data, len);
-  buf[len] = '\0';
-  /* A UTF-8 byte-order mark (Windows editors) reads as white space, so
-   * cJSON, the position index and the columns all agree. */
-  if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-    memset(buf, ' ', 3);
-  data = buf;
-  c.text = buf;
-  const char *end = NULL;
-  root = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1);
-  if (!root) {
-    size_t off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : 0;
-    int line, col;
-    char msg[128];
-    if (pv_json_unclosed(data, len))
-      off = len; /* truncated: say so, at the end, whatever cJSON tripped on */
-    /* cJSON may stop just past the bad byte: point at the byte itself */
-    if (off < len && strchr(" \t\r\n", data[off]))
-      while (off > 0 && strchr(" \t\r\n", data[off]))
-        off--;
-    pv_json_linecol(data, len, off, &line, &col);
-    if (off >= len)
-      snprintf(msg, sizeof msg,
-               "JSON syntax error: unexpected end of file "
-               "(a string, object or array is not closed)");
-    else if ((unsigned char)data[off] >= 0x20 && (unsigned char)data[off] < 0x7F)
-      snprintf(msg, sizeof msg, "JSON syntax error near '%c'", data[off]);
-    else
-      snprintf(msg, sizeof msg, "JSON syntax error");
-    diags_add(diags, name, line, col, msg);
-    goto out;
-  }
-  c.pos = pv_jsonpos_build(data, len, root);
-  if (!c.pos) { /* the pre-scan keeps cJSON and the index in step */
-    diags_add(diags, name, 1, 1, "cannot index this JSON text (please report it)");
-    goto out;
-  }
   c.s = calloc(1, sizeof *c.s);
-  if (!c.s) {
-    err = pv_fail(PV_ERR_NOMEM, "survey: out of memory indexing %s", name);
-    goto out;
-  }
-  if (dir && !(c.s->dir = dupstr(dir))) {
-    err = pv_fail(PV_ERR_NOMEM, "survey: out of memory");
-    goto out;
-  }
-  parse_root(&c, root, folder_named);
-  if (c.oom) {
+  if (!c.s || (dir && !(c.s->dir = dupstr(dir)))) {
     err = pv_fail(PV_ERR_NOMEM, "survey: out of memory loading %s", name);
     goto out;
   }
-  if (c.errors == 0) {
+  parse_root(&c, doc.root, folder_named);
+  if (c.oom)
+    err = pv_fail(PV_ERR_NOMEM, "survey: out of memory loading %s", name);
+  else if (doc.errors)
+    err = PV_ERR_INVALID;
+  else {
     *out = c.s;
     c.s = NULL;
-    err = PV_OK;
   }
 out:
   pv_survey_free(c.s);
-  pv_jsonpos_free(c.pos);
-  cJSON_Delete(root);
-  free(buf);
+  pv_jsondoc_free(&doc);
   return err;
 }
 
 pv_err pv_survey_parse(const char *name, const char *dir, const char *data, size_t len,
                        const pv_survey_opts *opts, pv_survey **out, pv_diags *diags) {
   return parse_common(name, dir, 0, data, len, opts, out, diags);
-}
-
-/* Reads at most max+1 bytes of path into a new buffer (caller frees). */
-static pv_err read_bounded(const char *path, size_t max, char **data, size_t *len) {
-  *data = NULL;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return pv_fail(errno == ENOENT ? PV_ERR_NOTFOUND : PV_ERR_IO, "%s",
-                   strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return pv_fail(PV_ERR_INVALID, "not a regular file");
-  }
-  if ((size_t)st.st_size > max) {
-    close(fd);
-    return pv_fail(PV_ERR_TOOBIG, "the file is %lld bytes; the limit is %zu",
-                   (long long)st.st_size, max);
-  }
-  char *buf = malloc(max + 1);
-  size_t got = 0;
-  pv_err err = PV_OK;
-  if (!buf) {
-    err = pv_fail(PV_ERR_NOMEM, "cannot allocate %zu bytes", max + 1);
-    goto out;
-  }
-  while (got <= max) {
-    ssize_t n = read(fd, buf + got, max + 1 - got);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      err = pv_fail(PV_ERR_IO, "%s", strerror(errno));
-      goto out;
-    }
-    if (n == 0)
-      break;
-    got += (size_t)n;
-  }
-  if (got > max) { /* grew while we read */
-    err = pv_fail(PV_ERR_TOOBIG, "the file is larger than %zu bytes", max);
-    goto out;
-  }
-  *data = buf;
-  *len = got;
-  buf = NULL;
-out:
-  free(buf);
-  close(fd);
-  return err;
 }
 
 pv_err pv_survey_load(const char *path, const pv_survey_opts *opts, pv_survey **out,
@@ -1341,7 +1151,7 @@ pv_err pv_survey_load(const char *path, const pv_survey_opts *opts, pv_survey **
   int folder = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
   *out = NULL;
   if (strlen(path) > 3000) {
-    diags_add(diags, "(path)", 1, 1, "path too long");
+    pv_diags_add(diags, "(path)", 1, 1, "path too long");
     return PV_ERR_INVALID;
   }
   if (folder) {
@@ -1360,22 +1170,14 @@ pv_err pv_survey_load(const char *path, const pv_survey_opts *opts, pv_survey **
   }
   char *data = NULL;
   size_t len = 0;
-  pv_err err = read_bounded(file, PV_SURVEY_MAX_FILE, &data, &len);
-  if (err == PV_ERR_NOMEM)
-    return err;
-  if (err != PV_OK) {
-    char msg[512];
-    if (err == PV_ERR_INVALID && stat(file, &st) == 0 && S_ISDIR(st.st_mode))
-      snprintf(msg, sizeof msg, "is a directory; expected a survey.json file");
-    else if (err == PV_ERR_NOTFOUND && folder)
-      snprintf(msg, sizeof msg, "no survey.json in this folder");
-    else if (err == PV_ERR_TOOBIG)
-      snprintf(msg, sizeof msg, "file too large for a survey: %s", pv_err_detail());
-    else
-      snprintf(msg, sizeof msg, "cannot read: %s", pv_err_detail());
-    diags_add(diags, file, 1, 1, msg);
+  pv_err err = pv_jsondoc_read(file, &survey_kind, &data, &len, diags);
+  if (err == PV_ERR_NOTFOUND) {
+    pv_diags_add(diags, file, 1, 1,
+                 folder ? "no survey.json in this folder" : "no such file");
     return PV_ERR_INVALID;
   }
+  if (err != PV_OK)
+    return err;
   err = parse_common(file, dir, folder, data, len, opts, out, diags);
   free(data);
   return err;

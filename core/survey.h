@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "core/diag.h"
 #include "core/err.h"
 
 /* Named bounds; past any of them the loader stops or reports. */
@@ -30,7 +31,7 @@
 #define PV_SURVEY_MAX_IMAGE (2 << 20)
 #define PV_SURVEY_MAX_PHOTO (4 << 20)
 #define PV_SURVEY_MAX_AUDIO (16 << 20)
-#define PV_SURVEY_MAX_DIAGS 200
+#define PV_SURVEY_MAX_DIAGS PV_DIAGS_MAX
 #define PV_SURVEY_MAX_LANG_TAG 35
 
 typedef enum pv_qtype {
@@ -125,19 +126,6 @@ typedef struct pv_survey {
   char *dir; /* the survey folder, as given */
 } pv_survey;
 
-/* One problem found while loading. */
-typedef struct pv_diag {
-  char *file;
-  int line, col;
-  char *message;
-} pv_diag;
-
-typedef struct pv_diags {
-  pv_diag *items;
-  size_t count, cap;
-  size_t dropped; /* problems past PV_SURVEY_MAX_DIAGS, counted only */
-} pv_diags;
-
 typedef struct pv_survey_opts {
   const char *assets_dir; /* where "pictograms/..." resolve; NULL = built-in */
 } pv_survey_opts;
@@ -156,10 +144,6 @@ pv_err pv_survey_parse(const char *name, const char *dir, const char *data, size
                        const pv_survey_opts *opts, pv_survey **out, pv_diags *diags);
 
 void pv_survey_free(pv_survey *s);
-void pv_diags_free(pv_diags *d);
-
-/* Writes "file:line:col: message\n" for every diag to f. */
-void pv_diags_print(const pv_diags *d, FILE *f);
 
 /* Returns the type's name as written in files ("smileys"...). */
 const char *pv_qtype_name(pv_qtype t);
@@ -169,6 +153,11 @@ pv_measure pv_qtype_measure(pv_qtype t);
 
 /* Returns the index of lang in s->languages, or -1. */
 int pv_survey_lang_index(const pv_survey *s, const char *lang);
+
+/* Returns 1 when tag is a language tag of the checked BCP 47 form: a
+ * lower-case 2-3 letter language subtag, then '-'-separated subtags of
+ * 1-8 letters or digits, at most PV_SURVEY_MAX_LANG_TAG bytes; else 0. */
+int pv_lang_tag_valid(const char *tag);
 
 /* Returns 1 for right-to-left scripts (ar, he, fa, ur, ps, ...), else 0. */
 int pv_lang_is_rtl(const char *lang);

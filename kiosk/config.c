@@ -1,5 +1,5 @@
-/* config: see config.h. The reading follows core/survey.c: a bounded
- * read, the jsonpos pre-scan (NUL, UTF-8, depth), cJSON, then one walk of
+/* config: see config.h. The file is read like a survey (core/jsondoc: a
+ * bounded read, the pre-scan, cJSON, positions), then one walk of
  * the root object driven by a table of keys, each with its own parse
  * function; every problem is reported with its line and column, and the
  * walk carries on so the animateur sees all of them at once. */
@@ -14,20 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/jsonpos.h"
+#include "core/jsondoc.h"
 #include "core/log.h"
 
 typedef struct ctx {
-  const char *name; /* file name for messages */
-  const char *text;
-  size_t len;
-  pv_jsonpos *pos;
-  pv_diags *diags;
-  size_t errors;
+  pv_jsondoc *doc; /* the text, its positions, where problems go */
   int oom;
 } ctx;
-
-/* ---- diagnostics ------------------------------------------------------ */
 
 static char *dupstr(const char *s) {
   size_t n = strlen(s) + 1;
@@ -37,54 +30,12 @@ static char *dupstr(const char *s) {
   return d;
 }
 
-/* Appends one diag (past PV_SURVEY_MAX_DIAGS or out of memory: counted
- * in dropped). */
-static void diags_add(pv_diags *d, const char *file, int line, int col,
-                      const char *msg) {
-  if (d->count >= PV_SURVEY_MAX_DIAGS) {
-    d->dropped++;
-    return;
-  }
-  if (d->count == d->cap) {
-    size_t cap = d->cap ? d->cap * 2 : 8;
-    pv_diag *items = realloc(d->items, cap * sizeof *items);
-    if (!items) {
-      d->dropped++;
-      return;
-    }
-    d->items = items;
-    d->cap = cap;
-  }
-  pv_diag *g = &d->items[d->count];
-  g->file = dupstr(file);
-  g->message = dupstr(msg);
-  if (!g->file || !g->message) {
-    free(g->file);
-    free(g->message);
-    d->dropped++;
-    return;
-  }
-  g->line = line;
-  g->col = col;
-  d->count++;
-}
-
-__attribute__((format(printf, 3, 0))) static void
-report_at(ctx *c, size_t off, const char *fmt, va_list ap) {
-  char msg[512];
-  int line, col;
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  pv_json_linecol(c->text, c->len, off, &line, &col);
-  diags_add(c->diags, c->name, line, col, msg);
-  c->errors++;
-}
-
 /* Reports a problem at node's value. */
 __attribute__((format(printf, 3, 4))) static void err_at(ctx *c, const cJSON *node,
                                                          const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  report_at(c, pv_jsonpos_value(c->pos, node), fmt, ap);
+  pv_jsondoc_verror(c->doc, node, 0, fmt, ap);
   va_end(ap);
 }
 
@@ -93,22 +44,8 @@ __attribute__((format(printf, 3, 4))) static void err_key(ctx *c, const cJSON *n
                                                           const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  report_at(c, pv_jsonpos_key(c->pos, node), fmt, ap);
+  pv_jsondoc_verror(c->doc, node, 1, fmt, ap);
   va_end(ap);
-}
-
-static const char *json_kind(const cJSON *v) {
-  if (cJSON_IsObject(v))
-    return "an object";
-  if (cJSON_IsArray(v))
-    return "an array";
-  if (cJSON_IsString(v))
-    return "a string";
-  if (cJSON_IsNumber(v))
-    return "a number";
-  if (cJSON_IsBool(v))
-    return "a boolean";
-  return "null";
 }
 
 /* ---- value checks ----------------------------------------------------- */
@@ -119,29 +56,6 @@ static int has_control(const char *s) {
     if ((unsigned char)*s < 0x20 || *s == 0x7F)
       return 1;
   return 0;
-}
-
-/* BCP 47, simplified like the survey loader: a 2-3 letter lowercase
- * primary subtag, then subtags of 1-8 letters or digits. */
-static int valid_lang(const char *s) {
-  size_t n = strlen(s), i = 0;
-  if (n == 0 || n > PV_SURVEY_MAX_LANG_TAG)
-    return 0;
-  while (i < n && s[i] >= 'a' && s[i] <= 'z')
-    i++;
-  if (i < 2 || i > 3)
-    return 0;
-  while (i < n) {
-    if (s[i++] != '-')
-      return 0;
-    size_t start = i;
-    while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-                     (s[i] >= '0' && s[i] <= '9')))
-      i++;
-    if (i - start < 1 || i - start > 8)
-      return 0;
-  }
-  return 1;
 }
 
 /* A survey id as the loader wants it: [a-z][a-z0-9-]*, 1..PV_SURVEY_MAX_ID. */
@@ -159,7 +73,7 @@ static int valid_survey_id(const char *s) {
 static void int_value(ctx *c, const cJSON *m, long lo, long hi, int *out) {
   if (!cJSON_IsNumber(m) || m->valuedouble != floor(m->valuedouble) ||
       fabs(m->valuedouble) > 1e15) {
-    err_at(c, m, "\"%s\" must be a whole number, not %s", m->string, json_kind(m));
+    err_at(c, m, "\"%s\" must be a whole number, not %s", m->string, pv_json_kind(m));
     return;
   }
   if (m->valuedouble < (double)lo || m->valuedouble > (double)hi) {
@@ -174,7 +88,7 @@ static void int_value(ctx *c, const cJSON *m, long lo, long hi, int *out) {
  * characters; reports and returns NULL otherwise. */
 static const char *string_value(ctx *c, const cJSON *m, size_t max) {
   if (!cJSON_IsString(m)) {
-    err_at(c, m, "\"%s\" must be a string, not %s", m->string, json_kind(m));
+    err_at(c, m, "\"%s\" must be a string, not %s", m->string, pv_json_kind(m));
     return NULL;
   }
   size_t n = strlen(m->valuestring);
@@ -198,7 +112,7 @@ static void parse_name(ctx *c, const cJSON *m, pv_config *cfg) {
 }
 
 static void parse_language(ctx *c, const cJSON *m, pv_config *cfg) {
-  if (!cJSON_IsString(m) || !valid_lang(m->valuestring)) {
+  if (!cJSON_IsString(m) || !pv_lang_tag_valid(m->valuestring)) {
     err_at(c, m,
            "\"language\" must be a BCP 47 tag such as \"fr\", \"ar\" or \"ar-MA\"");
     return;
@@ -208,7 +122,7 @@ static void parse_language(ctx *c, const cJSON *m, pv_config *cfg) {
 
 static void parse_surveys(ctx *c, const cJSON *m, pv_config *cfg) {
   if (!cJSON_IsArray(m)) {
-    err_at(c, m, "\"surveys\" must be an array of survey ids, not %s", json_kind(m));
+    err_at(c, m, "\"surveys\" must be an array of survey ids, not %s", pv_json_kind(m));
     return;
   }
   int n = cJSON_GetArraySize(m);
@@ -245,7 +159,7 @@ static void parse_inactivity(ctx *c, const cJSON *m, pv_config *cfg) {
 
 static void parse_autoplay(ctx *c, const cJSON *m, pv_config *cfg) {
   if (!cJSON_IsBool(m)) {
-    err_at(c, m, "\"autoplay\" must be true or false, not %s", json_kind(m));
+    err_at(c, m, "\"autoplay\" must be true or false, not %s", pv_json_kind(m));
     return;
   }
   cfg->autoplay = cJSON_IsTrue(m) ? 1 : 0;
@@ -276,21 +190,21 @@ static void sync_string(ctx *c, const cJSON *obj, const char *key, char **out) {
  * need are checked here, and the object is kept whole. */
 static void parse_sync(ctx *c, const cJSON *m, pv_config *cfg) {
   if (!cJSON_IsObject(m)) {
-    err_at(c, m, "\"sync\" must be an object, not %s", json_kind(m));
+    err_at(c, m, "\"sync\" must be an object, not %s", pv_json_kind(m));
     return;
   }
-  size_t before = c->errors;
+  size_t before = c->doc->errors;
   sync_string(c, m, "url", &cfg->sync.url);
   sync_string(c, m, "token", &cfg->sync.token);
   sync_string(c, m, "ca_file", &cfg->sync.ca_file);
-  if (c->errors == before && !(cfg->sync.json = cJSON_PrintUnformatted(m)))
+  if (c->doc->errors == before && !(cfg->sync.json = cJSON_PrintUnformatted(m)))
     c->oom = 1;
 }
 
 static void parse_comment(ctx *c, const cJSON *m, pv_config *cfg) {
   (void)cfg;
   if (!cJSON_IsString(m))
-    err_at(c, m, "\"comment\" must be a string, not %s", json_kind(m));
+    err_at(c, m, "\"comment\" must be a string, not %s", pv_json_kind(m));
 }
 
 static const struct {
@@ -305,7 +219,7 @@ static const struct {
 
 static void parse_root(ctx *c, const cJSON *root, pv_config *cfg) {
   if (!cJSON_IsObject(root)) {
-    err_at(c, root, "a kiosk config is a JSON object, not %s", json_kind(root));
+    err_at(c, root, "a kiosk config is a JSON object, not %s", pv_json_kind(root));
     return;
   }
   for (const cJSON *m = root->child; m; m = m->next) {
@@ -349,124 +263,42 @@ void pv_config_free(pv_config *c) {
   pv_config_defaults(c);
 }
 
+static const pv_jsondoc_kind config_kind = {.what = "a kiosk config",
+                                            .max_bytes = PV_CONFIG_MAX_FILE,
+                                            .limit = "64 KiB",
+                                            .max_depth = PV_CONFIG_MAX_DEPTH};
+
 pv_err pv_config_parse(const char *name, const char *data, size_t len, pv_config *cfg,
                        pv_diags *diags) {
-  ctx c = {.name = name, .text = data, .len = len, .diags = diags};
-  cJSON *root = NULL;
-  char *buf = NULL;
-  pv_err err = PV_ERR_INVALID;
+  pv_jsondoc doc;
+  ctx c = {.doc = &doc};
   pv_config_defaults(cfg);
-
-  if (len > PV_CONFIG_MAX_FILE) {
-    diags_add(diags, name, 1, 1, "file too large for a kiosk config (limit 64 KiB)");
-    goto out;
-  }
-  size_t bad;
-  const char *why;
-  if (pv_json_prescan(data, len, PV_CONFIG_MAX_DEPTH, &bad, &why) != PV_OK) {
-    int line, col;
-    pv_json_linecol(data, len, bad, &line, &col);
-    diags_add(diags, name, line, col, why);
-    goto out;
-  }
-  if (!(buf = malloc(len + 1))) { /* cJSON wants a terminating NUL */
-    err = pv_fail(PV_ERR_NOMEM, "config: cannot allocate %zu bytes", len + 1);
-    goto out;
-  }
-  memcpy(buf, data, len);
-  buf[len] = '\0';
-  if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-    memset(buf, ' ', 3); /* a byte-order mark reads as white space */
-  c.text = buf;
-  const char *end = NULL;
-  if (!(root = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1))) {
-    size_t off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : 0;
-    int line, col;
-    char msg[128];
-    if (pv_json_unclosed(buf, len))
-      off = len;
-    if (off < len && strchr(" \t\r\n", buf[off]))
-      while (off > 0 && strchr(" \t\r\n", buf[off]))
-        off--;
-    pv_json_linecol(buf, len, off, &line, &col);
-    if (off >= len)
-      snprintf(msg, sizeof msg,
-               "JSON syntax error: unexpected end of file "
-               "(a string, object or array is not closed)");
-    else if ((unsigned char)buf[off] >= 0x20 && (unsigned char)buf[off] < 0x7F)
-      snprintf(msg, sizeof msg, "JSON syntax error near '%c'", buf[off]);
-    else
-      snprintf(msg, sizeof msg, "JSON syntax error");
-    diags_add(diags, name, line, col, msg);
-    goto out;
-  }
-  if (!(c.pos = pv_jsonpos_build(buf, len, root))) {
-    diags_add(diags, name, 1, 1, "cannot index this JSON text (please report it)");
-    goto out;
-  }
-  parse_root(&c, root, cfg);
+  pv_err err = pv_jsondoc_parse(&doc, name, data, len, &config_kind, diags);
+  if (err != PV_OK)
+    return err;
+  parse_root(&c, doc.root, cfg);
   if (c.oom)
     err = pv_fail(PV_ERR_NOMEM, "config: out of memory reading %s", name);
-  else if (c.errors == 0)
-    err = PV_OK;
-out:
+  else if (doc.errors)
+    err = PV_ERR_INVALID;
   if (err != PV_OK)
     pv_config_free(cfg); /* the defaults, nothing half-read */
-  pv_jsonpos_free(c.pos);
-  cJSON_Delete(root);
-  free(buf);
+  pv_jsondoc_free(&doc);
   return err;
 }
 
 pv_err pv_config_load(const char *path, pv_config *cfg, pv_diags *diags) {
-  char *data = NULL, msg[512];
-  pv_err err = PV_ERR_INVALID;
-  struct stat st;
+  char *data = NULL;
+  size_t len = 0;
   pv_config_defaults(cfg);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) {
+  pv_err err = pv_jsondoc_read(path, &config_kind, &data, &len, diags);
+  if (err == PV_ERR_NOTFOUND) {
     PV_INFO("config: %s: no such file; using the defaults", path);
     return PV_OK;
   }
-  if (fd < 0) {
-    snprintf(msg, sizeof msg, "cannot read: %s", strerror(errno));
-    goto fail;
-  }
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    snprintf(msg, sizeof msg, "not a regular file");
-    goto fail;
-  }
-  if (st.st_size > PV_CONFIG_MAX_FILE) {
-    snprintf(msg, sizeof msg, "file too large for a kiosk config (limit 64 KiB)");
-    goto fail;
-  }
-  if (!(data = malloc(PV_CONFIG_MAX_FILE + 1))) {
-    err = pv_fail(PV_ERR_NOMEM, "config: cannot allocate %d bytes", PV_CONFIG_MAX_FILE);
-    goto out;
-  }
-  size_t got = 0;
-  while (got <= PV_CONFIG_MAX_FILE) {
-    ssize_t n = read(fd, data + got, PV_CONFIG_MAX_FILE + 1 - got);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      snprintf(msg, sizeof msg, "cannot read: %s", strerror(errno));
-      goto fail;
-    }
-    if (n == 0)
-      break;
-    got += (size_t)n;
-  }
-  /* Past the bound (it grew while we read): pv_config_parse says so. */
-  err = pv_config_parse(path, data, got, cfg, diags);
-  goto out;
-fail:
-  diags_add(diags, path, 1, 1, msg);
-  err = PV_ERR_INVALID;
-out:
+  if (err == PV_OK)
+    err = pv_config_parse(path, data, len, cfg, diags);
   free(data);
-  if (fd >= 0)
-    close(fd);
   return err;
 }
 

@@ -92,7 +92,7 @@ static const struct broken {
     {"huge", "1:1: file too large for a survey"},
     {"deep", "1:17: nested too deeply"},
     {"bad-utf8", "2:22: invalid UTF-8"},
-    {"directory", "1:1: is a directory; expected a survey.json file"},
+    {"directory", "1:1: is a directory; expected a file"},
     {"empty-folder", "1:1: no survey.json in this folder"},
 };
 

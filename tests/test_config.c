@@ -224,7 +224,7 @@ static void test_files(void) {
   if (d.count == 1) {
     CHECK_STR(d.items[0].file, top);
     CHECK_INT(d.items[0].line, 1);
-    CHECK_CONTAINS(d.items[0].message, "not a regular file");
+    CHECK_CONTAINS(d.items[0].message, "is a directory");
   }
   pv_config_free(&c);
   pv_diags_free(&d);
