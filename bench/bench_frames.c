@@ -10,8 +10,13 @@
  * clock_gettime. The tour runs twice: the first pass pays the cold caches
  * (SVG rasterising, text shaping), the second shows the steady state.
  * Baseline, in the same run: SDL_RenderClear + SDL_RenderPresent of an
- * empty frame at the same size. Layout (pv_app_frame) is not in the frame
- * time: the runner calls it before the render callback. */
+ * empty frame at the same size, and a full-window fill drawn blended,
+ * unblended and as geometry. Layout (pv_app_frame) is not in the frame
+ * time: the runner calls it before the render callback. To say where the
+ * time goes, frames are also grouped by screen, and some warm frames are
+ * replayed one draw command at a time (cost by command kind).
+ *
+ *   bench_frames SURVEYS_DIR SCRIPT [DB] [WxH] [LANG] */
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_image.h>
 #include <SDL2/SDL_ttf.h>
@@ -53,7 +58,11 @@ typedef struct kind_cost {
   unsigned long n;
 } kind_cost;
 
+#define N_SCREENS (PV_SCREEN_THANKS + 1)
+
 typedef struct bench {
+  pv_app *app;       /* for the screen each frame shows */
+  frames *by_screen; /* N_SCREENS */
   SDL_Renderer *ren;
   pv_render_ctx *render;
   frames *cur;        /* the pass being timed */
@@ -62,6 +71,12 @@ typedef struct bench {
   unsigned long seen; /* frames rendered in this pass */
   kind_cost kinds[N_KINDS];
 } bench;
+
+static const char *const screen_names[N_SCREENS] = {
+    [PV_SCREEN_ATTRACT] = "attract",   [PV_SCREEN_LANGUAGE] = "language",
+    [PV_SCREEN_CONSENT] = "consent",   [PV_SCREEN_SURVEY] = "survey",
+    [PV_SCREEN_QUESTION] = "question", [PV_SCREEN_THANKS] = "thanks",
+};
 
 static const char *const kind_names[N_KINDS] = {
     [PV_DRAW_RECT] = "rect",   [PV_DRAW_FRAME] = "frame", [PV_DRAW_CIRCLE] = "circle",
@@ -107,7 +122,11 @@ static void render_timed(void *ud, const pv_draw_list *dl) {
   double t0 = now_ms();
   pv_render_list(b->render, dl);
   SDL_RenderPresent(b->ren);
-  frames_add(b->cur, now_ms() - t0);
+  double dt = now_ms() - t0;
+  frames_add(b->cur, dt);
+  pv_screen sc = pv_app_screen(b->app);
+  if ((unsigned)sc < N_SCREENS)
+    frames_add(&b->by_screen[sc], dt);
   if (!b->profile || b->seen++ % PROFILE_EVERY)
     return;
   static pv_draw_list one;
@@ -222,7 +241,8 @@ int main(int argc, char **argv) {
   bench b = {0};
   pv_text_ctx *text = NULL;
   pv_app *app = NULL;
-  static frames pass[TOUR_PASSES], all, base;
+  static frames pass[TOUR_PASSES], all, base, by_screen[N_SCREENS];
+  b.by_screen = by_screen;
   pv_config cfg;
   pv_config_defaults(&cfg);
   int64_t virtual_ms = 1700000000000LL;
@@ -265,6 +285,7 @@ int main(int argc, char **argv) {
   app = pv_app_new(surveys, n_surveys, store, &clock, &ac);
   if (!app)
     goto out;
+  b.app = app;
   pv_ui ui;
   static pv_draw_list dl;
   pv_ui_init(&ui, 20);
@@ -367,12 +388,20 @@ int main(int argc, char **argv) {
   printf("  wall time of the two tours (layout + render, virtual waits instant): "
          "%.0f ms\n",
          wall);
+  printf("  by screen (both passes; the screen after the frame's state changes):\n");
+  for (int k = 0; k < N_SCREENS; k++)
+    if (by_screen[k].n) {
+      char label[64];
+      snprintf(label, sizeof label, "  %s", screen_names[k]);
+      print_row(label, &by_screen[k]);
+    }
   double total = 0;
   for (int k = 0; k < N_KINDS; k++)
     total += b.kinds[k].ms;
-  printf("  cost by command kind (warm pass, every %dth frame replayed one command at a "
-         "time):\n",
-         PROFILE_EVERY);
+  printf(
+      "  cost by command kind (warm pass, every %dth frame replayed one command at a "
+      "time):\n",
+      PROFILE_EVERY);
   printf("    %-8s %8s %12s %10s %8s\n", "kind", "commands", "ms/command", "ms/Mpx",
          "share");
   for (int k = 0; k < N_KINDS; k++)

@@ -27,8 +27,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_idle_sdl: %s\n", SDL_GetError());
     return 1;
   }
-  win = SDL_CreateWindow("bench_idle_sdl", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-                         (int)w, (int)h, 0);
+  win = SDL_CreateWindow("bench_idle_sdl", SDL_WINDOWPOS_CENTERED,
+                         SDL_WINDOWPOS_CENTERED, (int)w, (int)h, 0);
   ren = win ? SDL_CreateRenderer(win, -1, 0) : NULL;
   if (!ren) {
     fprintf(stderr, "bench_idle_sdl: %s\n", SDL_GetError());

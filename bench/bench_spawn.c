@@ -11,17 +11,25 @@
  * pages (libraries, the browser binary) once per process; summed PSS
  * splits them fairly, so it is the better "memory used" figure.
  *
- *   bench_spawn CMD [ARGS...]
+ * With --watch FILE, it also reports when FILE was last closed after
+ * writing (inotify on its folder, which must exist): for a command that
+ * writes a screenshot of its first frame, exec to that moment is the time
+ * to first frame, without the shutdown that exec-to-exit includes.
+ *
+ *   bench_spawn [--watch FILE] CMD [ARGS...]
  *   -> wall_ms=12.3 main_maxrss_kib=... tree_rss_kib=... tree_pss_kib=...
- *      procs=N exit=STATUS */
+ *      procs=N exit=STATUS [file_ms=8.9 (-1: never written)] */
 #include <ctype.h>
 #include <dirent.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -38,10 +46,38 @@ typedef struct sampler {
   int max_procs;
 } sampler;
 
+typedef struct watcher {
+  int fd;           /* inotify, watching the file's folder */
+  const char *name; /* the file's base name */
+  double t0, file_ms;
+  atomic_int stop;
+} watcher;
+
 static double now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Records in w->file_ms when w->name is closed after writing (or renamed
+ * into place), until w->stop. */
+static void *watcher_main(void *ud) {
+  watcher *w = ud;
+  char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+  while (!atomic_load(&w->stop)) {
+    struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
+    if (poll(&pfd, 1, 20) <= 0)
+      continue;
+    double t = now_ms();
+    ssize_t n = read(w->fd, buf, sizeof buf);
+    for (ssize_t off = 0; n > 0 && off < n;) {
+      const struct inotify_event *ev = (const struct inotify_event *)(buf + off);
+      if (ev->len && strcmp(ev->name, w->name) == 0)
+        w->file_ms = t - w->t0;
+      off += (ssize_t)(sizeof *ev + ev->len);
+    }
+  }
+  return NULL;
 }
 
 /* Reads ppid and pgrp of pid from /proc/PID/stat; returns 0 on success. */
@@ -139,11 +175,33 @@ static void *sampler_main(void *ud) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: bench_spawn CMD [ARGS...]\n");
+  watcher w = {.fd = -1, .file_ms = -1};
+  int cmd = 1;
+  char dir[PATH_MAX];
+  if (argc > 2 && strcmp(argv[1], "--watch") == 0) {
+    snprintf(dir, sizeof dir, "%s", argv[2]);
+    char *slash = strrchr(dir, '/');
+    w.name = slash ? slash + 1 : dir;
+    if (slash)
+      *slash = '\0';
+    w.fd = inotify_init1(IN_CLOEXEC);
+    if (w.fd < 0 ||
+        inotify_add_watch(w.fd, slash ? dir : ".", IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+      perror("bench_spawn: inotify");
+      return 1;
+    }
+    cmd = 3;
+  }
+  if (argc <= cmd) {
+    fprintf(stderr, "usage: bench_spawn [--watch FILE] CMD [ARGS...]\n");
     return 2;
   }
+  pthread_t wth;
+  int have_watcher = 0;
   double t0 = now_ms();
+  w.t0 = t0;
+  if (w.fd >= 0)
+    have_watcher = pthread_create(&wth, NULL, watcher_main, &w) == 0;
   pid_t pid = fork();
   if (pid < 0) {
     perror("bench_spawn: fork");
@@ -151,8 +209,8 @@ int main(int argc, char **argv) {
   }
   if (pid == 0) {
     setpgid(0, 0); /* its own group: double-forked helpers stay findable */
-    execvp(argv[1], argv + 1);
-    perror(argv[1]);
+    execvp(argv[cmd], argv + cmd);
+    perror(argv[cmd]);
     _exit(127);
   }
   setpgid(pid, pid);
@@ -168,6 +226,14 @@ int main(int argc, char **argv) {
     atomic_store(&s.stop, 1);
     pthread_join(th, NULL);
   }
+  if (have_watcher) {
+    struct timespec settle = {0, 30 * 1000000L}; /* events already queued */
+    nanosleep(&settle, NULL);
+    atomic_store(&w.stop, 1);
+    pthread_join(wth, NULL);
+  }
+  if (w.fd >= 0)
+    close(w.fd);
   if (got != pid) {
     perror("bench_spawn: wait4");
     return 1;
@@ -175,7 +241,10 @@ int main(int argc, char **argv) {
   kill(-pid, SIGKILL); /* helpers left in the group do not outlive a run */
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   printf("wall_ms=%.1f main_maxrss_kib=%ld tree_rss_kib=%ld tree_pss_kib=%ld procs=%d "
-         "exit=%d\n",
+         "exit=%d",
          wall, ru.ru_maxrss, s.peak_rss_kib, s.peak_pss_kib, s.max_procs, code);
+  if (w.fd >= 0)
+    printf(" file_ms=%.1f", w.file_ms);
+  printf("\n");
   return code == 0 ? 0 : 1;
 }

@@ -75,10 +75,15 @@ kib_to_mib() { awk -v k="$1" 'BEGIN { if (k == "nan") print "-"; else printf "%.
 
 row() { # row LABEL NAME
   f="$tmp/$2.txt"
-  printf "  %-36s %8s %8s %9s %9s %9s %9s\n" "$1" \
-    "$(quant "$f" wall_ms 0.5)" "$(quant "$f" wall_ms 0.9)" \
+  png="-"
+  png90="-"
+  if grep -q file_ms "$f"; then
+    png=$(quant "$f" file_ms 0.5)
+    png90=$(quant "$f" file_ms 0.9)
+  fi
+  printf "  %-36s %7s %7s %7s %7s %8s %8s %8s\n" "$1" \
+    "$(quant "$f" wall_ms 0.5)" "$(quant "$f" wall_ms 0.9)" "$png" "$png90" \
     "$(kib_to_mib "$(quant "$f" main_maxrss_kib 0.5)")" \
-    "$(kib_to_mib "$(quant "$f" main_maxrss_kib 0.9)")" \
     "$(kib_to_mib "$(quant "$f" tree_rss_kib 0.5)")" \
     "$(kib_to_mib "$(quant "$f" tree_pss_kib 0.5)")"
 }
@@ -93,8 +98,16 @@ measure kiosk-attract "$kiosk" $kiosk_args --script "$tmp/attract.txt"
 # shellcheck disable=SC2086
 measure kiosk-noaudio env SDL_AUDIODRIVER=no-such-device "$kiosk" $kiosk_args \
   --script "$tmp/attract.txt"
+# With a screenshot, like Chromium's row: exec to the PNG closed is the
+# time to the first frame (rendered and encoded), without the shutdown.
+mkdir -p "$tmp/shots"
 # shellcheck disable=SC2086
-measure kiosk-shot "$kiosk" $kiosk_args --script "$tmp/shot.txt" --shots "$tmp/shots"
+measure kiosk-shot --watch "$tmp/shots/first.png" "$kiosk" $kiosk_args \
+  --script "$tmp/shot.txt" --shots "$tmp/shots"
+# shellcheck disable=SC2086
+measure kiosk-shot-noaudio --watch "$tmp/shots/first.png" \
+  env SDL_AUDIODRIVER=no-such-device "$kiosk" $kiosk_args \
+  --script "$tmp/shot.txt" --shots "$tmp/shots"
 
 chromium=""
 if [ "${BENCH_SKIP_CHROMIUM:-0}" = 1 ]; then
@@ -125,31 +138,44 @@ exec "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first
   "file://$root/bench/one-question.html"
 EOF
   chmod +x "$tmp/chromium-once.sh"
-  measure chromium "$tmp/chromium-once.sh"
+  if ! measure chromium --watch "$tmp/chromium.png" "$tmp/chromium-once.sh"; then
+    chromium=""
+    chromium_skip="chromium failed (see above)"
+  fi
+fi
+if [ -n "$chromium" ]; then
   chromium_version=$("$chromium" --version 2>/dev/null | head -n 1)
 fi
 
 echo
-echo "1. Cold start at 800x480, exec to exit, $runs runs after one warm-up"
-printf "  %-36s %8s %8s %9s %9s %9s %9s\n" "" "ms p50" "ms p90" "main RSS" "RSS p90" \
+echo "1. Cold start at 800x480, $runs runs after one warm-up (exec to exit; exec to the"
+echo "   screenshot PNG closed; peak memory of the main process and of the process tree)"
+printf "  %-36s %15s %15s %8s %8s %8s\n" "" "exec to exit" "exec to PNG" "main RSS" \
   "tree RSS" "tree PSS"
-printf "  %-36s %8s %8s %9s %9s %9s %9s\n" "" "" "" "MiB p50" "MiB" "sum p50" "sum p50"
+printf "  %-36s %7s %7s %7s %7s %8s %8s %8s\n" "" "ms p50" "p90" "ms p50" "p90" "MiB p50" \
+  "sum p50" "sum p50"
 row "pv-kiosk: expect attract" kiosk-attract
 row "pv-kiosk: expect attract, no audio" kiosk-noaudio
-row "pv-kiosk: shot first (PNG)" kiosk-shot
+row "pv-kiosk: shot first" kiosk-shot
+row "pv-kiosk: shot first, no audio" kiosk-shot-noaudio
 if [ -n "$chromium" ]; then
   row "chromium --headless --screenshot" chromium
-  awk -v ct="$(quant "$tmp/chromium.txt" wall_ms 0.5)" \
-    -v kt="$(quant "$tmp/kiosk-shot.txt" wall_ms 0.5)" \
+  awk -v cp="$(quant "$tmp/chromium.txt" file_ms 0.5)" \
+    -v kp="$(quant "$tmp/kiosk-shot.txt" file_ms 0.5)" \
+    -v ce="$(quant "$tmp/chromium.txt" wall_ms 0.5)" \
+    -v ke="$(quant "$tmp/kiosk-shot.txt" wall_ms 0.5)" \
+    -v kn="$(quant "$tmp/kiosk-shot-noaudio.txt" wall_ms 0.5)" \
     -v cm="$(quant "$tmp/chromium.txt" main_maxrss_kib 0.5)" \
     -v km="$(quant "$tmp/kiosk-shot.txt" main_maxrss_kib 0.5)" \
-    -v cp="$(quant "$tmp/chromium.txt" tree_pss_kib 0.5)" \
-    -v kp="$(quant "$tmp/kiosk-shot.txt" tree_pss_kib 0.5)" 'BEGIN {
-      tg = (ct / kt >= 10) ? "met" : "NOT met"
-      mg = (cp / kp >= 5) ? "met" : "NOT met"
-      printf "  chromium / pv-kiosk (shot), p50: time %.1fx (goal >= 10x: %s),\n", ct / kt, tg
+    -v cs="$(quant "$tmp/chromium.txt" tree_pss_kib 0.5)" \
+    -v ks="$(quant "$tmp/kiosk-shot.txt" tree_pss_kib 0.5)" 'BEGIN {
+      tg = (cp / kp >= 10) ? "met" : "NOT met"
+      mg = (cs / ks >= 5) ? "met" : "NOT met"
+      printf "  chromium / pv-kiosk (shot first), p50: time to first PNG %.1fx (goal >= 10x: %s);\n",
+        cp / kp, tg
+      printf "    exec to exit %.1fx (%.1fx without an audio device);\n", ce / ke, ce / kn
       printf "    memory %.1fx main-process RSS, %.1fx tree PSS (goal >= 5x: %s)\n",
-        cm / km, cp / kp, mg }'
+        cm / km, cs / ks, mg }'
   echo "  ($chromium_version; $(quant "$tmp/chromium.txt" procs 0.5) processes at peak)"
 else
   echo "  chromium: skipped: $chromium_skip"
