@@ -201,6 +201,31 @@ static double display_diagonal(int w, int h) {
   return sqrt((double)w * w + (double)h * h) / ddpi;
 }
 
+/* Waits up to timeout_ms (-1: for ever) for an event; returns 1 with *e,
+ * or 0 when the time ran out. SDL 2.26 waits efficiently only where the
+ * video driver can block (X11, Wayland); elsewhere (KMS/DRM on a Pi, the
+ * dummy driver) SDL_WaitEventTimeout polls every millisecond, about 1000
+ * wake-ups a second on an idle kiosk. There we poll every PV_POLL_MS
+ * instead: 10 ms keeps a touch within one frame of its feedback. */
+#define PV_POLL_MS 10
+static int wait_event(SDL_Event *e, int timeout_ms) {
+  static int blocking = -1;
+  if (blocking < 0) {
+    const char *d = SDL_GetCurrentVideoDriver();
+    blocking = d && (strcmp(d, "x11") == 0 || strcmp(d, "wayland") == 0);
+  }
+  if (blocking)
+    return timeout_ms < 0 ? SDL_WaitEvent(e) : SDL_WaitEventTimeout(e, timeout_ms);
+  Uint64 end = SDL_GetTicks64() + (Uint64)(timeout_ms < 0 ? 0 : timeout_ms);
+  for (;;) {
+    if (SDL_PollEvent(e))
+      return 1;
+    if (timeout_ms >= 0 && SDL_GetTicks64() >= end)
+      return 0;
+    SDL_Delay(PV_POLL_MS);
+  }
+}
+
 /* The interactive loop: sleep until an event or the app's next deadline,
  * draw only when something changed. Escape quits in a window. */
 static int run_loop(kiosk *k, int windowed) {
@@ -220,7 +245,7 @@ static int run_loop(kiosk *k, int windowed) {
     }
     SDL_Event e;
     int timeout = next < 0 ? -1 : next > 60000 ? 60000 : (int)next;
-    if (!(timeout < 0 ? SDL_WaitEvent(&e) : SDL_WaitEventTimeout(&e, timeout))) {
+    if (!wait_event(&e, timeout)) {
       redraw = next >= 0; /* the deadline passed */
       continue;
     }

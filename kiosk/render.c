@@ -15,6 +15,7 @@
 #include "core/log.h"
 
 #define MAX_PTS 512       /* points of one outline */
+#define MAX_SPANS 512     /* rectangles of one filled shape per batch */
 #define MAX_CORNER_SEG 32 /* segments per rounded corner */
 #define WARNED_PATHS 32   /* broken images remembered for log-once */
 #define PLACEHOLDER_FILL 0xE6E1D8FFu
@@ -44,11 +45,20 @@ struct pv_render_ctx {
   pt outer[MAX_PTS], inner[MAX_PTS];
   SDL_Vertex verts[2 * MAX_PTS + 2];
   int idx[6 * MAX_PTS + 6];
+  SDL_Rect spans[MAX_SPANS]; /* filled shapes as runs of rows */
 };
 
 /* Returns the SDL colour of a 0xRRGGBBAA value. */
 static SDL_Color to_sdl(pv_color c) {
   return (SDL_Color){(Uint8)(c >> 24), (Uint8)(c >> 16), (Uint8)(c >> 8), (Uint8)c};
+}
+
+/* Opaque colours are drawn without blending: the software renderer
+ * blends every pixel otherwise, about 20x slower on a full-screen fill. */
+static void set_color(pv_render_ctx *rc, SDL_Color c) {
+  SDL_SetRenderDrawBlendMode(rc->r,
+                             c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+  SDL_SetRenderDrawColor(rc->r, c.r, c.g, c.b, c.a);
 }
 
 /* Returns v clamped to [lo, hi]. */
@@ -104,6 +114,7 @@ static void fill_fan(pv_render_ctx *rc, const pt *p, int n, float cx, float cy,
     rc->idx[k++] = 1 + i;
     rc->idx[k++] = 1 + (i + 1) % n;
   }
+  set_color(rc, c);
   SDL_RenderGeometry(rc->r, NULL, rc->verts, n + 1, rc->idx, k);
 }
 
@@ -127,12 +138,60 @@ static void fill_strip(pv_render_ctx *rc, const pt *a, const pt *b, int n, int c
     rc->idx[k++] = 2 * j + 1;
     rc->idx[k++] = 2 * j;
   }
+  set_color(rc, c);
   SDL_RenderGeometry(rc->r, NULL, rc->verts, 2 * n, rc->idx, k);
 }
 
 /* Returns the segment count for a corner of radius rad. */
 static int corner_segments(float rad) {
   return clampi((int)(rad / 2.0f), 3, MAX_CORNER_SEG);
+}
+
+/* Fills, row by row, the shape whose row y (0..h) spans from x + inset(y)
+ * to x + w - inset(y): filled shapes are runs of rectangles, which the
+ * software renderer fills far faster than fans of thin triangles. */
+static void fill_rows(pv_render_ctx *rc, pv_rect q, SDL_Color c,
+                      int (*inset)(const pv_rect *q, int y, float k), float k) {
+  int n = 0;
+  set_color(rc, c);
+  for (int y = 0; y < q.h; y++) {
+    int in = inset(&q, y, k);
+    /* rows with the same inset merge into one rectangle */
+    if (n > 0 && rc->spans[n - 1].x == q.x + in &&
+        rc->spans[n - 1].y + rc->spans[n - 1].h == q.y + y) {
+      rc->spans[n - 1].h++;
+      continue;
+    }
+    if (n == MAX_SPANS) {
+      SDL_RenderFillRects(rc->r, rc->spans, n);
+      n = 0;
+    }
+    if (q.w - 2 * in > 0)
+      rc->spans[n++] = (SDL_Rect){q.x + in, q.y + y, q.w - 2 * in, 1};
+  }
+  if (n)
+    SDL_RenderFillRects(rc->r, rc->spans, n);
+}
+
+/* Inset of row y of a rectangle with corners of radius k. */
+static int rounded_inset(const pv_rect *q, int y, float rad) {
+  float dy = 0;
+  if (y < rad)
+    dy = rad - ((float)y + 0.5f);
+  else if (y >= q->h - rad)
+    dy = ((float)y + 0.5f) - ((float)q->h - rad);
+  if (dy <= 0)
+    return 0;
+  return (int)lroundf(rad - sqrtf(rad * rad - dy * dy));
+}
+
+/* Inset of row y of the ellipse inscribed in q (k unused). */
+static int ellipse_inset(const pv_rect *q, int y, float k) {
+  (void)k;
+  float rx = (float)q->w / 2, ry = (float)q->h / 2;
+  float t = ((float)y + 0.5f - ry) / ry;
+  float half = rx * sqrtf(1.0f - t * t > 0 ? 1.0f - t * t : 0);
+  return (int)lroundf(rx - half);
 }
 
 /* Draws a filled rectangle rounded by rad. */
@@ -142,14 +201,11 @@ static void draw_rect(pv_render_ctx *rc, pv_rect q, pv_color col, int rad) {
     return;
   rad = clampi(rad, 0, (q.w < q.h ? q.w : q.h) / 2);
   if (rad == 0) {
-    SDL_SetRenderDrawColor(rc->r, c.r, c.g, c.b, c.a);
+    set_color(rc, c);
     SDL_RenderFillRect(rc->r, &(SDL_Rect){q.x, q.y, q.w, q.h});
     return;
   }
-  int n = rounded_outline(rc->outer, (float)q.x, (float)q.y, (float)q.w, (float)q.h,
-                          (float)rad, corner_segments((float)rad));
-  fill_fan(rc, rc->outer, n, (float)q.x + (float)q.w / 2, (float)q.y + (float)q.h / 2,
-           c);
+  fill_rows(rc, q, c, rounded_inset, (float)rad);
 }
 
 /* Draws the outline of a rectangle rounded by rad, thick pixels wide. */
@@ -182,8 +238,7 @@ static void fill_ellipse(pv_render_ctx *rc, float cx, float cy, float rx, float 
 static void draw_circle(pv_render_ctx *rc, pv_rect q, pv_color col) {
   if (q.w <= 0 || q.h <= 0)
     return;
-  fill_ellipse(rc, (float)q.x + (float)q.w / 2, (float)q.y + (float)q.h / 2,
-               (float)q.w / 2, (float)q.h / 2, to_sdl(col));
+  fill_rows(rc, q, to_sdl(col), ellipse_inset, 0);
 }
 
 /* Draws a thick arc of the ellipse inscribed in q (outer edge on it) from
@@ -303,6 +358,24 @@ static void load_image(pv_render_ctx *rc, image_entry *e) {
   double k = sx < sy ? sx : sy;
   e->tw = (int)(s->w * k + 0.5);
   e->th = (int)(s->h * k + 0.5);
+  if (e->tw < 1)
+    e->tw = 1;
+  if (e->th < 1)
+    e->th = 1;
+  /* Scale once, here, to the drawn size: the frame is then a plain copy
+   * (the software renderer would otherwise rescale it every frame). */
+  if (s->w != e->tw || s->h != e->th) {
+    SDL_Surface *src = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
+    SDL_Surface *dst =
+        SDL_CreateRGBSurfaceWithFormat(0, e->tw, e->th, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (src && dst && SDL_SoftStretchLinear(src, NULL, dst, NULL) == 0) {
+      SDL_FreeSurface(s);
+      s = dst;
+      dst = NULL;
+    }
+    SDL_FreeSurface(src);
+    SDL_FreeSurface(dst);
+  }
   e->tex = SDL_CreateTextureFromSurface(rc->r, s);
   SDL_FreeSurface(s);
   if (!e->tex) {

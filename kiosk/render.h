@@ -13,7 +13,7 @@
 #include "kiosk/draw.h"
 #include "kiosk/text.h"
 
-#define PV_RENDER_MAX_IMAGES 64       /* cached (path, w, h) textures */
+#define PV_RENDER_MAX_IMAGES 128      /* cached (path, w, h) textures */
 #define PV_RENDER_MAX_IMAGE_SIDE 2048 /* images drawn larger are capped */
 
 typedef struct pv_render_ctx pv_render_ctx;
