@@ -4,14 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *dupstr(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d)
-    memcpy(d, s, n);
-  return d;
-}
-
 void pv_diags_add(pv_diags *d, const char *file, int line, int col, const char *msg) {
   if (d->count >= PV_DIAGS_MAX) {
     d->dropped++;
@@ -28,8 +20,8 @@ void pv_diags_add(pv_diags *d, const char *file, int line, int col, const char *
     d->cap = cap;
   }
   pv_diag *g = &d->items[d->count];
-  g->file = dupstr(file);
-  g->message = dupstr(msg);
+  g->file = strdup(file);
+  g->message = strdup(msg);
   if (!g->file || !g->message) {
     free(g->file);
     free(g->message);

@@ -18,14 +18,6 @@
 
 #include "core/jsondoc.h"
 
-static char *dupstr(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d)
-    memcpy(d, s, n);
-  return d;
-}
-
 /* ---- type table --------------------------------------------------------- */
 
 typedef struct ctx ctx;
@@ -126,7 +118,7 @@ __attribute__((format(printf, 3, 4))) static void err_key(ctx *c, const cJSON *n
 }
 
 static char *keep(ctx *c, const char *s) {
-  char *d = dupstr(s);
+  char *d = strdup(s);
   if (!d)
     c->oom = 1;
   return d;
@@ -229,27 +221,6 @@ static char *id_member(ctx *c, const cJSON *obj, const char *key, size_t max,
     return NULL;
   }
   return keep(c, m->valuestring);
-}
-
-int pv_lang_tag_valid(const char *s) {
-  size_t n = strlen(s), i = 0;
-  if (n == 0 || n > PV_SURVEY_MAX_LANG_TAG)
-    return 0;
-  while (i < n && s[i] >= 'a' && s[i] <= 'z')
-    i++;
-  if (i < 2 || i > 3)
-    return 0;
-  while (i < n) {
-    if (s[i++] != '-')
-      return 0;
-    size_t start = i;
-    while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-                     (s[i] >= '0' && s[i] <= '9')))
-      i++;
-    if (i - start < 1 || i - start > 8)
-      return 0;
-  }
-  return 1;
 }
 
 static int blank(const char *s) {
@@ -1120,7 +1091,7 @@ static pv_err parse_common(const char *name, const char *dir, int folder_named,
   c.dir = dir;
   c.assets = opts && opts->assets_dir ? opts->assets_dir : PV_DEFAULT_ASSETS_DIR;
   c.s = calloc(1, sizeof *c.s);
-  if (!c.s || (dir && !(c.s->dir = dupstr(dir)))) {
+  if (!c.s || (dir && !(c.s->dir = strdup(dir)))) {
     err = pv_fail(PV_ERR_NOMEM, "survey: out of memory loading %s", name);
     goto out;
   }
@@ -1190,16 +1161,6 @@ int pv_survey_lang_index(const pv_survey *s, const char *lang) {
     if (s->languages[i] && strcmp(s->languages[i], lang) == 0)
       return (int)i;
   return -1;
-}
-
-int pv_lang_is_rtl(const char *lang) {
-  static const char *const rtl[] = {"ar", "arc", "ckb", "dv", "fa", "he",
-                                    "ks", "ps",  "sd",  "ug", "ur", "yi"};
-  size_t n = strcspn(lang, "-_");
-  for (size_t i = 0; i < sizeof rtl / sizeof *rtl; i++)
-    if (strlen(rtl[i]) == n && strncmp(lang, rtl[i], n) == 0)
-      return 1;
-  return 0;
 }
 
 const pv_question *pv_survey_question(const pv_survey *s, const char *id) {

@@ -12,6 +12,7 @@
 
 #include "core/diag.h"
 #include "core/err.h"
+#include "core/lang.h"
 
 /* Named bounds; past any of them the loader stops or reports. */
 #define PV_SURVEY_FORMAT 1
@@ -32,7 +33,7 @@
 #define PV_SURVEY_MAX_PHOTO (4 << 20)
 #define PV_SURVEY_MAX_AUDIO (16 << 20)
 #define PV_SURVEY_MAX_DIAGS PV_DIAGS_MAX
-#define PV_SURVEY_MAX_LANG_TAG 35
+#define PV_SURVEY_MAX_LANG_TAG PV_LANG_MAX_TAG
 
 typedef enum pv_qtype {
   PV_Q_SMILEYS,
@@ -153,14 +154,6 @@ pv_measure pv_qtype_measure(pv_qtype t);
 
 /* Returns the index of lang in s->languages, or -1. */
 int pv_survey_lang_index(const pv_survey *s, const char *lang);
-
-/* Returns 1 when tag is a language tag of the checked BCP 47 form: a
- * lower-case 2-3 letter language subtag, then '-'-separated subtags of
- * 1-8 letters or digits, at most PV_SURVEY_MAX_LANG_TAG bytes; else 0. */
-int pv_lang_tag_valid(const char *tag);
-
-/* Returns 1 for right-to-left scripts (ar, he, fa, ur, ps, ...), else 0. */
-int pv_lang_is_rtl(const char *lang);
 
 /* What a spoken text is, for audio coverage: a prompt (title, question
  * label) or a choice (option label, scale end). */

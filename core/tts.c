@@ -4,6 +4,8 @@
  * their texts need human recordings. */
 #include "core/tts.h"
 
+#include "core/lang.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,27 +50,10 @@ static const struct {
     // clang-format on
 };
 
-/* Compares n bytes (or up to a NUL) ignoring ASCII case only: tags are
- * ASCII, and strcasecmp would follow the locale (Turkish dotless i). */
-static int ascii_ieq(const char *a, const char *b, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ca = (unsigned char)a[i], cb = (unsigned char)b[i];
-    if (ca >= 'A' && ca <= 'Z')
-      ca = (unsigned char)(ca - 'A' + 'a');
-    if (cb >= 'A' && cb <= 'Z')
-      cb = (unsigned char)(cb - 'A' + 'a');
-    if (ca != cb)
-      return 0;
-    if (ca == '\0')
-      return 1;
-  }
-  return 1;
-}
-
 /* Returns the voice whose table tag is exactly the n bytes at tag. */
 static const char *find(const char *tag, size_t n) {
   for (size_t i = 0; i < sizeof voices / sizeof voices[0]; i++)
-    if (strlen(voices[i].tag) == n && ascii_ieq(tag, voices[i].tag, n))
+    if (pv_lang_eq_n(tag, n, voices[i].tag))
       return voices[i].voice;
   return NULL;
 }

@@ -22,14 +22,6 @@ typedef struct ctx {
   int oom;
 } ctx;
 
-static char *dupstr(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d)
-    memcpy(d, s, n);
-  return d;
-}
-
 /* Reports a problem at node's value. */
 __attribute__((format(printf, 3, 4))) static void err_at(ctx *c, const cJSON *node,
                                                          const char *fmt, ...) {
@@ -182,7 +174,7 @@ static void sync_string(ctx *c, const cJSON *obj, const char *key, char **out) {
     err_at(c, m, "\"url\" must start with https:// (or http:// on a test network)");
     return;
   }
-  if (!(*out = dupstr(s)))
+  if (!(*out = strdup(s)))
     c->oom = 1;
 }
 

@@ -6,6 +6,8 @@
  * language, as on Maghreb signage. */
 #include "kiosk/strings.h"
 
+#include "core/lang.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -130,23 +132,6 @@ static const struct {
 
 #define N_ENDONYMS (sizeof endonyms / sizeof endonyms[0])
 
-/* Returns 1 when the n bytes at a equal b (whole), ASCII case ignored:
- * tags are ASCII, and strcasecmp would follow the locale. */
-static int tag_eq(const char *a, size_t n, const char *b) {
-  if (strlen(b) != n)
-    return 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ca = (unsigned char)a[i], cb = (unsigned char)b[i];
-    if (ca >= 'A' && ca <= 'Z')
-      ca = (unsigned char)(ca - 'A' + 'a');
-    if (cb >= 'A' && cb <= 'Z')
-      cb = (unsigned char)(cb - 'A' + 'a');
-    if (ca != cb)
-      return 0;
-  }
-  return 1;
-}
-
 /* Returns the index of lang among n tags (whole tag, then primary
  * subtag), or -1. */
 static int find_tag(const char *lang, size_t n, const char *(*tag_at)(size_t)) {
@@ -154,13 +139,13 @@ static int find_tag(const char *lang, size_t n, const char *(*tag_at)(size_t)) {
     return -1;
   size_t len = strlen(lang);
   for (size_t i = 0; i < n; i++)
-    if (tag_eq(lang, len, tag_at(i)))
+    if (pv_lang_eq_n(lang, len, tag_at(i)))
       return (int)i;
   const char *dash = strchr(lang, '-');
   if (!dash)
     return -1;
   for (size_t i = 0; i < n; i++)
-    if (tag_eq(lang, (size_t)(dash - lang), tag_at(i)))
+    if (pv_lang_eq_n(lang, (size_t)(dash - lang), tag_at(i)))
       return (int)i;
   return -1;
 }

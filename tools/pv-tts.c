@@ -97,15 +97,6 @@ static double now_seconds(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Returns a copy of s (caller frees), or NULL when out of memory. */
-static char *dup_str(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d)
-    memcpy(d, s, n);
-  return d;
-}
-
 /* Makes dir and the folders above it (like mkdir -p). */
 static pv_err mkdirs(const char *dir) {
   char buf[PATH_BYTES];
@@ -218,10 +209,10 @@ static pv_err add_job(run *r, const char *survey, const char *voice, const char 
   job *j = &r->jobs[r->n_jobs];
   memset(j, 0, sizeof *j);
   j->voice = voice;
-  j->lang = dup_str(lang);
-  j->text = dup_str(text);
-  j->survey = dup_str(survey);
-  j->path = dup_str(path);
+  j->lang = strdup(lang);
+  j->text = strdup(text);
+  j->survey = strdup(survey);
+  j->path = strdup(path);
   if (!j->lang || !j->text || !j->survey || !j->path) {
     free(j->lang);
     free(j->text);
@@ -354,7 +345,7 @@ static void load_path(run *r, const char *path) {
       r->failed = 1;
       break;
     }
-    if (!(names[n] = dup_str(e->d_name)))
+    if (!(names[n] = strdup(e->d_name)))
       goto nomem;
     n++;
   }
