@@ -99,23 +99,10 @@ struct ctx {
   const cJSON *questions; /* the "questions" array, to name later ids */
 };
 
-/* Reports a problem at node's value. */
-__attribute__((format(printf, 3, 4))) static void err_at(ctx *c, const cJSON *node,
-                                                         const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  pv_jsondoc_verror(c->doc, node, 0, fmt, ap);
-  va_end(ap);
-}
-
-/* Reports a problem at node's key (for members) or value. */
-__attribute__((format(printf, 3, 4))) static void err_key(ctx *c, const cJSON *node,
-                                                          const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  pv_jsondoc_verror(c->doc, node, 1, fmt, ap);
-  va_end(ap);
-}
+/* Problems at a node's value, or at its key (members; the value
+ * otherwise), into the document's diagnostics. */
+#define err_at(c, node, ...) pv_jsondoc_error((c)->doc, (node), 0, __VA_ARGS__)
+#define err_key(c, node, ...) pv_jsondoc_error((c)->doc, (node), 1, __VA_ARGS__)
 
 static char *keep(ctx *c, const char *s) {
   char *d = strdup(s);
