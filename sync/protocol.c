@@ -1,0 +1,764 @@
+/* protocol: encode and decode the v1 wire format (docs/sync-protocol.md).
+ *
+ * Decoding is strict: every key is known, every value has its type and
+ * form, sizes are bounded. A decoded response re-encodes to the same
+ * canonical text whatever the sender's key order or spacing was, which is
+ * what lets the collector tell an identical resend from a conflict. */
+#include "sync/protocol.h"
+
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/jsonpos.h"
+#include "core/lang.h"
+
+static const char *const outcome_names[PV_OUT__COUNT] = {
+    [PV_OUT_STORED] = "stored",
+    [PV_OUT_DUPLICATE] = "duplicate",
+    [PV_OUT_INVALID] = "invalid",
+    [PV_OUT_CONFLICT] = "conflict",
+    [PV_OUT_UNKNOWN_SURVEY] = "unknown_survey",
+    [PV_OUT_MISSING_ATTACHMENT] = "missing_attachment",
+};
+
+static const int outcome_status[PV_OUT__COUNT] = {
+    [PV_OUT_STORED] = 201,         [PV_OUT_DUPLICATE] = 200,
+    [PV_OUT_INVALID] = 400,        [PV_OUT_CONFLICT] = 409,
+    [PV_OUT_UNKNOWN_SURVEY] = 422, [PV_OUT_MISSING_ATTACHMENT] = 422,
+};
+
+/* Which failing outcome wins the status line when a batch mixes them:
+ * the one the device can do least about comes first. */
+static const int outcome_rank[PV_OUT__COUNT] = {
+    [PV_OUT_STORED] = 0,
+    [PV_OUT_DUPLICATE] = 0,
+    [PV_OUT_MISSING_ATTACHMENT] = 1,
+    [PV_OUT_UNKNOWN_SURVEY] = 2,
+    [PV_OUT_CONFLICT] = 3,
+    [PV_OUT_INVALID] = 4,
+};
+
+const char *pv_proto_outcome_name(pv_proto_outcome o) {
+  return (unsigned)o < PV_OUT__COUNT ? outcome_names[o] : "unknown";
+}
+
+int pv_proto_outcome_status(pv_proto_outcome o) {
+  return (unsigned)o < PV_OUT__COUNT ? outcome_status[o] : 500;
+}
+
+int pv_proto_batch_status(const pv_proto_result *res, size_t n) {
+  int worst = -1, rank = 0;
+  for (size_t i = 0; i < n; i++) {
+    pv_proto_outcome o = res[i].outcome;
+    if ((unsigned)o < PV_OUT__COUNT && outcome_rank[o] > rank) {
+      rank = outcome_rank[o];
+      worst = (int)o;
+    }
+  }
+  return worst < 0 ? 200 : outcome_status[worst];
+}
+
+/* ---- checks ---- */
+
+int pv_proto_sha256_valid(const char *s) {
+  return s && pv_sha256_valid(s);
+}
+
+int pv_proto_id_valid(const char *s) {
+  if (!s || !(*s >= 'a' && *s <= 'z'))
+    return 0;
+  size_t n = 0;
+  for (; s[n]; n++) {
+    char c = s[n];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+      return 0;
+  }
+  return n <= PV_STORE_MAX_ID;
+}
+
+int pv_proto_time_valid(const char *s) {
+  int64_t ms;
+  if (!s || strlen(s) != PV_STORE_TIME_LEN || pv_time_parse(s, &ms) != 0)
+    return 0;
+  char back[PV_STORE_TIME_LEN + 1];
+  pv_time_iso(ms, back);
+  return strcmp(back, s) == 0; /* one spelling per instant */
+}
+
+int pv_proto_path_safe(const char *path) {
+  if (!path || !*path || strlen(path) > PV_SURVEY_MAX_PATH)
+    return 0;
+  const char *seg = path;
+  for (const char *p = path;; p++) {
+    if (*p == '/' || *p == '\0') {
+      if (p == seg || *seg == '.') /* empty segment, dotfile, "." or ".." */
+        return 0;
+      if (*p == '\0')
+        return 1;
+      seg = p + 1;
+      continue;
+    }
+    char c = *p;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '.' || c == '_' || c == '-'))
+      return 0;
+  }
+}
+
+int pv_proto_token_valid(const char *s) {
+  if (!s || (strncmp(s, "pvd_", 4) != 0 && strncmp(s, "pva_", 4) != 0))
+    return 0;
+  size_t n = 0;
+  for (const char *p = s + 4; *p; p++, n++) {
+    char c = *p;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '-' || c == '_'))
+      return 0;
+  }
+  return n + 4 == PV_PROTO_TOKEN_LEN;
+}
+
+/* ---- small helpers ---- */
+
+static void say(char *reason, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(char *reason, size_t len, const char *fmt, ...) {
+  if (!reason || len == 0)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(reason, len, fmt, ap);
+  va_end(ap);
+}
+
+/* Copies a string member into out (cap bytes including NUL); 0 when the
+ * member is missing, not a string, or too long. */
+static int get_str(const cJSON *obj, const char *key, char *out, size_t cap) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!cJSON_IsString(v) || !v->valuestring || strlen(v->valuestring) >= cap)
+    return 0;
+  memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
+  return 1;
+}
+
+/* Reads an integer member in [lo, hi]; 0 when absent or not one. */
+static int get_int(const cJSON *obj, const char *key, long long lo, long long hi,
+                   long long *out) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!cJSON_IsNumber(v))
+    return 0;
+  double d = v->valuedouble;
+  if (!isfinite(d) || d != floor(d) || d < (double)lo || d > (double)hi)
+    return 0;
+  *out = (long long)d;
+  return 1;
+}
+
+/* 1 when every member of obj is named in keys (NULL-terminated); else 0
+ * and *bad names the first stranger. */
+static int known_keys(const cJSON *obj, const char *const *keys, const char **bad) {
+  for (const cJSON *m = obj->child; m; m = m->next) {
+    int ok = 0;
+    for (const char *const *k = keys; *k; k++)
+      if (m->string && strcmp(m->string, *k) == 0)
+        ok = 1;
+    if (!ok) {
+      *bad = m->string ? m->string : "";
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Pre-scan (UTF-8, NUL, nesting) then parse; NULL with a reason. */
+static cJSON *parse_body(const char *body, size_t len, char *reason,
+                         size_t reason_len) {
+  size_t off = 0;
+  const char *why = NULL;
+  if (pv_json_prescan(body, len, PV_PROTO_MAX_DEPTH, &off, &why) != PV_OK) {
+    say(reason, reason_len, "byte %zu: %s", off, why ? why : "malformed");
+    return NULL;
+  }
+  const char *end = NULL;
+  cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+  if (!root) {
+    say(reason, reason_len, "not JSON (near byte %zu)",
+        end && end >= body ? (size_t)(end - body) : (size_t)0);
+    return NULL;
+  }
+  /* Only white space may follow the value. */
+  for (const char *p = end; p && p < body + len; p++)
+    if (!(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+      cJSON_Delete(root);
+      say(reason, reason_len, "trailing bytes after the JSON value");
+      return NULL;
+    }
+  return root;
+}
+
+static const char *status_name(pv_store_status s) {
+  return pv_store_status_name(s);
+}
+
+/* ---- responses ---- */
+
+static cJSON *response_json(const pv_store_response *r) {
+  cJSON *o = cJSON_CreateObject(), *answers = NULL;
+  if (!o)
+    return NULL;
+  if (!cJSON_AddStringToObject(o, "uuid", r->uuid) ||
+      !cJSON_AddStringToObject(o, "survey", r->survey_id) ||
+      !cJSON_AddNumberToObject(o, "version", r->survey_version) ||
+      !cJSON_AddStringToObject(o, "device", r->device_id))
+    goto fail;
+  if (r->session_uuid[0] ? !cJSON_AddStringToObject(o, "session", r->session_uuid)
+                         : !cJSON_AddNullToObject(o, "session"))
+    goto fail;
+  if (!cJSON_AddStringToObject(o, "language", r->language) ||
+      !cJSON_AddStringToObject(o, "started_at", r->started_at) ||
+      !cJSON_AddStringToObject(o, "ended_at", r->ended_at) ||
+      !cJSON_AddStringToObject(o, "status", status_name(r->status)) ||
+      !(answers = cJSON_AddArrayToObject(o, "answers")))
+    goto fail;
+  for (size_t i = 0; i < r->answer_count; i++) {
+    const pv_store_answer *a = &r->answers[i];
+    cJSON *ao = cJSON_CreateObject();
+    if (!ao)
+      goto fail;
+    cJSON_AddItemToArray(answers, ao);
+    cJSON *value = a->value ? cJSON_Parse(a->value) : NULL;
+    if (!value)
+      goto fail;
+    if (!cJSON_AddStringToObject(ao, "question", a->question_id))
+      goto fail_value;
+    cJSON_AddItemToObject(ao, "value", value);
+    if (!cJSON_AddStringToObject(ao, "measure", pv_measure_name(a->measure)) ||
+        !cJSON_AddStringToObject(ao, "answered_at", a->answered_at))
+      goto fail;
+    if (a->attachment[0] && !cJSON_AddStringToObject(ao, "attachment", a->attachment))
+      goto fail;
+    continue;
+  fail_value:
+    cJSON_Delete(value);
+    goto fail;
+  }
+  return o;
+fail:
+  cJSON_Delete(o);
+  return NULL;
+}
+
+char *pv_proto_response_encode(const pv_store_response *r) {
+  cJSON *o = response_json(r);
+  char *s = o ? cJSON_PrintUnformatted(o) : NULL;
+  cJSON_Delete(o);
+  return s;
+}
+
+char *pv_proto_batch_encode(const pv_store_response *r, size_t n) {
+  PV_ASSERT(n <= PV_PROTO_MAX_BATCH);
+  cJSON *root = cJSON_CreateObject();
+  cJSON *arr = root ? cJSON_AddArrayToObject(root, "responses") : NULL;
+  char *s = NULL;
+  if (!arr)
+    goto out;
+  for (size_t i = 0; i < n; i++) {
+    cJSON *o = response_json(&r[i]);
+    if (!o)
+      goto out;
+    cJSON_AddItemToArray(arr, o);
+  }
+  s = cJSON_PrintUnformatted(root);
+out:
+  cJSON_Delete(root);
+  return s;
+}
+
+static const char *const response_keys[] = {
+    "uuid",       "survey",   "version", "device",  "session", "language",
+    "started_at", "ended_at", "status",  "answers", NULL};
+static const char *const answer_keys[] = {"question",    "value",      "measure",
+                                          "answered_at", "attachment", NULL};
+
+static int decode_answer(const cJSON *ao, size_t i, pv_store_answer *a, char *reason,
+                         size_t rl) {
+  const char *bad = NULL;
+  if (!cJSON_IsObject(ao)) {
+    say(reason, rl, "answers[%zu]: not an object", i);
+    return 0;
+  }
+  if (!known_keys(ao, answer_keys, &bad)) {
+    say(reason, rl, "answers[%zu]: unknown key \"%.40s\"", i, bad);
+    return 0;
+  }
+  if (!get_str(ao, "question", a->question_id, sizeof a->question_id) ||
+      !pv_proto_id_valid(a->question_id)) {
+    say(reason, rl, "answers[%zu].question: expected an id (a-z, 0-9, _, -)", i);
+    return 0;
+  }
+  char measure[16];
+  if (!get_str(ao, "measure", measure, sizeof measure) ||
+      (strcmp(measure, "quantitative") != 0 && strcmp(measure, "qualitative") != 0)) {
+    say(reason, rl,
+        "answers[%zu].measure: expected \"quantitative\" or \"qualitative\"", i);
+    return 0;
+  }
+  a->measure = strcmp(measure, "quantitative") == 0 ? PV_QUANTITATIVE : PV_QUALITATIVE;
+  if (!get_str(ao, "answered_at", a->answered_at, sizeof a->answered_at) ||
+      !pv_proto_time_valid(a->answered_at)) {
+    say(reason, rl, "answers[%zu].answered_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ", i);
+    return 0;
+  }
+  const cJSON *att = cJSON_GetObjectItemCaseSensitive(ao, "attachment");
+  if (att && (!get_str(ao, "attachment", a->attachment, sizeof a->attachment) ||
+              !pv_proto_sha256_valid(a->attachment))) {
+    say(reason, rl, "answers[%zu].attachment: expected 64 lowercase hex digits", i);
+    return 0;
+  }
+  const cJSON *value = cJSON_GetObjectItemCaseSensitive(ao, "value");
+  if (!value) {
+    say(reason, rl, "answers[%zu].value: missing", i);
+    return 0;
+  }
+  a->value = cJSON_PrintUnformatted(value);
+  if (!a->value) {
+    say(reason, rl, "answers[%zu].value: out of memory", i);
+    return 0;
+  }
+  if (strlen(a->value) > PV_STORE_MAX_VALUE) {
+    say(reason, rl, "answers[%zu].value: over %d bytes", i, PV_STORE_MAX_VALUE);
+    return 0;
+  }
+  return 1;
+}
+
+/* Fills *r from o; on failure returns 0 with a reason, and r's answers
+ * (if any were made) are freed by the caller through
+ * pv_store_response_free. */
+static int decode_response(const cJSON *o, pv_store_response *r, char *reason,
+                           size_t rl) {
+  const char *bad = NULL;
+  long long version = 0;
+  char status[16];
+  memset(r, 0, sizeof *r);
+  if (!cJSON_IsObject(o)) {
+    say(reason, rl, "not an object");
+    return 0;
+  }
+  if (!get_str(o, "uuid", r->uuid, sizeof r->uuid) || !pv_uuid_valid(r->uuid)) {
+    r->uuid[0] = '\0';
+    say(reason, rl, "uuid: expected a UUID");
+    return 0;
+  }
+  if (!known_keys(o, response_keys, &bad)) {
+    say(reason, rl, "unknown key \"%.40s\"", bad);
+    return 0;
+  }
+  if (!get_str(o, "survey", r->survey_id, sizeof r->survey_id) ||
+      !pv_proto_id_valid(r->survey_id)) {
+    say(reason, rl, "survey: expected a survey id");
+    return 0;
+  }
+  if (!get_int(o, "version", 1, INT_MAX, &version)) {
+    say(reason, rl, "version: expected an integer >= 1");
+    return 0;
+  }
+  r->survey_version = (int)version;
+  if (!get_str(o, "device", r->device_id, sizeof r->device_id) ||
+      !pv_uuid_valid(r->device_id)) {
+    say(reason, rl, "device: expected a UUID");
+    return 0;
+  }
+  const cJSON *session = cJSON_GetObjectItemCaseSensitive(o, "session");
+  if (!cJSON_IsNull(session) &&
+      (!get_str(o, "session", r->session_uuid, sizeof r->session_uuid) ||
+       !pv_uuid_valid(r->session_uuid))) {
+    say(reason, rl, "session: expected a UUID or null");
+    return 0;
+  }
+  if (!get_str(o, "language", r->language, sizeof r->language) ||
+      !pv_lang_tag_valid(r->language)) {
+    say(reason, rl, "language: expected a language tag");
+    return 0;
+  }
+  if (!get_str(o, "started_at", r->started_at, sizeof r->started_at) ||
+      !pv_proto_time_valid(r->started_at) ||
+      !get_str(o, "ended_at", r->ended_at, sizeof r->ended_at) ||
+      !pv_proto_time_valid(r->ended_at)) {
+    say(reason, rl, "started_at, ended_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ");
+    return 0;
+  }
+  if (strcmp(r->ended_at, r->started_at) < 0) {
+    say(reason, rl, "ended_at: before started_at");
+    return 0;
+  }
+  if (!get_str(o, "status", status, sizeof status) ||
+      (strcmp(status, "complete") != 0 && strcmp(status, "abandoned") != 0)) {
+    say(reason, rl, "status: expected \"complete\" or \"abandoned\"");
+    return 0;
+  }
+  r->status = status[0] == 'c' ? PV_STORE_COMPLETE : PV_STORE_ABANDONED;
+  const cJSON *answers = cJSON_GetObjectItemCaseSensitive(o, "answers");
+  if (!cJSON_IsArray(answers)) {
+    say(reason, rl, "answers: expected an array");
+    return 0;
+  }
+  size_t n = (size_t)cJSON_GetArraySize(answers);
+  if (n > PV_STORE_MAX_ANSWERS) {
+    say(reason, rl, "answers: more than %d", PV_STORE_MAX_ANSWERS);
+    return 0;
+  }
+  if (n) {
+    r->answers = calloc(n, sizeof *r->answers);
+    if (!r->answers) {
+      say(reason, rl, "out of memory");
+      return 0;
+    }
+  }
+  size_t i = 0;
+  for (const cJSON *ao = answers->child; ao; ao = ao->next, i++) {
+    r->answer_count = i + 1;
+    if (!decode_answer(ao, i, &r->answers[i], reason, rl))
+      return 0;
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(r->answers[j].question_id, r->answers[i].question_id) == 0) {
+        say(reason, rl, "answers[%zu].question: \"%s\" answered twice", i,
+            r->answers[i].question_id);
+        return 0;
+      }
+  }
+  return 1;
+}
+
+pv_err pv_proto_response_decode(const char *json, size_t len, pv_store_response *out,
+                                char *reason, size_t reason_len) {
+  memset(out, 0, sizeof *out);
+  cJSON *o = parse_body(json, len, reason, reason_len);
+  if (!o)
+    return PV_ERR_INVALID;
+  int ok = decode_response(o, out, reason, reason_len);
+  cJSON_Delete(o);
+  if (!ok) {
+    pv_store_response_free(out);
+    memset(out, 0, sizeof *out);
+    return PV_ERR_INVALID;
+  }
+  return PV_OK;
+}
+
+pv_err pv_proto_batch_decode(const char *body, size_t len, pv_proto_batch *out,
+                             char *reason, size_t reason_len) {
+  const char *bad = NULL;
+  static const char *const batch_keys[] = {"responses", NULL};
+  memset(out, 0, sizeof *out);
+  if (len > PV_PROTO_MAX_BODY) {
+    say(reason, reason_len, "body of %zu bytes is over the %d-byte limit", len,
+        PV_PROTO_MAX_BODY);
+    return PV_ERR_TOOBIG;
+  }
+  cJSON *root = parse_body(body, len, reason, reason_len);
+  if (!root)
+    return PV_ERR_INVALID;
+  pv_err err = PV_ERR_INVALID;
+  const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "responses");
+  if (!cJSON_IsObject(root) || !cJSON_IsArray(arr)) {
+    say(reason, reason_len, "expected {\"responses\": [...]}");
+    goto out;
+  }
+  if (!known_keys(root, batch_keys, &bad)) {
+    say(reason, reason_len, "unknown key \"%.40s\"", bad);
+    goto out;
+  }
+  size_t n = (size_t)cJSON_GetArraySize(arr);
+  if (n == 0 || n > PV_PROTO_MAX_BATCH) {
+    say(reason, reason_len, "a batch holds 1 to %d responses, not %zu",
+        PV_PROTO_MAX_BATCH, n);
+    err = n ? PV_ERR_TOOBIG : PV_ERR_INVALID;
+    goto out;
+  }
+  out->items = calloc(n, sizeof *out->items);
+  if (!out->items) {
+    say(reason, reason_len, "out of memory");
+    err = PV_ERR_NOMEM;
+    goto out;
+  }
+  out->count = n;
+  size_t i = 0;
+  for (const cJSON *o = arr->child; o; o = o->next, i++) {
+    pv_proto_item *it = &out->items[i];
+    char why[PV_PROTO_MAX_REASON - 24] = ""; /* room for "responses[N]: " */
+    it->ok = decode_response(o, &it->r, why, sizeof why);
+    if (!it->ok) {
+      memcpy(it->result.uuid, it->r.uuid, sizeof it->result.uuid);
+      pv_store_response_free(&it->r);
+      memset(&it->r, 0, sizeof it->r);
+      it->result.outcome = PV_OUT_INVALID;
+      snprintf(it->result.reason, sizeof it->result.reason, "responses[%zu]: %s", i,
+               why);
+      continue;
+    }
+    /* The same uuid twice in one batch: keep the first, refuse the rest. */
+    for (size_t j = 0; j < i; j++)
+      if (out->items[j].ok && strcmp(out->items[j].r.uuid, it->r.uuid) == 0) {
+        it->ok = 0;
+        memcpy(it->result.uuid, it->r.uuid, sizeof it->result.uuid);
+        pv_store_response_free(&it->r);
+        memset(&it->r, 0, sizeof it->r);
+        it->result.outcome = PV_OUT_INVALID;
+        snprintf(it->result.reason, sizeof it->result.reason,
+                 "responses[%zu]: uuid repeated in the batch", i);
+        break;
+      }
+    if (it->ok)
+      memcpy(it->result.uuid, it->r.uuid, sizeof it->result.uuid);
+  }
+  err = PV_OK;
+out:
+  cJSON_Delete(root);
+  if (err != PV_OK)
+    pv_proto_batch_free(out);
+  return err;
+}
+
+void pv_proto_batch_free(pv_proto_batch *b) {
+  if (!b)
+    return;
+  for (size_t i = 0; i < b->count; i++)
+    if (b->items[i].ok)
+      pv_store_response_free(&b->items[i].r);
+  free(b->items);
+  b->items = NULL;
+  b->count = 0;
+}
+
+/* ---- results ---- */
+
+char *pv_proto_results_encode(const pv_proto_result *res, size_t n) {
+  cJSON *root = cJSON_CreateObject();
+  cJSON *arr = root ? cJSON_AddArrayToObject(root, "results") : NULL;
+  char *s = NULL;
+  if (!arr)
+    goto out;
+  for (size_t i = 0; i < n; i++) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+      goto out;
+    cJSON_AddItemToArray(arr, o);
+    if (!cJSON_AddStringToObject(o, "uuid", res[i].uuid) ||
+        !cJSON_AddStringToObject(o, "outcome", pv_proto_outcome_name(res[i].outcome)))
+      goto out;
+    if (res[i].reason[0] && !cJSON_AddStringToObject(o, "reason", res[i].reason))
+      goto out;
+  }
+  s = cJSON_PrintUnformatted(root);
+out:
+  cJSON_Delete(root);
+  return s;
+}
+
+pv_err pv_proto_results_decode(const char *body, size_t len, pv_proto_result **out,
+                               size_t *n) {
+  char why[PV_PROTO_MAX_REASON + 1];
+  *out = NULL;
+  *n = 0;
+  cJSON *root = parse_body(body, len, why, sizeof why);
+  if (!root)
+    return pv_fail(PV_ERR_INVALID, "results: %s", why);
+  pv_err err = PV_ERR_INVALID;
+  pv_proto_result *res = NULL;
+  const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "results");
+  if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > PV_PROTO_MAX_BATCH) {
+    err =
+        pv_fail(PV_ERR_INVALID, "results: expected {\"results\": [...]} of at most %d",
+                PV_PROTO_MAX_BATCH);
+    goto out;
+  }
+  size_t count = (size_t)cJSON_GetArraySize(arr), i = 0;
+  res = calloc(count ? count : 1, sizeof *res);
+  if (!res) {
+    err = PV_ERR_NOMEM;
+    goto out;
+  }
+  for (const cJSON *o = arr->child; o; o = o->next, i++) {
+    char outcome[32];
+    if (!cJSON_IsObject(o) || !get_str(o, "uuid", res[i].uuid, sizeof res[i].uuid) ||
+        !get_str(o, "outcome", outcome, sizeof outcome)) {
+      err = pv_fail(PV_ERR_INVALID, "results[%zu]: expected uuid and outcome", i);
+      goto out;
+    }
+    int found = -1;
+    for (int k = 0; k < PV_OUT__COUNT; k++)
+      if (strcmp(outcome, outcome_names[k]) == 0)
+        found = k;
+    if (found < 0) {
+      err = pv_fail(PV_ERR_INVALID, "results[%zu]: unknown outcome \"%s\"", i, outcome);
+      goto out;
+    }
+    res[i].outcome = (pv_proto_outcome)found;
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "reason");
+    if (cJSON_IsString(r) && r->valuestring)
+      snprintf(res[i].reason, sizeof res[i].reason, "%s", r->valuestring);
+  }
+  *out = res;
+  *n = count;
+  res = NULL;
+  err = PV_OK;
+out:
+  free(res);
+  cJSON_Delete(root);
+  return err;
+}
+
+/* ---- errors ---- */
+
+char *pv_proto_error_encode(const char *code, const char *reason) {
+  cJSON *o = cJSON_CreateObject();
+  char *s = NULL;
+  if (o && cJSON_AddStringToObject(o, "error", code) &&
+      cJSON_AddStringToObject(o, "reason", reason ? reason : ""))
+    s = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  return s;
+}
+
+pv_err pv_proto_error_decode(const char *body, size_t len,
+                             char code[PV_PROTO_MAX_CODE + 1],
+                             char reason[PV_PROTO_MAX_REASON + 1]) {
+  char why[PV_PROTO_MAX_REASON + 1];
+  code[0] = reason[0] = '\0';
+  cJSON *o = body ? parse_body(body, len, why, sizeof why) : NULL;
+  const cJSON *c = o ? cJSON_GetObjectItemCaseSensitive(o, "error") : NULL;
+  if (!cJSON_IsString(c) || !c->valuestring) {
+    cJSON_Delete(o);
+    return PV_ERR_INVALID;
+  }
+  snprintf(code, PV_PROTO_MAX_CODE + 1, "%s", c->valuestring);
+  const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "reason");
+  if (cJSON_IsString(r) && r->valuestring)
+    snprintf(reason, PV_PROTO_MAX_REASON + 1, "%s", r->valuestring);
+  cJSON_Delete(o);
+  return PV_OK;
+}
+
+/* ---- catalogue ---- */
+
+char *pv_proto_catalog_encode(const pv_proto_catalog *c) {
+  cJSON *root = cJSON_CreateObject();
+  cJSON *arr = root ? cJSON_AddArrayToObject(root, "surveys") : NULL;
+  char *s = NULL;
+  if (!arr)
+    goto out;
+  for (size_t i = 0; i < c->count; i++) {
+    const pv_proto_survey *sv = &c->surveys[i];
+    cJSON *o = cJSON_CreateObject(), *files = NULL;
+    if (!o)
+      goto out;
+    cJSON_AddItemToArray(arr, o);
+    if (!cJSON_AddStringToObject(o, "id", sv->id) ||
+        !cJSON_AddNumberToObject(o, "version", sv->version) ||
+        !(files = cJSON_AddArrayToObject(o, "files")))
+      goto out;
+    for (size_t k = 0; k < sv->n_files; k++) {
+      cJSON *f = cJSON_CreateObject();
+      if (!f)
+        goto out;
+      cJSON_AddItemToArray(files, f);
+      if (!cJSON_AddStringToObject(f, "path", sv->files[k].path) ||
+          !cJSON_AddStringToObject(f, "sha256", sv->files[k].sha256) ||
+          !cJSON_AddNumberToObject(f, "size", (double)sv->files[k].size))
+        goto out;
+    }
+  }
+  s = cJSON_PrintUnformatted(root);
+out:
+  cJSON_Delete(root);
+  return s;
+}
+
+static int decode_survey(const cJSON *o, size_t i, pv_proto_survey *sv, char *reason,
+                         size_t rl) {
+  long long version = 0;
+  if (!cJSON_IsObject(o) || !get_str(o, "id", sv->id, sizeof sv->id) ||
+      !pv_proto_id_valid(sv->id) || !get_int(o, "version", 1, INT_MAX, &version)) {
+    say(reason, rl, "surveys[%zu]: expected an id and a version >= 1", i);
+    return 0;
+  }
+  sv->version = (int)version;
+  const cJSON *files = cJSON_GetObjectItemCaseSensitive(o, "files");
+  int nf = cJSON_IsArray(files) ? cJSON_GetArraySize(files) : -1;
+  if (nf < 1 || nf > PV_PROTO_MAX_FILES) {
+    say(reason, rl, "surveys[%zu].files: expected 1 to %d files", i,
+        PV_PROTO_MAX_FILES);
+    return 0;
+  }
+  sv->files = calloc((size_t)nf, sizeof *sv->files);
+  if (!sv->files) {
+    say(reason, rl, "out of memory");
+    return 0;
+  }
+  size_t k = 0;
+  for (const cJSON *f = files->child; f; f = f->next, k++) {
+    pv_proto_file *pf = &sv->files[k];
+    long long size = 0;
+    sv->n_files = k + 1;
+    if (!cJSON_IsObject(f) || !get_str(f, "path", pf->path, sizeof pf->path) ||
+        !pv_proto_path_safe(pf->path) ||
+        !get_str(f, "sha256", pf->sha256, sizeof pf->sha256) ||
+        !pv_proto_sha256_valid(pf->sha256) ||
+        !get_int(f, "size", 0, PV_SURVEY_MAX_AUDIO, &size)) {
+      say(reason, rl,
+          "surveys[%zu].files[%zu]: expected a safe path, a sha256 and a size", i, k);
+      return 0;
+    }
+    pf->size = (size_t)size;
+  }
+  return 1;
+}
+
+pv_err pv_proto_catalog_decode(const char *body, size_t len, pv_proto_catalog *out,
+                               char *reason, size_t reason_len) {
+  memset(out, 0, sizeof *out);
+  cJSON *root = parse_body(body, len, reason, reason_len);
+  if (!root)
+    return PV_ERR_INVALID;
+  pv_err err = PV_ERR_INVALID;
+  const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "surveys");
+  int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
+  if (n < 0 || n > PV_PROTO_MAX_SURVEYS) {
+    say(reason, reason_len, "expected {\"surveys\": [...]} of at most %d",
+        PV_PROTO_MAX_SURVEYS);
+    goto out;
+  }
+  out->surveys = calloc(n ? (size_t)n : 1, sizeof *out->surveys);
+  if (!out->surveys) {
+    err = PV_ERR_NOMEM;
+    goto out;
+  }
+  size_t i = 0;
+  for (const cJSON *o = arr->child; o; o = o->next, i++) {
+    out->count = i + 1;
+    if (!decode_survey(o, i, &out->surveys[i], reason, reason_len))
+      goto out;
+  }
+  err = PV_OK;
+out:
+  cJSON_Delete(root);
+  if (err != PV_OK)
+    pv_proto_catalog_free(out);
+  return err;
+}
+
+void pv_proto_catalog_free(pv_proto_catalog *c) {
+  if (!c)
+    return;
+  for (size_t i = 0; i < c->count; i++)
+    free(c->surveys[i].files);
+  free(c->surveys);
+  c->surveys = NULL;
+  c->count = 0;
+}

@@ -1,0 +1,160 @@
+/* protocol: what travels between a kiosk and pv-collector, version 1.
+ *
+ * The single definition of the wire format (docs/sync-protocol.md): both
+ * the sync engine (sync/engine.c) and the collector encode and decode
+ * through these functions, so the two ends cannot drift. Pure cJSON, no
+ * I/O. A decoded response is a pv_store_response (core/store.h), the same
+ * struct the device's outbox gives, so "what the device has" and "what
+ * the server received" compare field by field. */
+#ifndef PV_PROTOCOL_H
+#define PV_PROTOCOL_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+#include "core/sha256.h"
+#include "core/store.h"
+#include "core/survey.h"
+#include "core/uuid.h"
+
+#define PV_PROTO_PREFIX "/v1"
+#define PV_PROTO_MAX_BATCH 100      /* responses in one POST /v1/responses */
+#define PV_PROTO_MAX_BODY (4 << 20) /* bytes of any JSON request body */
+#define PV_PROTO_MAX_ATTACHMENT PV_STORE_MAX_ATTACHMENT /* bytes of one PUT */
+#define PV_PROTO_MAX_DEPTH 24   /* JSON nesting of a request body */
+#define PV_PROTO_MAX_FILES 256  /* files of one published survey */
+#define PV_PROTO_MAX_SURVEYS 64 /* surveys in one catalogue */
+#define PV_PROTO_MAX_REASON 200 /* bytes of a reason text */
+#define PV_PROTO_MAX_CODE 40    /* bytes of an error code */
+#define PV_PROTO_TOKEN_BYTES 24 /* random bytes in a token (192 bits) */
+/* "pvd_" or "pva_" then base64url of the random bytes: 4 + 32 characters. */
+#define PV_PROTO_TOKEN_LEN (4 + PV_PROTO_TOKEN_BYTES * 4 / 3)
+
+/* What became of one response of a batch. The HTTP status of the whole
+ * batch is the worst item's (pv_proto_batch_status); items that were
+ * stored stay stored whatever the status line says. */
+typedef enum pv_proto_outcome {
+  PV_OUT_STORED,             /* 201: new, stored now */
+  PV_OUT_DUPLICATE,          /* 200: the same content was already stored */
+  PV_OUT_INVALID,            /* 400: this response broke a rule (reason) */
+  PV_OUT_CONFLICT,           /* 409: the UUID is stored with other content */
+  PV_OUT_UNKNOWN_SURVEY,     /* 422: survey id+version not published here */
+  PV_OUT_MISSING_ATTACHMENT, /* 422: an answer names an attachment not uploaded */
+  PV_OUT__COUNT
+} pv_proto_outcome;
+
+typedef struct pv_proto_result {
+  char uuid[PV_UUID_LEN + 1]; /* "" when the item had no readable uuid */
+  pv_proto_outcome outcome;
+  char reason[PV_PROTO_MAX_REASON + 1]; /* "" for stored and duplicate */
+} pv_proto_result;
+
+/* One item of a decoded batch: ok != 0 and r filled, or ok == 0 and
+ * result.reason says why (result.uuid set when it could be read). */
+typedef struct pv_proto_item {
+  int ok;
+  pv_store_response r;
+  pv_proto_result result;
+} pv_proto_item;
+
+typedef struct pv_proto_batch {
+  pv_proto_item *items;
+  size_t count;
+} pv_proto_batch;
+
+/* A file of a published survey: its path inside the survey folder
+ * ("survey.json", "media/plan.jpg"), content hash and size. */
+typedef struct pv_proto_file {
+  char path[PV_SURVEY_MAX_PATH + 1];
+  char sha256[PV_SHA256_HEX + 1];
+  size_t size;
+} pv_proto_file;
+
+/* One survey version as the catalogue lists it. */
+typedef struct pv_proto_survey {
+  char id[PV_STORE_MAX_ID + 1];
+  int version;
+  pv_proto_file *files;
+  size_t n_files;
+} pv_proto_survey;
+
+typedef struct pv_proto_catalog {
+  pv_proto_survey *surveys;
+  size_t count;
+} pv_proto_catalog;
+
+/* ---- responses ---- */
+
+/* Returns the canonical JSON of one response (malloc'd, caller frees):
+ * fixed key order, compact, answers in the order given. The server keeps
+ * its SHA-256 to tell an identical resend from a conflicting one. NULL
+ * when out of memory or a stored value is not JSON. */
+char *pv_proto_response_encode(const pv_store_response *r);
+
+/* Returns {"responses":[...]} for n (<= PV_PROTO_MAX_BATCH) responses,
+ * malloc'd; NULL when out of memory. */
+char *pv_proto_batch_encode(const pv_store_response *r, size_t n);
+
+/* Decodes a POST /v1/responses body. PV_OK: *out holds every item, each
+ * checked on its own (see pv_proto_item). PV_ERR_INVALID / PV_ERR_TOOBIG:
+ * the body as a whole is refused (not JSON, too deep, not an object, no
+ * "responses" array, more than PV_PROTO_MAX_BATCH items, over
+ * PV_PROTO_MAX_BODY) and reason (reason_len bytes) says why. */
+pv_err pv_proto_batch_decode(const char *body, size_t len, pv_proto_batch *out,
+                             char *reason, size_t reason_len);
+void pv_proto_batch_free(pv_proto_batch *b);
+
+/* Decodes one response object the way a batch item is decoded: PV_OK and
+ * *out (free with pv_store_response_free) or PV_ERR_INVALID and reason. */
+pv_err pv_proto_response_decode(const char *json, size_t len, pv_store_response *out,
+                                char *reason, size_t reason_len);
+
+/* ---- batch results ---- */
+
+char *pv_proto_results_encode(const pv_proto_result *res, size_t n);
+/* PV_OK and *out (malloc'd array of *n, caller frees) or PV_ERR_INVALID. */
+pv_err pv_proto_results_decode(const char *body, size_t len, pv_proto_result **out,
+                               size_t *n);
+/* HTTP status of one outcome, and of a batch (the worst item's; 200 when
+ * every item is stored or duplicate, or when n is 0). */
+int pv_proto_outcome_status(pv_proto_outcome o);
+int pv_proto_batch_status(const pv_proto_result *res, size_t n);
+/* "stored", "duplicate", "invalid", "conflict", "unknown_survey",
+ * "missing_attachment"; static. */
+const char *pv_proto_outcome_name(pv_proto_outcome o);
+
+/* ---- errors ---- */
+
+/* {"error":"<code>","reason":"<text>"}, malloc'd. Codes are short
+ * snake_case words (docs/sync-protocol.md lists them). */
+char *pv_proto_error_encode(const char *code, const char *reason);
+/* Reads an error body into code/reason ("" when absent); PV_ERR_INVALID
+ * when the body is not one. */
+pv_err pv_proto_error_decode(const char *body, size_t len,
+                             char code[PV_PROTO_MAX_CODE + 1],
+                             char reason[PV_PROTO_MAX_REASON + 1]);
+
+/* ---- survey catalogue ---- */
+
+char *pv_proto_catalog_encode(const pv_proto_catalog *c);
+pv_err pv_proto_catalog_decode(const char *body, size_t len, pv_proto_catalog *out,
+                               char *reason, size_t reason_len);
+void pv_proto_catalog_free(pv_proto_catalog *c);
+
+/* ---- checks shared by both ends ---- */
+
+/* 1 when s is 64 lowercase hex digits. */
+int pv_proto_sha256_valid(const char *s);
+/* 1 when path is a safe relative file path inside a survey folder: 1..200
+ * bytes, segments of [A-Za-z0-9._-] not starting with '.', separated by
+ * single '/', no leading '/', no "..". */
+int pv_proto_path_safe(const char *path);
+/* 1 when s is a survey, question or option id (a-z, 0-9, '-', '_', starts
+ * with a letter, 1..PV_STORE_MAX_ID bytes). */
+int pv_proto_id_valid(const char *s);
+/* 1 when s is a pv_time_iso() timestamp "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+int pv_proto_time_valid(const char *s);
+/* 1 when s is a well-formed token ("pvd_" or "pva_" + base64url). */
+int pv_proto_token_valid(const char *s);
+
+#endif

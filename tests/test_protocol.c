@@ -1,0 +1,349 @@
+/* test_protocol: the wire format both ends share (sync/protocol.h).
+ * Round trips, canonical identity whatever the key order, and a table of
+ * bodies that must be refused with a reason. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync/protocol.h"
+#include "check.h"
+
+#define UUID1 "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"
+#define UUID2 "77a0c0de-1234-4abc-8def-0123456789ab"
+#define DEV "6f1c2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
+#define SHA "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+#define T0 "2026-11-23T14:02:11.250Z"
+#define T1 "2026-11-23T14:04:40.003Z"
+
+static pv_store_answer answers[] = {
+    {.question_id = "logement",
+     .value = "4",
+     .measure = PV_QUANTITATIVE,
+     .answered_at = T0},
+    {.question_id = "problemes",
+     .value = "[\"humidite\",\"froid\"]",
+     .measure = PV_QUANTITATIVE,
+     .answered_at = T0},
+    {.question_id = "parole",
+     .value = "\"الدرج مظلم ; \\\"la nuit\\\"\"",
+     .measure = PV_QUALITATIVE,
+     .answered_at = T1},
+    {.question_id = "dessin",
+     .value = "{\"attachment\":\"" SHA "\",\"media_type\":\"image/png\",\"size\":12}",
+     .measure = PV_QUALITATIVE,
+     .answered_at = T1,
+     .attachment = SHA},
+};
+
+static pv_store_response sample(void) {
+  pv_store_response r = {.uuid = UUID1,
+                         .survey_id = "qualite-habiter",
+                         .survey_version = 3,
+                         .device_id = DEV,
+                         .language = "ar",
+                         .started_at = T0,
+                         .ended_at = T1,
+                         .status = PV_STORE_COMPLETE,
+                         .answers = answers,
+                         .answer_count = sizeof answers / sizeof answers[0]};
+  return r;
+}
+
+static void test_roundtrip(void) {
+  pv_store_response r = sample();
+  char *a = pv_proto_response_encode(&r);
+  CHECK(a != NULL);
+  CHECK_CONTAINS(a, "\"session\":null");
+  CHECK_CONTAINS(a, "الدرج مظلم"); /* UTF-8 as is, not \u escapes */
+
+  pv_store_response back;
+  char why[200] = "";
+  CHECK_INT(pv_proto_response_decode(a, strlen(a), &back, why, sizeof why), PV_OK);
+  CHECK_STR(back.uuid, UUID1);
+  CHECK_STR(back.survey_id, "qualite-habiter");
+  CHECK_INT(back.survey_version, 3);
+  CHECK_STR(back.session_uuid, "");
+  CHECK_INT(back.answer_count, 4);
+  CHECK_STR(back.answers[1].value, "[\"humidite\",\"froid\"]");
+  CHECK_INT(back.answers[2].measure, PV_QUALITATIVE);
+  CHECK_STR(back.answers[3].attachment, SHA);
+  char *b = pv_proto_response_encode(&back);
+  CHECK_STR(b, a); /* canonical: decode then encode is the identity */
+  pv_store_response_free(&back);
+  free(b);
+
+  /* Another key order and spacing decode to the same canonical text. */
+  const char *shuffled =
+      "{ \"answers\": [{\"value\": 4, \"answered_at\": \"" T0 "\", \"measure\": "
+      "\"quantitative\", \"question\": \"logement\"}],\n \"status\": \"complete\", "
+      "\"ended_at\": \"" T1 "\", \"started_at\": \"" T0 "\", \"language\": \"ar\", "
+      "\"session\": null, \"device\": \"" DEV "\", \"version\": 3, \"survey\": "
+      "\"qualite-habiter\", \"uuid\": \"" UUID1 "\" }";
+  r.answer_count = 1;
+  char *one = pv_proto_response_encode(&r);
+  CHECK_INT(
+      pv_proto_response_decode(shuffled, strlen(shuffled), &back, why, sizeof why),
+      PV_OK);
+  char *c = pv_proto_response_encode(&back);
+  CHECK_STR(c, one);
+  pv_store_response_free(&back);
+  free(c);
+  free(one);
+  free(a);
+}
+
+/* Each body is one response object that must be refused; the reason
+ * must name the field. */
+static const struct {
+  const char *json, *reason;
+} bad_responses[] = {
+    {"[]", "not an object"},
+    {"{\"uuid\":\"nope\"}", "uuid"},
+    {"{\"uuid\":\"" UUID1 "\",\"extra\":1}", "unknown key \"extra\""},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"Bad Id\"}", "survey"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1.5}", "version"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":\"3\"}", "version"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":0}", "version"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":7}", "device"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
+     "\",\"session\":\"x\"}",
+     "session"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
+     "\",\"session\":null,\"language\":\"français\"}",
+     "language"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
+     "\",\"session\":null,\"language\":\"fr\",\"started_at\":\"2026-13-40T00:00:00."
+     "000Z\","
+     "\"ended_at\":\"" T1 "\"}",
+     "started_at"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
+     "\",\"session\":null,\"language\":\"fr\",\"started_at\":\"" T1
+     "\",\"ended_at\":\"" T0 "\"}",
+     "before started_at"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
+     "\",\"session\":null,\"language\":\"fr\",\"started_at\":\"" T0
+     "\",\"ended_at\":\"" T1 "\",\"status\":\"in_progress\",\"answers\":[]}",
+     "status"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
+     "\",\"session\":null,\"language\":\"fr\",\"started_at\":\"" T0
+     "\",\"ended_at\":\"" T1 "\",\"status\":\"complete\",\"answers\":{}}",
+     "answers"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
+     "\",\"session\":null,\"language\":\"fr\",\"started_at\":\"" T0
+     "\",\"ended_at\":\"" T1 "\",\"status\":\"complete\",\"answers\":[{\"question\":"
+                             "\"q\",\"measure\":\"quantitative\","
+     "\"answered_at\":\"" T0 "\"}]}",
+     "answers[0].value: missing"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
+     "\",\"session\":null,\"language\":\"fr\",\"started_at\":\"" T0
+     "\",\"ended_at\":\"" T1 "\",\"status\":\"complete\",\"answers\":[{\"question\":"
+                             "\"q\",\"value\":1,\"measure\":"
+     "\"quantitative\",\"answered_at\":\"" T0
+     "\",\"attachment\":\"../../etc/passwd\"}]}",
+     "answers[0].attachment"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
+     "\",\"session\":null,\"language\":\"fr\",\"started_at\":\"" T0
+     "\",\"ended_at\":\"" T1 "\",\"status\":\"complete\",\"answers\":[{\"question\":"
+                             "\"q\",\"value\":1,\"measure\":"
+     "\"quantitative\",\"answered_at\":\"" T0
+     "\"},{\"question\":\"q\",\"value\":2,\"measure\":"
+     "\"quantitative\",\"answered_at\":\"" T0 "\"}]}",
+     "answered twice"},
+    {"{\"uuid\":\"" UUID1 "\"} trailing", "trailing"},
+    {"{\"uuid\":\"\xff\"}", "UTF-8"},
+};
+
+static void test_bad_responses(void) {
+  for (size_t i = 0; i < sizeof bad_responses / sizeof bad_responses[0]; i++) {
+    pv_store_response r;
+    char why[200] = "";
+    const char *j = bad_responses[i].json;
+    CHECK_INT(pv_proto_response_decode(j, strlen(j), &r, why, sizeof why),
+              PV_ERR_INVALID);
+    if (!strstr(why, bad_responses[i].reason))
+      pv_test_fail(__FILE__, __LINE__, "case %zu: reason \"%s\" lacks \"%s\"", i, why,
+                   bad_responses[i].reason);
+    CHECK(r.answers == NULL);
+  }
+}
+
+static void test_batch(void) {
+  pv_store_response rs[2] = {sample(), sample()};
+  memcpy(rs[1].uuid, UUID2, sizeof UUID2);
+  char *body = pv_proto_batch_encode(rs, 2);
+  CHECK(body != NULL);
+  pv_proto_batch b;
+  char why[200] = "";
+  CHECK_INT(pv_proto_batch_decode(body, strlen(body), &b, why, sizeof why), PV_OK);
+  CHECK_INT(b.count, 2);
+  CHECK(b.items[0].ok && b.items[1].ok);
+  CHECK_STR(b.items[1].result.uuid, UUID2);
+  pv_proto_batch_free(&b);
+  free(body);
+
+  /* One bad item does not sink the others; a repeated uuid is refused. */
+  rs[1] = sample();
+  body = pv_proto_batch_encode(rs, 2);
+  char *mixed = malloc(strlen(body) + 64);
+  /* Insert a broken item between the two (same uuid twice otherwise). */
+  size_t head = strlen("{\"responses\":[");
+  snprintf(mixed, strlen(body) + 64, "%.*s{\"uuid\":\"bad\"},%s", (int)head, body,
+           body + head);
+  CHECK_INT(pv_proto_batch_decode(mixed, strlen(mixed), &b, why, sizeof why), PV_OK);
+  CHECK_INT(b.count, 3);
+  CHECK(!b.items[0].ok);
+  CHECK_INT(b.items[0].result.outcome, PV_OUT_INVALID);
+  CHECK_CONTAINS(b.items[0].result.reason, "responses[0]: uuid");
+  CHECK(b.items[1].ok);
+  CHECK(!b.items[2].ok);
+  CHECK_CONTAINS(b.items[2].result.reason, "repeated");
+  CHECK_STR(b.items[2].result.uuid, UUID1);
+  pv_proto_batch_free(&b);
+  free(mixed);
+  free(body);
+
+  /* Bodies refused whole. */
+  static const struct {
+    const char *body;
+    pv_err err;
+    const char *reason;
+  } whole[] = {
+      {"", PV_ERR_INVALID, "not JSON"},
+      {"{\"responses\":[]}", PV_ERR_INVALID, "1 to 100"},
+      {"{\"responses\":{}}", PV_ERR_INVALID, "expected"},
+      {"[1]", PV_ERR_INVALID, "expected"},
+      {"{\"responses\":[],\"x\":1}", PV_ERR_INVALID, "unknown key"},
+      {"{\"responses\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+       PV_ERR_INVALID, "nest"},
+  };
+  for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
+    why[0] = '\0';
+    CHECK_INT(pv_proto_batch_decode(whole[i].body, strlen(whole[i].body), &b, why,
+                                    sizeof why),
+              whole[i].err);
+    if (!strstr(why, whole[i].reason))
+      pv_test_fail(__FILE__, __LINE__, "whole %zu: reason \"%s\" lacks \"%s\"", i, why,
+                   whole[i].reason);
+  }
+  /* 101 items: too many. */
+  size_t cap = 20 + 101 * 3;
+  char *many = malloc(cap);
+  size_t n = (size_t)snprintf(many, cap, "{\"responses\":[");
+  for (int i = 0; i < 101; i++)
+    n += (size_t)snprintf(many + n, cap - n, "%s{}", i ? "," : "");
+  snprintf(many + n, cap - n, "]}");
+  CHECK_INT(pv_proto_batch_decode(many, strlen(many), &b, why, sizeof why),
+            PV_ERR_TOOBIG);
+  free(many);
+  CHECK_INT(pv_proto_batch_decode("{}", PV_PROTO_MAX_BODY + 1, &b, why, sizeof why),
+            PV_ERR_TOOBIG);
+}
+
+static void test_results(void) {
+  pv_proto_result res[3] = {
+      {.uuid = UUID1, .outcome = PV_OUT_STORED},
+      {.uuid = UUID2, .outcome = PV_OUT_UNKNOWN_SURVEY, .reason = "version 9 unknown"},
+      {.uuid = "", .outcome = PV_OUT_DUPLICATE},
+  };
+  CHECK_INT(pv_proto_batch_status(res, 1), 200);
+  CHECK_INT(pv_proto_batch_status(res, 3), 422);
+  CHECK_INT(pv_proto_batch_status(res, 0), 200);
+  res[2].outcome = PV_OUT_CONFLICT;
+  CHECK_INT(pv_proto_batch_status(res, 3), 409);
+  res[2].outcome = PV_OUT_DUPLICATE;
+  CHECK_INT(pv_proto_outcome_status(PV_OUT_STORED), 201);
+  char *s = pv_proto_results_encode(res, 3);
+  pv_proto_result *back = NULL;
+  size_t n = 0;
+  CHECK_INT(pv_proto_results_decode(s, strlen(s), &back, &n), PV_OK);
+  CHECK_INT(n, 3);
+  CHECK_INT(back[1].outcome, PV_OUT_UNKNOWN_SURVEY);
+  CHECK_STR(back[1].reason, "version 9 unknown");
+  CHECK_INT(back[2].outcome, PV_OUT_DUPLICATE);
+  free(back);
+  free(s);
+  CHECK_INT(
+      pv_proto_results_decode("{\"results\":[{\"uuid\":\"x\",\"outcome\":\"maybe\"}]}",
+                              50, &back, &n),
+      PV_ERR_INVALID);
+
+  char code[PV_PROTO_MAX_CODE + 1], reason[PV_PROTO_MAX_REASON + 1];
+  char *e = pv_proto_error_encode("too_large", "body over 4194304 bytes");
+  CHECK_INT(pv_proto_error_decode(e, strlen(e), code, reason), PV_OK);
+  CHECK_STR(code, "too_large");
+  CHECK_STR(reason, "body over 4194304 bytes");
+  free(e);
+  CHECK_INT(pv_proto_error_decode("<html>", 6, code, reason), PV_ERR_INVALID);
+}
+
+static void test_catalog(void) {
+  pv_proto_file files[2] = {{.path = "survey.json", .sha256 = SHA, .size = 1800},
+                            {.path = "media/plan.jpg", .sha256 = SHA, .size = 201455}};
+  pv_proto_survey sv = {
+      .id = "tranquillite", .version = 2, .files = files, .n_files = 2};
+  pv_proto_catalog c = {.surveys = &sv, .count = 1}, back;
+  char *s = pv_proto_catalog_encode(&c), why[200] = "";
+  CHECK_INT(pv_proto_catalog_decode(s, strlen(s), &back, why, sizeof why), PV_OK);
+  CHECK_INT(back.count, 1);
+  CHECK_STR(back.surveys[0].files[1].path, "media/plan.jpg");
+  CHECK_INT(back.surveys[0].files[1].size, 201455);
+  pv_proto_catalog_free(&back);
+  free(s);
+  const char *evil = "{\"surveys\":[{\"id\":\"a\",\"version\":1,\"files\":[{\"path\":"
+                     "\"../kiosk.json\",\"sha256\":\"" SHA "\",\"size\":1}]}]}";
+  CHECK_INT(pv_proto_catalog_decode(evil, strlen(evil), &back, why, sizeof why),
+            PV_ERR_INVALID);
+  CHECK_CONTAINS(why, "safe path");
+}
+
+static void test_checks(void) {
+  static const struct {
+    const char *path;
+    int ok;
+  } paths[] = {
+      {"survey.json", 1},
+      {"media/plan.jpg", 1},
+      {"media/a-b_c.1.png", 1},
+      {"", 0},
+      {"/etc/passwd", 0},
+      {"../x", 0},
+      {"media/../x", 0},
+      {"media//x", 0},
+      {"media/", 0},
+      {".hidden", 0},
+      {"a/./b", 0},
+      {"a\\b", 0},
+      {"média/x.png", 0},
+      {"a b", 0},
+      {"a%2f..", 0},
+  };
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+    if (pv_proto_path_safe(paths[i].path) != paths[i].ok)
+      pv_test_fail(__FILE__, __LINE__, "path_safe(\"%s\") != %d", paths[i].path,
+                   paths[i].ok);
+  CHECK(pv_proto_sha256_valid(SHA));
+  CHECK(!pv_proto_sha256_valid(
+      "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"));
+  CHECK(!pv_proto_sha256_valid(SHA "0"));
+  CHECK(pv_proto_time_valid(T0));
+  CHECK(!pv_proto_time_valid("2026-11-23T14:02:11Z"));
+  CHECK(!pv_proto_time_valid("2026-02-30T14:02:11.250Z"));
+  CHECK(pv_proto_id_valid("qualite-habiter"));
+  CHECK(pv_proto_id_valid("q_1"));
+  CHECK(!pv_proto_id_valid("1q"));
+  CHECK(!pv_proto_id_valid("Q"));
+  CHECK(pv_proto_token_valid("pvd_abcdefghijklmnopqrstuvwxyzABCD-_"));
+  CHECK(pv_proto_token_valid("pva_0123456789abcdefghijklmnopqrstuv"));
+  CHECK(!pv_proto_token_valid("pvx_0123456789abcdefghijklmnopqrstuv"));
+  CHECK(!pv_proto_token_valid("pvd_0123456789abcdefghijklmnopqrstu"));
+  CHECK(!pv_proto_token_valid("pvd_0123456789abcdefghijklmnopqrst=v"));
+}
+
+int main(void) {
+  test_roundtrip();
+  test_bad_responses();
+  test_batch();
+  test_results();
+  test_catalog();
+  test_checks();
+  return pv_test_done();
+}
