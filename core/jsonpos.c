@@ -39,12 +39,27 @@ static size_t utf8_seq(const unsigned char *p, size_t avail) {
   return n;
 }
 
+/* 1 for the bytes the pre-scan can step over without a second look:
+ * printable ASCII other than quotes, backslash and brackets. */
+static const unsigned char plain[256] = {
+    [' '] = 1,         ['!'] = 1,         ['#' ... '+'] = 1, [',' ... '/'] = 1,
+    ['0' ... '9'] = 1, [':' ... '@'] = 1, ['A' ... 'Z'] = 1, ['^' ... 'z'] = 1,
+    ['|'] = 1,         ['~'] = 1,
+};
+
 pv_err pv_json_prescan(const char *data, size_t len, int max_depth, size_t *bad_off,
                        const char **why) {
   const unsigned char *p = (const unsigned char *)data;
   int depth = 0, in_string = 0, escaped = 0;
   for (size_t i = 0; i < len;) {
     unsigned c = p[i];
+    /* Fast path: a run of printable ASCII that changes no state (most
+     * bytes; the collector pre-scans every body it decodes). */
+    if (plain[c] && !escaped) {
+      while (++i < len && plain[p[i]])
+        ;
+      continue;
+    }
     if (c == 0) {
       *bad_off = i;
       *why = "NUL byte: this is not a text file";

@@ -83,11 +83,8 @@ int pv_proto_id_valid(const char *s) {
 
 int pv_proto_time_valid(const char *s) {
   int64_t ms;
-  if (!s || strlen(s) != PV_STORE_TIME_LEN || pv_time_parse(s, &ms) != 0)
-    return 0;
-  char back[PV_STORE_TIME_LEN + 1];
-  pv_time_iso(ms, back);
-  return strcmp(back, s) == 0; /* one spelling per instant */
+  /* pv_time_parse is strict: one spelling per instant. */
+  return s && pv_time_parse(s, &ms) == 0;
 }
 
 int pv_proto_path_safe(const char *path) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "sync/protocol.h"
 #include "check.h"
 
@@ -327,6 +328,24 @@ static void test_checks(void) {
   CHECK(pv_proto_time_valid(T0));
   CHECK(!pv_proto_time_valid("2026-11-23T14:02:11Z"));
   CHECK(!pv_proto_time_valid("2026-02-30T14:02:11.250Z"));
+  CHECK(pv_proto_time_valid("2024-02-29T23:59:59.999Z"));
+  CHECK(!pv_proto_time_valid("2023-02-29T00:00:00.000Z"));
+  CHECK(!pv_proto_time_valid("2026-11-23T24:00:00.000Z"));
+  CHECK(!pv_proto_time_valid("2026-11-23T14:02:11.250Z "));
+  CHECK(!pv_proto_time_valid("2026-11-23 14:02:11.250Z"));
+  CHECK(!pv_proto_time_valid("+026-11-23T14:02:11.250Z"));
+  /* pv_time_parse inverts pv_time_iso, across leap years and centuries. */
+  int64_t ms = 0;
+  CHECK_INT(pv_time_parse("1970-01-01T00:00:00.000Z", &ms), 0);
+  CHECK_INT(ms, 0);
+  for (int64_t t = 0; t < 7258118400000LL; t += 86399999LL * 7 + 12345) {
+    char iso[PV_STORE_TIME_LEN + 1];
+    pv_time_iso(t, iso);
+    if (pv_time_parse(iso, &ms) != 0 || ms != t) {
+      pv_test_fail(__FILE__, __LINE__, "pv_time_parse(%s) != %lld", iso, (long long)t);
+      break;
+    }
+  }
   CHECK(pv_proto_id_valid("qualite-habiter"));
   CHECK(pv_proto_id_valid("q_1"));
   CHECK(!pv_proto_id_valid("1q"));
