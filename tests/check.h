@@ -65,4 +65,11 @@ void pv_test_write(const char *path, const void *data, size_t len);
 /* Removes a folder tree; ignores errors. */
 void pv_test_rmtree(const char *path);
 
+/* Makes a fresh, empty PostgreSQL database dbname (dropped first if there)
+ * on the test server that the ctest fixture "pg" started (its conninfo in
+ * the file named by PV_TEST_PG_CONNINFO_FILE), and writes a conninfo for
+ * it to out. Returns 0; or records a FAILURE (never a skip: CI must run
+ * PostgreSQL) and returns -1. Tests run in parallel: one name per test. */
+int pv_test_pg_conninfo(char *out, size_t len, const char *dbname);
+
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -71,4 +72,71 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 
 void pv_test_rmtree(const char *path) {
   nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void pg_quiet(void *arg, const char *message) {
+  (void)arg;
+  (void)message;
+}
+
+/* Runs one parameterless command on conn; 0 or -1 with a failure. */
+static int pg_command(PGconn *conn, const char *sql) {
+  PGresult *res = PQexec(conn, sql);
+  int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+  if (!ok)
+    pv_test_fail(__FILE__, __LINE__, "PostgreSQL: %s: %s", sql, PQerrorMessage(conn));
+  PQclear(res);
+  return ok ? 0 : -1;
+}
+
+int pv_test_pg_conninfo(char *out, size_t len, const char *dbname) {
+  const char *file = getenv("PV_TEST_PG_CONNINFO_FILE");
+  char base[512] = "", sql[256];
+  PGconn *conn = NULL;
+  char *ident = NULL;
+  int rc = -1;
+  FILE *f = NULL;
+
+  if (!file || !*file) {
+    pv_test_fail(__FILE__, __LINE__,
+                 "PV_TEST_PG_CONNINFO_FILE is not set: run through ctest (fixture pg, "
+                 "scripts/pg-test.sh)");
+    return -1;
+  }
+  f = fopen(file, "r");
+  if (!f || !fgets(base, sizeof base, f)) {
+    pv_test_fail(__FILE__, __LINE__,
+                 "%s: no PostgreSQL conninfo (did the pg_start fixture run?)", file);
+    goto out;
+  }
+  base[strcspn(base, "\r\n")] = '\0';
+  conn = PQconnectdb(base);
+  if (PQstatus(conn) != CONNECTION_OK) {
+    pv_test_fail(__FILE__, __LINE__, "PostgreSQL: %s: %s", base, PQerrorMessage(conn));
+    goto out;
+  }
+  PQsetNoticeProcessor(conn, pg_quiet, NULL);
+  ident = PQescapeIdentifier(conn, dbname, strlen(dbname));
+  if (!ident) {
+    pv_test_fail(__FILE__, __LINE__, "PostgreSQL: bad name %s", dbname);
+    goto out;
+  }
+  snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", ident);
+  if (pg_command(conn, sql) != 0)
+    goto out;
+  snprintf(sql, sizeof sql, "CREATE DATABASE %s", ident);
+  if (pg_command(conn, sql) != 0)
+    goto out;
+  /* A later keyword wins in a libpq conninfo. */
+  if (snprintf(out, len, "%s dbname=%s", base, dbname) >= (int)len) {
+    pv_test_fail(__FILE__, __LINE__, "conninfo longer than %zu bytes", len);
+    goto out;
+  }
+  rc = 0;
+out:
+  PQfreemem(ident);
+  PQfinish(conn);
+  if (f)
+    fclose(f);
+  return rc;
 }

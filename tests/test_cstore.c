@@ -1,0 +1,935 @@
+/* test_cstore: collector/storage.h, one suite run on both backends.
+ *
+ * The same sections run on SQLite (a temporary file) and on PostgreSQL (a
+ * fresh database on the server of the ctest fixture "pg"), in order, on
+ * one database each: migrations, territories, tokens, blobs, publish,
+ * attachments, ingest, export, then 16 threads ingesting at once on their
+ * own connections, each uuid sent by two of them (and before that, all
+ * 16 opening one empty database at the same moment: one migrates it). Responses are
+ * built by hand and encoded with pv_proto_response_encode, as the server does.
+ *
+ * PV_CSTORE_BENCH=N makes each of the 16 threads send N responses of its
+ * own (plus N resent from a neighbour) and prints responses/s. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "collector/storage.h"
+#include "core/sha256.h"
+#include "sync/protocol.h"
+#include "tests/check.h"
+
+#define T1 "34172"
+#define T2 "75056"
+#define NOW "2026-11-23T12:00:00.000Z"
+#define DEVICE_UUID "6f1c0000-0000-4000-8000-000000000001"
+#define S1 "11111111-1111-4111-8111-111111111111"
+#define S2 "22222222-2222-4222-8222-222222222222"
+#define THREADS 16
+#define BATCH 100
+#define DEFAULT_PER_THREAD 200
+
+typedef struct ctx {
+  int pg;            /* 0: SQLite, 1: PostgreSQL */
+  char target[1024]; /* SQLite path or conninfo */
+  char spare[1024];  /* a second database for the migration checks */
+  char fresh[1024];  /* an empty one that 16 threads open at once */
+  pv_cdb *db;
+  long long dev1, dev2; /* device principals of T1 and T2 */
+} ctx;
+
+static pv_err reopen(const ctx *c, const char *target, pv_cdb **out) {
+  return pv_cdb_open(c->pg ? NULL : target, c->pg ? target : NULL, out);
+}
+
+/* Runs sql on the backend's database target outside pv_cdb; 0 when ok. */
+static int raw_exec(const ctx *c, const char *target, const char *sql) {
+  int ok;
+  if (c->pg) {
+    PGconn *conn = PQconnectdb(target);
+    PGresult *res = PQexec(conn, sql);
+    ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+         PQresultStatus(res) == PGRES_TUPLES_OK;
+    if (!ok)
+      fprintf(stderr, "raw_exec: %s", PQerrorMessage(conn));
+    PQclear(res);
+    PQfinish(conn);
+  } else {
+    sqlite3 *db = NULL;
+    ok = sqlite3_open(target, &db) == SQLITE_OK &&
+         sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_close(db);
+  }
+  return ok ? 0 : -1;
+}
+
+static void hash_of(const char *text, char out[PV_SHA256_HEX + 1]) {
+  PV_ASSERT(pv_sha256_hex(text, strlen(text), out) == PV_OK);
+}
+
+/* A deterministic UUID v4 from two numbers. */
+static void uuid_of(unsigned a, unsigned b, char out[PV_UUID_LEN + 1]) {
+  snprintf(out, PV_UUID_LEN + 1, "%08x-%04x-4000-8000-%012x", a, b & 0xffff, a ^ b);
+}
+
+/* ---- responses by hand ------------------------------------------------- */
+
+/* A response with up to three answers; values point at static text. */
+typedef struct resp {
+  pv_store_response r;
+  pv_store_answer answers[3];
+} resp;
+
+static void resp_make(resp *x, const char *uuid, const char *survey, int version,
+                      const char *started_at, const char *session, const char *language,
+                      const char *attachment) {
+  memset(x, 0, sizeof *x);
+  pv_store_response *r = &x->r;
+  snprintf(r->uuid, sizeof r->uuid, "%s", uuid);
+  snprintf(r->survey_id, sizeof r->survey_id, "%s", survey);
+  r->survey_version = version;
+  snprintf(r->session_uuid, sizeof r->session_uuid, "%s", session ? session : "");
+  snprintf(r->device_id, sizeof r->device_id, "%s", DEVICE_UUID);
+  snprintf(r->language, sizeof r->language, "%s", language);
+  snprintf(r->started_at, sizeof r->started_at, "%.24s", started_at);
+  snprintf(r->ended_at, sizeof r->ended_at, "%.24s", started_at);
+  r->status = PV_STORE_COMPLETE;
+  r->answers = x->answers;
+  static const struct {
+    const char *q, *value;
+    pv_measure m;
+  } fixed[] = {
+      {"logement", "4", PV_QUANTITATIVE},
+      {"commentaire", "\"Le parc est fermé \\\"le soir\\\" ; الحديقة مغلقة\"",
+       PV_QUALITATIVE},
+  };
+  for (size_t i = 0; i < 2; i++) {
+    pv_store_answer *a = &x->answers[r->answer_count++];
+    snprintf(a->question_id, sizeof a->question_id, "%s", fixed[i].q);
+    a->value = (char *)fixed[i].value;
+    a->measure = fixed[i].m;
+    snprintf(a->answered_at, sizeof a->answered_at, "%.24s", started_at);
+  }
+  if (attachment && *attachment) {
+    static char value[128];
+    snprintf(value, sizeof value, "{\"attachment\":\"%s\"}", attachment);
+    pv_store_answer *a = &x->answers[r->answer_count++];
+    snprintf(a->question_id, sizeof a->question_id, "dessin");
+    a->value = value;
+    a->measure = PV_QUALITATIVE;
+    snprintf(a->answered_at, sizeof a->answered_at, "%.24s", started_at);
+    snprintf(a->attachment, sizeof a->attachment, "%s", attachment);
+  }
+}
+
+/* Fills an ingest item for x as the server would; *canonical is the
+ * caller's to free. */
+static void item_make(pv_cdb_ingest_item *it, const resp *x, char **canonical) {
+  memset(it, 0, sizeof *it);
+  *canonical = pv_proto_response_encode(&x->r);
+  PV_ASSERT(*canonical);
+  it->r = &x->r;
+  it->canonical = *canonical;
+  hash_of(*canonical, it->hash);
+  it->outcome = PV_OUT__COUNT;
+}
+
+/* Ingests one response for territory as device; returns its outcome, or
+ * PV_OUT__COUNT when the call failed. */
+static pv_proto_outcome ingest1(pv_cdb *db, const char *territory, long long device,
+                                const resp *x) {
+  pv_cdb_ingest_item it;
+  char *canonical = NULL;
+  item_make(&it, x, &canonical);
+  pv_err err = pv_cdb_ingest(db, territory, device, &it, 1, NOW);
+  free(canonical);
+  if (err) {
+    fprintf(stderr, "ingest: %s: %s\n", pv_strerror(err), pv_err_detail());
+    return PV_OUT__COUNT;
+  }
+  return it.outcome;
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+static void t_migrations(ctx *c) {
+  pv_cdb *again = NULL, *other = NULL;
+  /* Opening an up-to-date database again changes nothing. */
+  CHECK_INT(reopen(c, c->target, &again), PV_OK);
+  if (again)
+    CHECK_STR(pv_cdb_backend(again), c->pg ? "postgresql" : "sqlite");
+  pv_cdb_close(again);
+
+  /* A database from a newer program is refused, and left alone. */
+  CHECK_INT(reopen(c, c->spare, &other), PV_OK);
+  pv_cdb_close(other);
+  CHECK_INT(raw_exec(c, c->spare,
+                     "INSERT INTO schema_migrations (version, applied_at)"
+                     " VALUES (99, '2030-01-01T00:00:00.000Z')"),
+            0);
+  other = NULL;
+  CHECK_INT(reopen(c, c->spare, &other), PV_ERR_FOREIGN);
+  CHECK_CONTAINS(pv_err_detail(), "newer");
+  CHECK(other == NULL);
+  pv_cdb_close(other);
+
+  if (!c->pg) {
+    /* Not ours: a kiosk store (another application_id), not SQLite. */
+    char path[1100];
+    snprintf(path, sizeof path, "%s.kiosk", c->target);
+    CHECK_INT(raw_exec(c, path,
+                       "PRAGMA application_id = 1347833688;"
+                       " CREATE TABLE t (x)"),
+              0);
+    CHECK_INT(pv_cdb_open_sqlite(path, &other), PV_ERR_FOREIGN);
+    snprintf(path, sizeof path, "%s.text", c->target);
+    static const char text[] = "not a database: some text longer than the hundred "
+                               "bytes of an SQLite header, so SQLite reads it all.\n";
+    pv_test_write(path, text, sizeof text - 1);
+    CHECK_INT(pv_cdb_open_sqlite(path, &other), PV_ERR_FOREIGN);
+  }
+  /* Exactly one of the two targets. */
+  CHECK_INT(pv_cdb_open(NULL, NULL, &other), PV_ERR_INVALID);
+  CHECK_INT(pv_cdb_open("a", "b", &other), PV_ERR_INVALID);
+}
+
+static void t_territories(ctx *c) {
+  static const struct {
+    const char *code, *name;
+    pv_err want;
+  } cases[] = {
+      {T1, "Montpellier Méditerranée Métropole", PV_OK},
+      {T2, "Paris", PV_OK},
+      {T1, "Encore", PV_ERR_EXISTS},
+      {"occ-montpellier", "Occitanie", PV_OK},
+      {"a b", "Espace", PV_ERR_INVALID},
+      {"*", "Tout", PV_ERR_INVALID},
+      {"", "Vide", PV_ERR_INVALID},
+      {"x23456789012345678901234567890123", "Trop long", PV_ERR_TOOBIG},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    pv_err err = pv_cdb_territory_add(c->db, cases[i].code, cases[i].name, NOW);
+    if (err != cases[i].want)
+      fprintf(stderr, "territory case %zu: %s\n", i, pv_err_detail());
+    CHECK_INT(err, cases[i].want);
+  }
+  pv_cdb_territory t;
+  CHECK_INT(pv_cdb_territory_get(c->db, T1, &t), PV_OK);
+  CHECK_STR(t.code, T1);
+  CHECK_STR(t.name, "Montpellier Méditerranée Métropole");
+  CHECK_INT(pv_cdb_territory_get(c->db, "99999", &t), PV_ERR_NOTFOUND);
+
+  /* The list: the three added, by code (byte order on both backends). */
+  pv_cdb_territory *list = NULL;
+  size_t n = 0;
+  CHECK_INT(pv_cdb_territory_list(c->db, &list, &n), PV_OK);
+  CHECK_INT(n, 3);
+  if (n == 3) {
+    CHECK_STR(list[0].code, T1);
+    CHECK_STR(list[1].code, T2);
+    CHECK_STR(list[2].code, "occ-montpellier");
+    CHECK_STR(list[0].name, "Montpellier Méditerranée Métropole");
+  }
+  free(list);
+}
+
+static void t_tokens(ctx *c) {
+  enum op { ADD, REVOKE, LOOKUP };
+  static const struct {
+    enum op op;
+    pv_cdb_kind kind;
+    const char *territory, *name, *token; /* token: hashed by the test */
+    pv_err want;
+    int revoked; /* LOOKUP: expected */
+  } steps[] = {
+      {ADD, PV_CDB_DEVICE, T1, "centre-social-hall", "tok-1", PV_OK, 0},
+      {ADD, PV_CDB_DEVICE, T1, "centre-social-hall", "tok-2", PV_ERR_EXISTS, 0},
+      {ADD, PV_CDB_ANALYST, T1, "centre-social-hall", "tok-3", PV_OK, 0},
+      {ADD, PV_CDB_DEVICE, T2, "centre-social-hall", "tok-4", PV_OK, 0},
+      {ADD, PV_CDB_DEVICE, "99999", "nowhere", "tok-5", PV_ERR_NOTFOUND, 0},
+      {ADD, PV_CDB_DEVICE, T1, "other-name", "tok-1", PV_ERR_EXISTS, 0},
+      {LOOKUP, PV_CDB_DEVICE, T1, "centre-social-hall", "tok-1", PV_OK, 0},
+      {LOOKUP, PV_CDB_ANALYST, T1, "centre-social-hall", "tok-3", PV_OK, 0},
+      {LOOKUP, PV_CDB_DEVICE, NULL, NULL, "tok-unknown", PV_ERR_NOTFOUND, 0},
+      {REVOKE, PV_CDB_DEVICE, T1, "centre-social-hall", NULL, PV_OK, 0},
+      {LOOKUP, PV_CDB_DEVICE, T1, "centre-social-hall", "tok-1", PV_OK, 1},
+      {LOOKUP, PV_CDB_ANALYST, T1, "centre-social-hall", "tok-3", PV_OK, 0},
+      {REVOKE, PV_CDB_DEVICE, T1, "centre-social-hall", NULL, PV_ERR_NOTFOUND, 0},
+      {REVOKE, PV_CDB_DEVICE, T1, "never-added", NULL, PV_ERR_NOTFOUND, 0},
+      {ADD, PV_CDB_DEVICE, T1, "centre-social-hall", "tok-6", PV_OK, 0},
+      {LOOKUP, PV_CDB_DEVICE, T1, "centre-social-hall", "tok-6", PV_OK, 0},
+      {LOOKUP, PV_CDB_DEVICE, T1, "centre-social-hall", "tok-1", PV_OK, 1},
+  };
+  long long first_id = -1;
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    char hash[PV_SHA256_HEX + 1] = "";
+    long long id = -1;
+    pv_cdb_principal p;
+    pv_err err = PV_OK;
+    if (steps[i].token)
+      hash_of(steps[i].token, hash);
+    switch (steps[i].op) {
+    case ADD:
+      err = pv_cdb_token_add(c->db, steps[i].kind, steps[i].territory, steps[i].name,
+                             hash, NOW, &id);
+      if (!err && first_id < 0)
+        first_id = id;
+      if (!err && i > 0)
+        CHECK(id != first_id);
+      break;
+    case REVOKE:
+      err = pv_cdb_token_revoke(c->db, steps[i].kind, steps[i].territory, steps[i].name,
+                                NOW);
+      break;
+    case LOOKUP:
+      err = pv_cdb_token_lookup(c->db, hash, &p);
+      if (!err) {
+        CHECK_INT(p.kind, steps[i].kind);
+        CHECK_STR(p.territory, steps[i].territory);
+        CHECK_STR(p.name, steps[i].name);
+        CHECK_INT(p.revoked, steps[i].revoked);
+        CHECK(p.id > 0);
+      }
+      break;
+    }
+    if (err != steps[i].want)
+      fprintf(stderr, "token step %zu: %s\n", i, pv_err_detail());
+    CHECK_INT(err, steps[i].want);
+  }
+  /* The devices the later sections ingest as. */
+  char hash[PV_SHA256_HEX + 1];
+  pv_cdb_principal p;
+  hash_of("tok-6", hash);
+  CHECK_INT(pv_cdb_token_lookup(c->db, hash, &p), PV_OK);
+  c->dev1 = p.id;
+  hash_of("tok-4", hash);
+  CHECK_INT(pv_cdb_token_lookup(c->db, hash, &p), PV_OK);
+  c->dev2 = p.id;
+}
+
+/* Puts a blob of len bytes made from seed; writes its hash. */
+static pv_err put_pattern(pv_cdb *db, unsigned seed, size_t len, const char *type,
+                          char sha[PV_SHA256_HEX + 1]) {
+  unsigned char *b = malloc(len ? len : 1);
+  PV_ASSERT(b);
+  for (size_t i = 0; i < len; i++)
+    b[i] = (unsigned char)(i * 7 + seed);
+  PV_ASSERT(pv_sha256_hex(b, len, sha) == PV_OK);
+  pv_err err = pv_cdb_blob_put(db, sha, type, b, len);
+  free(b);
+  return err;
+}
+
+static void t_blobs(ctx *c) {
+  static const size_t sizes[] = {0, 1, 256, 1 << 20};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    char sha[PV_SHA256_HEX + 1];
+    pv_store_blob b;
+    CHECK_INT(put_pattern(c->db, (unsigned)i, sizes[i], "image/jpeg", sha), PV_OK);
+    CHECK_INT(put_pattern(c->db, (unsigned)i, sizes[i], "image/jpeg", sha), PV_OK);
+    CHECK_INT(pv_cdb_blob_get(c->db, sha, &b), PV_OK);
+    CHECK_INT(b.size, sizes[i]);
+    CHECK_STR(b.media_type, "image/jpeg");
+    int same = b.bytes != NULL;
+    for (size_t k = 0; same && k < b.size; k++)
+      same = b.bytes[k] == (unsigned char)(k * 7 + i);
+    CHECK(same);
+    pv_store_blob_free(&b);
+  }
+  char wrong[PV_SHA256_HEX + 1];
+  pv_store_blob b;
+  hash_of("something else", wrong);
+  CHECK_INT(pv_cdb_blob_put(c->db, wrong, "text/plain", "abc", 3), PV_ERR_INVALID);
+  CHECK_INT(pv_cdb_blob_get(c->db, wrong, &b), PV_ERR_NOTFOUND);
+  CHECK_INT(pv_cdb_blob_get(c->db, "../../etc/passwd", &b), PV_ERR_INVALID);
+}
+
+/* ---- publish ----------------------------------------------------------- */
+
+/* A survey version's files: survey.json and one media file, made from
+ * text (the same text gives the same files). */
+typedef struct files {
+  pv_proto_file f[2];
+} files;
+
+static void files_make(pv_cdb *db, files *fs, const char *id, int version,
+                       const char *variant) {
+  char json[200], media[200];
+  snprintf(json, sizeof json, "{\"id\":\"%s\",\"version\":%d}", id, version);
+  snprintf(media, sizeof media, "image of %s %d %s", id, version, variant);
+  const char *texts[2] = {json, media};
+  const char *paths[2] = {"survey.json", "media/plan.jpg"};
+  for (int i = 0; i < 2; i++) {
+    memset(&fs->f[i], 0, sizeof fs->f[i]);
+    snprintf(fs->f[i].path, sizeof fs->f[i].path, "%s", paths[i]);
+    hash_of(texts[i], fs->f[i].sha256);
+    fs->f[i].size = strlen(texts[i]);
+    if (db)
+      PV_ASSERT(pv_cdb_blob_put(db, fs->f[i].sha256,
+                                i ? "image/jpeg" : "application/json", texts[i],
+                                strlen(texts[i])) == PV_OK);
+  }
+}
+
+static pv_err publish(pv_cdb *db, const char *territory, const char *id, int version,
+                      const char *variant, int put_blobs, pv_cdb_publish *what) {
+  files fs;
+  files_make(put_blobs ? db : NULL, &fs, id, version, variant);
+  pv_proto_survey s = {.version = version, .files = fs.f, .n_files = 2};
+  snprintf(s.id, sizeof s.id, "%s", id);
+  return pv_cdb_survey_publish(db, territory, &s, NOW, what);
+}
+
+/* The catalogue of territory as "id@v,id@v". */
+static void catalog_text(pv_cdb *db, const char *territory, char *out, size_t len) {
+  pv_proto_catalog cat;
+  size_t used = 0;
+  out[0] = '\0';
+  if (pv_cdb_survey_catalog(db, territory, &cat) != PV_OK) {
+    snprintf(out, len, "error: %s", pv_err_detail());
+    return;
+  }
+  for (size_t i = 0; i < cat.count; i++) {
+    used += (size_t)snprintf(out + used, len - used, "%s%s@%d", i ? "," : "",
+                             cat.surveys[i].id, cat.surveys[i].version);
+    CHECK_INT(cat.surveys[i].n_files, 2);
+    if (cat.surveys[i].n_files == 2) {
+      CHECK_STR(cat.surveys[i].files[0].path, "media/plan.jpg");
+      CHECK_STR(cat.surveys[i].files[1].path, "survey.json");
+    }
+  }
+  pv_proto_catalog_free(&cat);
+}
+
+static void t_publish(ctx *c) {
+  static const struct {
+    const char *territory, *id;
+    int version;
+    const char *variant;
+    int put_blobs;
+    pv_err want;
+    pv_cdb_publish what;
+  } steps[] = {
+      {NULL, "alpha", 1, "a", 1, PV_OK, PV_CDB_PUBLISHED},
+      {NULL, "alpha", 1, "a", 1, PV_OK, PV_CDB_UNCHANGED},
+      {NULL, "alpha", 1, "changed", 1, PV_ERR_EXISTS, 0},
+      {T1, "alpha", 1, "changed", 1, PV_ERR_EXISTS, 0},
+      {T1, "alpha", 1, "a", 1, PV_OK, PV_CDB_UNCHANGED}, /* all covers T1 */
+      {T2, "beta", 1, "b", 1, PV_OK, PV_CDB_PUBLISHED},
+      {T2, "beta", 1, "b", 1, PV_OK, PV_CDB_UNCHANGED},
+      {T1, "beta", 1, "b", 1, PV_OK, PV_CDB_PUBLISHED}, /* newly visible to T1 */
+      {T1, "gamma", 1, "g", 1, PV_OK, PV_CDB_PUBLISHED},
+      {T2, "gamma", 2, "g", 1, PV_OK, PV_CDB_PUBLISHED},
+      {T2, "alpha", 2, "a", 1, PV_OK, PV_CDB_PUBLISHED},
+      {T2, "delta", 1, "d", 1, PV_OK, PV_CDB_PUBLISHED},
+      {NULL, "delta", 1, "d", 1, PV_OK, PV_CDB_PUBLISHED}, /* now for all */
+      {"99999", "alpha", 1, "a", 1, PV_ERR_NOTFOUND, 0},
+      {T1, "epsilon", 1, "no blobs", 0, PV_ERR_NOTFOUND, 0},
+      {T1, "Bad Id", 1, "x", 0, PV_ERR_INVALID, 0},
+      {T1, "zeta", 0, "x", 0, PV_ERR_INVALID, 0},
+  };
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    pv_cdb_publish what = (pv_cdb_publish)-1;
+    pv_err err = publish(c->db, steps[i].territory, steps[i].id, steps[i].version,
+                         steps[i].variant, steps[i].put_blobs, &what);
+    if (err != steps[i].want)
+      fprintf(stderr, "publish step %zu: %s\n", i, pv_err_detail());
+    CHECK_INT(err, steps[i].want);
+    if (!err)
+      CHECK_INT(what, steps[i].what);
+  }
+  /* A failed publish left nothing behind: epsilon is nowhere. */
+  static const struct {
+    const char *territory, *want;
+  } catalogs[] = {
+      {T1, "alpha@1,beta@1,delta@1,gamma@1"},
+      {T2, "alpha@2,beta@1,delta@1,gamma@2"},
+      {"occ-montpellier", "alpha@1,delta@1"},
+      {NULL, "alpha@2,beta@1,delta@1,gamma@2"},
+  };
+  for (size_t i = 0; i < sizeof catalogs / sizeof catalogs[0]; i++) {
+    char text[400];
+    catalog_text(c->db, catalogs[i].territory, text, sizeof text);
+    CHECK_STR(text, catalogs[i].want);
+  }
+  static const struct {
+    const char *territory, *id;
+    int version;
+    pv_err want;
+  } gets[] = {
+      {T1, "alpha", 1, PV_OK},           {T2, "alpha", 1, PV_OK},
+      {T1, "alpha", 2, PV_ERR_NOTFOUND}, {T2, "gamma", 2, PV_OK},
+      {T1, "gamma", 2, PV_ERR_NOTFOUND}, {T1, "epsilon", 1, PV_ERR_NOTFOUND},
+      {NULL, "gamma", 2, PV_OK},
+  };
+  for (size_t i = 0; i < sizeof gets / sizeof gets[0]; i++) {
+    pv_proto_survey s;
+    CHECK_INT(
+        pv_cdb_survey_get(c->db, gets[i].territory, gets[i].id, gets[i].version, &s),
+        gets[i].want);
+    if (gets[i].want == PV_OK) {
+      files fs;
+      files_make(NULL, &fs, gets[i].id, gets[i].version,
+                 strcmp(gets[i].id, "alpha") == 0 ? "a" : "g");
+      CHECK_STR(s.id, gets[i].id);
+      CHECK_INT(s.version, gets[i].version);
+      CHECK_INT(s.n_files, 2);
+      if (s.n_files == 2) {
+        CHECK_STR(s.files[0].sha256, fs.f[1].sha256); /* media/ sorts first */
+        CHECK_INT(s.files[0].size, fs.f[1].size);
+        CHECK_STR(s.files[1].path, "survey.json");
+      }
+    }
+    free(s.files);
+  }
+  /* A file is served only to territories that see a version holding it. */
+  files g2;
+  files_make(NULL, &g2, "gamma", 2, "g");
+  static const struct {
+    const char *territory;
+    int has;
+  } has[] = {{T2, 1}, {T1, 0}, {"occ-montpellier", 0}, {NULL, 1}};
+  for (size_t i = 0; i < sizeof has / sizeof has[0]; i++) {
+    int h = -1;
+    CHECK_INT(pv_cdb_survey_has_file(c->db, has[i].territory, g2.f[1].sha256, &h),
+              PV_OK);
+    CHECK_INT(h, has[i].has);
+  }
+}
+
+/* ---- attachments -------------------------------------------------------- */
+
+#define DRAWING "a drawing of the park"
+#define VOICE "a voice note from T2"
+
+static void t_attachments(ctx *c) {
+  char drawing[PV_SHA256_HEX + 1], voice[PV_SHA256_HEX + 1];
+  int created = -1, has = -1;
+  pv_store_blob b;
+  hash_of(DRAWING, drawing);
+  hash_of(VOICE, voice);
+  CHECK_INT(pv_cdb_attachment_put(c->db, T1, drawing, "image/png", DRAWING,
+                                  strlen(DRAWING), NOW, &created),
+            PV_OK);
+  CHECK_INT(created, 1);
+  CHECK_INT(pv_cdb_attachment_put(c->db, T1, drawing, "image/png", DRAWING,
+                                  strlen(DRAWING), NOW, &created),
+            PV_OK);
+  CHECK_INT(created, 0);
+  CHECK_INT(pv_cdb_attachment_put(c->db, T2, voice, "audio/ogg", VOICE, strlen(VOICE),
+                                  NOW, &created),
+            PV_OK);
+  CHECK_INT(created, 1);
+  static const struct {
+    const char *territory;
+    int voice; /* 0: the drawing */
+    int has;
+  } cases[] = {{T1, 0, 1}, {T2, 0, 0}, {T2, 1, 1}, {T1, 1, 0}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *sha = cases[i].voice ? voice : drawing;
+    CHECK_INT(pv_cdb_attachment_has(c->db, cases[i].territory, sha, &has), PV_OK);
+    CHECK_INT(has, cases[i].has);
+    pv_err err = pv_cdb_attachment_get(c->db, cases[i].territory, sha, &b);
+    CHECK_INT(err, cases[i].has ? PV_OK : PV_ERR_NOTFOUND);
+    if (!err) {
+      const char *want = cases[i].voice ? VOICE : DRAWING;
+      CHECK_INT(b.size, strlen(want));
+      CHECK(b.bytes && memcmp(b.bytes, want, b.size) == 0);
+      CHECK_STR(b.media_type, cases[i].voice ? "audio/ogg" : "image/png");
+    }
+    pv_store_blob_free(&b);
+  }
+  CHECK_INT(
+      pv_cdb_attachment_put(c->db, T1, drawing, "image/png", "", 0, NOW, &created),
+      PV_ERR_INVALID);
+  CHECK_INT(pv_cdb_attachment_has(c->db, T1, "not-a-hash", &has), PV_ERR_INVALID);
+}
+
+/* ---- ingest ------------------------------------------------------------- */
+
+static void t_ingest(ctx *c) {
+  char drawing[PV_SHA256_HEX + 1], voice[PV_SHA256_HEX + 1], none[PV_SHA256_HEX + 1];
+  hash_of(DRAWING, drawing);
+  hash_of(VOICE, voice);
+  hash_of("never uploaded", none);
+  enum { NO_ATT, ATT_DRAWING, ATT_VOICE, ATT_NONE };
+  const char *atts[] = {"", drawing, voice, none};
+  static const struct {
+    const char *what;
+    int t2; /* ingest as T2's device, else T1's */
+    unsigned uuid;
+    const char *survey;
+    int version;
+    const char *language;
+    int att;
+    pv_proto_outcome want;
+  } cases[] = {
+      {"new", 0, 1, "alpha", 1, "fr", NO_ATT, PV_OUT_STORED},
+      {"identical resend", 0, 1, "alpha", 1, "fr", NO_ATT, PV_OUT_DUPLICATE},
+      {"same uuid, other content", 0, 1, "alpha", 1, "ar", NO_ATT, PV_OUT_CONFLICT},
+      {"another territory's uuid", 1, 1, "alpha", 1, "fr", NO_ATT, PV_OUT_CONFLICT},
+      {"unknown survey", 0, 2, "nope", 1, "fr", NO_ATT, PV_OUT_UNKNOWN_SURVEY},
+      {"unknown version", 0, 3, "alpha", 9, "fr", NO_ATT, PV_OUT_UNKNOWN_SURVEY},
+      {"another territory's version", 0, 4, "gamma", 2, "fr", NO_ATT,
+       PV_OUT_UNKNOWN_SURVEY},
+      {"that version at home", 1, 4, "gamma", 2, "fr", NO_ATT, PV_OUT_STORED},
+      {"attachment not uploaded", 0, 5, "alpha", 1, "fr", ATT_NONE,
+       PV_OUT_MISSING_ATTACHMENT},
+      {"another territory's attachment", 0, 6, "alpha", 1, "fr", ATT_VOICE,
+       PV_OUT_MISSING_ATTACHMENT},
+      {"with its attachment", 0, 7, "alpha", 1, "fr", ATT_DRAWING, PV_OUT_STORED},
+      {"unknown survey retried once published", 0, 2, "alpha", 1, "fr", NO_ATT,
+       PV_OUT_STORED},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char uuid[PV_UUID_LEN + 1];
+    resp x;
+    uuid_of(0x1000 + cases[i].uuid, 1, uuid);
+    resp_make(&x, uuid, cases[i].survey, cases[i].version, "2026-11-20T10:00:00.000Z",
+              NULL, cases[i].language, atts[cases[i].att]);
+    pv_proto_outcome got =
+        ingest1(c->db, cases[i].t2 ? T2 : T1, cases[i].t2 ? c->dev2 : c->dev1, &x);
+    if (got != cases[i].want)
+      fprintf(stderr, "ingest case %zu (%s): got %d\n", i, cases[i].what, (int)got);
+    CHECK_INT(got, cases[i].want);
+  }
+  size_t n = 0;
+  CHECK_INT(pv_cdb_count(c->db, T1, NULL, &n), PV_OK);
+  CHECK_INT(n, 3); /* uuids 1, 7, 2 */
+  CHECK_INT(pv_cdb_count(c->db, T2, NULL, &n), PV_OK);
+  CHECK_INT(n, 1);
+
+  /* One batch, outcomes in the caller's order: new, a uuid twice in the
+   * same batch, an unknown survey, a duplicate of an earlier batch. */
+  resp xs[5];
+  pv_cdb_ingest_item items[5];
+  char *canon[5];
+  static const struct {
+    unsigned uuid;
+    const char *survey;
+    pv_proto_outcome want;
+  } batch[] = {
+      {20, "alpha", PV_OUT_STORED},    {21, "beta", PV_OUT_STORED},
+      {20, "alpha", PV_OUT_DUPLICATE}, {22, "nope", PV_OUT_UNKNOWN_SURVEY},
+      {1, "alpha", PV_OUT_DUPLICATE},
+  };
+  for (size_t i = 0; i < 5; i++) {
+    char uuid[PV_UUID_LEN + 1];
+    uuid_of(0x1000 + batch[i].uuid, 1, uuid);
+    resp_make(&xs[i], uuid, batch[i].survey, 1, "2026-11-20T10:00:00.000Z", NULL, "fr",
+              "");
+    item_make(&items[i], &xs[i], &canon[i]);
+  }
+  CHECK_INT(pv_cdb_ingest(c->db, T1, c->dev1, items, 5, NOW), PV_OK);
+  for (size_t i = 0; i < 5; i++) {
+    CHECK_INT(items[i].outcome, batch[i].want);
+    free(canon[i]);
+  }
+  CHECK_INT(pv_cdb_count(c->db, T1, NULL, &n), PV_OK);
+  CHECK_INT(n, 5);
+  CHECK_INT(pv_cdb_count(c->db, T1, "beta", &n), PV_OK);
+  CHECK_INT(n, 1);
+  CHECK_INT(pv_cdb_ingest(c->db, T1, c->dev1, items, 0, NOW), PV_OK);
+}
+
+/* ---- export ------------------------------------------------------------- */
+
+typedef struct walk {
+  char uuids[16][PV_UUID_LEN + 1];
+  size_t n;
+  size_t stop_after; /* 0: never */
+} walk;
+
+static pv_err collect(void *ud, const pv_store_response *r) {
+  walk *w = ud;
+  if (w->n < 16)
+    snprintf(w->uuids[w->n], sizeof w->uuids[0], "%s", r->uuid);
+  w->n++;
+  CHECK_STR(r->survey_id, "delta");
+  CHECK_INT(r->answer_count, 2);
+  if (r->answer_count == 2)
+    CHECK_STR(r->answers[1].value,
+              "\"Le parc est fermé \\\"le soir\\\" ; الحديقة مغلقة\"");
+  return w->stop_after && w->n == w->stop_after ? PV_ERR_STATE : PV_OK;
+}
+
+/* The order "1,2,3" of the uuids a walk saw, by their number. */
+static void walk_text(const walk *w, char *out, size_t len) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < w->n && i < 16; i++)
+    used +=
+        (size_t)snprintf(out + used, len - used, "%s%c", i ? "," : "", w->uuids[i][7]);
+}
+
+static void t_export(ctx *c) {
+  /* uuid number (its 8th hex digit in the text), territory, start, session. */
+  static const struct {
+    unsigned n;
+    int t2;
+    const char *started_at, *session;
+  } rows[] = {
+      {1, 0, "2026-11-02T09:00:00.000Z", S1},
+      {2, 0, "2026-11-01T09:00:00.000Z", NULL},
+      {4, 0, "2026-11-03T09:00:00.000Z", S2},
+      {3, 0, "2026-11-03T09:00:00.000Z", S1},
+      {5, 0, "2026-10-31T23:59:59.999Z", S2},
+      {6, 1, "2026-11-02T09:00:00.000Z", S1},
+      {7, 0, "2026-11-04T00:00:00.000Z", NULL},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    char uuid[PV_UUID_LEN + 1];
+    resp x;
+    uuid_of(0x2000000 + rows[i].n, 2, uuid);
+    resp_make(&x, uuid, "delta", 1, rows[i].started_at, rows[i].session, "ar", "");
+    CHECK_INT(ingest1(c->db, rows[i].t2 ? T2 : T1, rows[i].t2 ? c->dev2 : c->dev1, &x),
+              PV_OUT_STORED);
+  }
+  static const struct {
+    const char *territory, *from, *to, *session, *want;
+  } cases[] = {
+      {T1, NULL, NULL, NULL, "5,2,1,3,4,7"},
+      {T1, "", "", "", "5,2,1,3,4,7"},
+      {T1, "2026-11-01", NULL, NULL, "2,1,3,4,7"},
+      {T1, NULL, "2026-11-03", NULL, "5,2,1"},
+      {T1, "2026-11-02", "2026-11-04", NULL, "1,3,4"},
+      {T1, NULL, NULL, S1, "1,3"},
+      {T1, "2026-11-03", NULL, S2, "4"},
+      {T2, NULL, NULL, NULL, "6"},
+      {NULL, NULL, NULL, NULL, "5,2,1,6,3,4,7"},
+      {NULL, NULL, NULL, S1, "1,6,3"},
+      {"occ-montpellier", NULL, NULL, NULL, ""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    walk w = {.n = 0};
+    char text[64];
+    pv_cdb_filter f = {.survey_id = "delta",
+                       .from = cases[i].from,
+                       .to = cases[i].to,
+                       .session = cases[i].session};
+    CHECK_INT(pv_cdb_export(c->db, cases[i].territory, &f, collect, &w), PV_OK);
+    walk_text(&w, text, sizeof text);
+    if (strcmp(text, cases[i].want) != 0)
+      fprintf(stderr, "export case %zu\n", i);
+    CHECK_STR(text, cases[i].want);
+  }
+  /* The callback stops the walk; the connection is usable after. */
+  walk w = {.stop_after = 2};
+  pv_cdb_filter f = {.survey_id = "delta"};
+  CHECK_INT(pv_cdb_export(c->db, T1, &f, collect, &w), PV_ERR_STATE);
+  CHECK_INT(w.n, 2);
+  size_t n = 0;
+  CHECK_INT(pv_cdb_count(c->db, T1, "delta", &n), PV_OK);
+  CHECK_INT(n, 6);
+  CHECK_INT(pv_cdb_count(c->db, NULL, "delta", &n), PV_OK);
+  CHECK_INT(n, 7);
+  CHECK_INT(pv_cdb_count(c->db, NULL, NULL, &n), PV_OK);
+  CHECK_INT(n, 13);
+  pv_cdb_filter bad = {.survey_id = NULL};
+  CHECK_INT(pv_cdb_export(c->db, T1, &bad, collect, &w), PV_ERR_INVALID);
+}
+
+/* ---- 16 devices at once -------------------------------------------------- */
+
+typedef struct worker {
+  const ctx *c;
+  pthread_barrier_t *start, *ready; /* ready: connected, the clock starts */
+  pv_err fresh_err; /* opening the fresh database, all threads at once */
+  int index;
+  size_t per_thread;
+  long long device;
+  size_t outcomes[PV_OUT__COUNT + 1];
+  pv_err err;
+  char detail[300];
+} worker;
+
+/* Responses of slice s: uuids (s, 0..per_thread-1). */
+static void *work(void *arg) {
+  worker *w = arg;
+  pv_cdb *db = NULL;
+  resp *xs = calloc(BATCH, sizeof *xs);
+  pv_cdb_ingest_item *items = calloc(BATCH, sizeof *items);
+  char **canon = calloc(BATCH, sizeof *canon);
+  PV_ASSERT(xs && items && canon);
+  /* Everyone migrates the same empty database at the same moment. */
+  pthread_barrier_wait(w->start);
+  if (!(w->fresh_err = reopen(w->c, w->c->fresh, &db)))
+    pv_cdb_close(db);
+  else
+    fprintf(stderr, "worker %d: fresh: %s\n", w->index, pv_err_detail());
+  db = NULL;
+  w->err = reopen(w->c, w->c->target, &db);
+  pthread_barrier_wait(w->ready);
+  if (w->err)
+    goto out;
+  /* Its own slice and its neighbour's, batch by batch, interleaved; the
+   * neighbour's in reverse order, so that two batches holding the same
+   * uuids list them in opposite orders. */
+  for (size_t b = 0; b < 2 * (w->per_thread / BATCH); b++) {
+    unsigned slice = (unsigned)((w->index + (int)(b % 2)) % THREADS);
+    size_t base = (b / 2) * BATCH;
+    for (size_t i = 0; i < BATCH; i++) {
+      char uuid[PV_UUID_LEN + 1], at[32];
+      size_t k = base + (b % 2 ? BATCH - 1 - i : i);
+      uuid_of(0x30000000u + slice, (unsigned)k, uuid);
+      snprintf(at, sizeof at, "2026-11-%02uT%02zu:%02zu:%02zu.000Z", 1 + slice,
+               k / 3600 % 24, k / 60 % 60, k % 60);
+      resp_make(&xs[i], uuid, "alpha", 1, at, NULL, "fr", "");
+      item_make(&items[i], &xs[i], &canon[i]);
+    }
+    w->err = pv_cdb_ingest(db, T1, w->device, items, BATCH, NOW);
+    for (size_t i = 0; i < BATCH; i++) {
+      if (!w->err)
+        w->outcomes[items[i].outcome]++;
+      free(canon[i]);
+    }
+    if (w->err)
+      break;
+  }
+out:
+  if (w->err)
+    snprintf(w->detail, sizeof w->detail, "%s", pv_err_detail());
+  pv_cdb_close(db);
+  free(xs);
+  free(items);
+  free(canon);
+  return NULL;
+}
+
+static void t_concurrent(ctx *c) {
+  const char *env = getenv("PV_CSTORE_BENCH");
+  size_t per = env ? (size_t)strtoul(env, NULL, 10) : DEFAULT_PER_THREAD;
+  per = per < BATCH ? BATCH : per / BATCH * BATCH;
+  worker ws[THREADS];
+  pthread_t th[THREADS];
+  pthread_barrier_t start, ready;
+  size_t before = 0, after = 0, totals[PV_OUT__COUNT + 1] = {0};
+  struct timespec t0, t1;
+
+  CHECK_INT(pv_cdb_count(c->db, T1, "alpha", &before), PV_OK);
+  for (int i = 0; i < THREADS; i++) {
+    char name[32], hash[PV_SHA256_HEX + 1];
+    memset(&ws[i], 0, sizeof ws[i]);
+    ws[i].c = c;
+    ws[i].index = i;
+    ws[i].per_thread = per;
+    snprintf(name, sizeof name, "kiosk-%02d", i);
+    hash_of(name, hash);
+    CHECK_INT(
+        pv_cdb_token_add(c->db, PV_CDB_DEVICE, T1, name, hash, NOW, &ws[i].device),
+        PV_OK);
+  }
+  PV_ASSERT(pthread_barrier_init(&start, NULL, THREADS) == 0);
+  PV_ASSERT(pthread_barrier_init(&ready, NULL, THREADS + 1) == 0);
+  for (int i = 0; i < THREADS; i++) {
+    ws[i].start = &start;
+    ws[i].ready = &ready;
+    PV_ASSERT(pthread_create(&th[i], NULL, work, &ws[i]) == 0);
+  }
+  pthread_barrier_wait(&ready);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (int i = 0; i < THREADS; i++)
+    pthread_join(th[i], NULL);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  pthread_barrier_destroy(&start);
+  pthread_barrier_destroy(&ready);
+  for (int i = 0; i < THREADS; i++) {
+    if (ws[i].err)
+      fprintf(stderr, "worker %d: %s: %s\n", i, pv_strerror(ws[i].err), ws[i].detail);
+    CHECK_INT(ws[i].err, PV_OK);
+    CHECK_INT(ws[i].fresh_err, PV_OK);
+    for (int k = 0; k <= PV_OUT__COUNT; k++)
+      totals[k] += ws[i].outcomes[k];
+  }
+  /* Each uuid went to two devices: stored once, a duplicate once. */
+  CHECK_INT(totals[PV_OUT_STORED], THREADS * per);
+  CHECK_INT(totals[PV_OUT_DUPLICATE], THREADS * per);
+  CHECK_INT(totals[PV_OUT_CONFLICT], 0);
+  CHECK_INT(pv_cdb_count(c->db, T1, "alpha", &after), PV_OK);
+  CHECK_INT(after - before, THREADS * per);
+  double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  printf("%s: %d threads ingested %zu responses (each sent twice) in %.2f s: "
+         "%.0f responses/s, %.0f requests' items/s\n",
+         pv_cdb_backend(c->db), THREADS, THREADS * per, s, (double)(THREADS * per) / s,
+         (double)(2 * THREADS * per) / s);
+}
+
+/* ---- PostgreSQL restarts ------------------------------------------------ */
+
+/* The server drops the connection (a restart, an admin): the call that
+ * finds out fails, the next one reconnects. */
+static void t_reconnect(ctx *c) {
+  static const char kill_others[] =
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+      " WHERE datname = current_database() AND pid <> pg_backend_pid()";
+  walk w = {.n = 0};
+  pv_cdb_filter f = {.survey_id = "delta"};
+  size_t n = 0;
+  if (!c->pg)
+    return;
+  CHECK_INT(raw_exec(c, c->target, kill_others), 0);
+  CHECK(pv_cdb_count(c->db, T1, "delta", &n) != PV_OK);
+  CHECK_INT(pv_cdb_count(c->db, T1, "delta", &n), PV_OK);
+  CHECK_INT(n, 6);
+  CHECK_INT(raw_exec(c, c->target, kill_others), 0);
+  CHECK(pv_cdb_export(c->db, T1, &f, collect, &w) != PV_OK);
+  CHECK_INT(pv_cdb_export(c->db, T1, &f, collect, &w), PV_OK);
+  CHECK_INT(w.n, 6);
+}
+
+/* ---- the suite ---------------------------------------------------------- */
+
+static const struct {
+  const char *name;
+  void (*run)(ctx *c);
+} sections[] = {
+    {"migrations", t_migrations}, {"territories", t_territories},
+    {"tokens", t_tokens},         {"blobs", t_blobs},
+    {"publish", t_publish},       {"attachments", t_attachments},
+    {"ingest", t_ingest},         {"export", t_export},
+    {"reconnect", t_reconnect},   {"concurrent", t_concurrent},
+};
+
+static void suite(ctx *c) {
+  pv_err err = reopen(c, c->target, &c->db);
+  if (err) {
+    pv_test_fail(__FILE__, __LINE__, "open %s: %s: %s", c->pg ? "postgresql" : "sqlite",
+                 pv_strerror(err), pv_err_detail());
+    return;
+  }
+  for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
+    int failed = pv_test_failed;
+    sections[i].run(c);
+    printf("%s %s: %s\n", pv_cdb_backend(c->db), sections[i].name,
+           pv_test_failed == failed ? "ok" : "FAILED");
+  }
+  pv_cdb_close(c->db);
+  c->db = NULL;
+}
+
+int main(void) {
+  static ctx c;
+  char dir[256];
+  snprintf(dir, sizeof dir, "%s", pv_test_tmpdir());
+
+  memset(&c, 0, sizeof c);
+  snprintf(c.target, sizeof c.target, "%s/collector.db", dir);
+  snprintf(c.spare, sizeof c.spare, "%s/spare.db", dir);
+  snprintf(c.fresh, sizeof c.fresh, "%s/fresh.db", dir);
+  suite(&c);
+
+  memset(&c, 0, sizeof c);
+  c.pg = 1;
+  if (pv_test_pg_conninfo(c.target, sizeof c.target, "pv_test_cstore") == 0 &&
+      pv_test_pg_conninfo(c.spare, sizeof c.spare, "pv_test_cstore_spare") == 0 &&
+      pv_test_pg_conninfo(c.fresh, sizeof c.fresh, "pv_test_cstore_fresh") == 0)
+    suite(&c);
+
+  pv_test_rmtree(dir);
+  return pv_test_done();
+}
