@@ -38,6 +38,7 @@ bench: build
 	$(RELEASE)/bench/bench_survey content/surveys
 	$(RELEASE)/bench/bench_store build
 	BUILD=$(RELEASE) bench/kiosk-bench.sh
+	BUILD=$(RELEASE) bench/collector-bench.sh
 
 tts: build
 

@@ -152,7 +152,6 @@ enum stmt_id {
   S_RESPONSE_STATE,
   S_RESPONSE_END,
   S_RESPONSE_GET,
-  S_PENDING,
   S_ACK,
   S_FAILURE,
   S_ANSWER_ROOM,
@@ -166,6 +165,8 @@ enum stmt_id {
   S_PURGE_SESSIONS,
   S_PURGE_ATTACHMENTS,
   S_COUNT,
+  S_PENDING_AFTER,
+  S_UNSYNCED_COUNT,
   S_SESSION_INSERT,
   S_SESSION_STATE,
   S_SESSION_END,
@@ -195,9 +196,6 @@ static const char *const stmt_sql[S__COUNT] = {
     [S_RESPONSE_END] = "UPDATE responses SET status = ?1, ended_at = ?2"
                        " WHERE uuid = ?3 AND status = 'in_progress'",
     [S_RESPONSE_GET] = "SELECT " RESPONSE_COLUMNS " FROM responses WHERE uuid = ?1",
-    [S_PENDING] = "SELECT " RESPONSE_COLUMNS " FROM responses"
-                  " WHERE synced_at IS NULL AND status <> 'in_progress'"
-                  " ORDER BY started_at, uuid LIMIT ?1",
     [S_ACK] = "UPDATE responses SET synced_at = ?1"
               " WHERE uuid = ?2 AND status <> 'in_progress' AND synced_at IS NULL",
     [S_FAILURE] = "UPDATE responses SET attempts = attempts + 1, last_error = ?1"
@@ -239,6 +237,12 @@ static const char *const stmt_sql[S__COUNT] = {
                 " coalesce(sum(status <> 'in_progress' AND synced_at IS NULL), 0),"
                 " coalesce(sum(synced_at IS NOT NULL), 0)"
                 " FROM responses WHERE ?1 IS NULL OR session_uuid = ?1",
+    [S_PENDING_AFTER] = "SELECT " RESPONSE_COLUMNS " FROM responses"
+                        " WHERE synced_at IS NULL AND status <> 'in_progress'"
+                        " AND (?2 IS NULL OR (started_at, uuid) > (?2, ?3))"
+                        " ORDER BY started_at, uuid LIMIT ?1",
+    [S_UNSYNCED_COUNT] = "SELECT count(*) FROM responses WHERE survey_id = ?1"
+                         " AND survey_version = ?2 AND synced_at IS NULL",
     [S_SESSION_INSERT] = "INSERT INTO sessions (uuid, kind, place, qpv_code, qpv_name,"
                          " animateur, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_SESSION_STATE] = "SELECT ended_at IS NOT NULL FROM sessions WHERE uuid = ?1",
@@ -1245,6 +1249,11 @@ void pv_store_response_free(pv_store_response *r) {
 }
 
 pv_err pv_store_pending(pv_store *st, size_t max, pv_store_batch *out) {
+  return pv_store_pending_after(st, max, NULL, NULL, out);
+}
+
+pv_err pv_store_pending_after(pv_store *st, size_t max, const char *after_started_at,
+                              const char *after_uuid, pv_store_batch *out) {
   sqlite3_stmt *s = NULL;
   pv_err err;
   int rc = SQLITE_DONE;
@@ -1259,7 +1268,12 @@ pv_err pv_store_pending(pv_store *st, size_t max, pv_store_batch *out) {
   /* One read transaction: the batch is one snapshot. */
   if ((err = run(st, S_BEGIN_READ, "begin", NULL, 0, NULL)))
     goto out;
-  if ((err = prepare(st, S_PENDING, (param[]){NUM((int64_t)max)}, 1, &s)))
+  if (!after_started_at || !after_uuid)
+    after_started_at = after_uuid = NULL;
+  if ((err =
+           prepare(st, S_PENDING_AFTER,
+                   (param[]){NUM((int64_t)max), TXT(after_started_at), TXT(after_uuid)},
+                   3, &s)))
     goto out;
   while (out->count < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
     read_response_row(s, &out->responses[out->count++]);
@@ -1381,6 +1395,24 @@ pv_err pv_store_count(pv_store *st, const char *session_uuid, pv_store_counts *o
   } else {
     err = db_fail(st->db, st->path, rc, "count");
   }
+  release(s);
+  return err;
+}
+
+pv_err pv_store_unsynced_count(pv_store *st, const char *survey_id, int version,
+                               size_t *n) {
+  sqlite3_stmt *s = NULL;
+  pv_err err;
+  PV_ASSERT(st && survey_id && n);
+  *n = 0;
+  if ((err = prepare(st, S_UNSYNCED_COUNT, (param[]){TXT(survey_id), NUM(version)}, 2,
+                     &s)))
+    return err;
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW)
+    *n = (size_t)sqlite3_column_int64(s, 0);
+  else
+    err = db_fail(st->db, st->path, rc, "unsynced count");
   release(s);
   return err;
 }

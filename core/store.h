@@ -158,6 +158,19 @@ void pv_store_response_free(pv_store_response *r);
 pv_err pv_store_pending(pv_store *st, size_t max, pv_store_batch *out);
 void pv_store_batch_free(pv_store_batch *batch);
 
+/* The same, resuming after the response (after_started_at, after_uuid) of
+ * an earlier batch, in the same order, so a sync pass walks the outbox
+ * once even when some responses keep failing; both NULL start at the
+ * oldest. */
+pv_err pv_store_pending_after(pv_store *st, size_t max, const char *after_started_at,
+                              const char *after_uuid, pv_store_batch *out);
+
+/* Writes to *n how many responses to survey_id at version are still in
+ * progress or finished but not acknowledged: while it is not 0, the sync
+ * engine keeps that version's folder. */
+pv_err pv_store_unsynced_count(pv_store *st, const char *survey_id, int version,
+                               size_t *n);
+
 /* Records the server's acknowledgement of n responses (synced_at = now), in
  * one transaction: all or none. Acknowledging twice keeps the first time;
  * an unknown uuid gives PV_ERR_NOTFOUND, an unfinished one PV_ERR_STATE. */

@@ -165,8 +165,17 @@ static void sync_string(ctx *c, const cJSON *obj, const char *key, char **out) {
     c->oom = 1;
 }
 
-/* The sync engine owns the keys of "sync"; only the three it will surely
- * need are checked here, and the object is kept whole. */
+/* Keeps a sync whole-number member within [lo, hi] when present. */
+static void sync_int(ctx *c, const cJSON *obj, const char *key, long lo, long hi,
+                     int *out) {
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (m)
+    int_value(c, m, lo, hi, out);
+}
+
+/* The keys the sync engine reads are checked here; others are kept in
+ * the object (json) and are not errors, so an older kiosk reads a newer
+ * file. */
 static void parse_sync(ctx *c, const cJSON *m, pv_config *cfg) {
   if (!cJSON_IsObject(m)) {
     err_at(c, m, "\"sync\" must be an object, not %s", pv_json_kind(m));
@@ -176,6 +185,13 @@ static void parse_sync(ctx *c, const cJSON *m, pv_config *cfg) {
   sync_string(c, m, "url", &cfg->sync.url);
   sync_string(c, m, "token", &cfg->sync.token);
   sync_string(c, m, "ca_file", &cfg->sync.ca_file);
+  sync_string(c, m, "surveys_dir", &cfg->sync.surveys_dir);
+  sync_int(c, m, "poll_seconds", PV_CONFIG_MIN_POLL, PV_CONFIG_MAX_POLL,
+           &cfg->sync.poll_seconds);
+  sync_int(c, m, "connect_timeout_seconds", 1, PV_CONFIG_MAX_TIMEOUT,
+           &cfg->sync.connect_timeout_seconds);
+  sync_int(c, m, "transfer_timeout_seconds", 1, PV_CONFIG_MAX_TIMEOUT,
+           &cfg->sync.transfer_timeout_seconds);
   if (c->doc->errors == before && !(cfg->sync.json = cJSON_PrintUnformatted(m)))
     c->oom = 1;
 }
@@ -238,6 +254,7 @@ void pv_config_free(pv_config *c) {
   free(c->sync.url);
   free(c->sync.token);
   free(c->sync.ca_file);
+  free(c->sync.surveys_dir);
   cJSON_free(c->sync.json);
   pv_config_defaults(c);
 }

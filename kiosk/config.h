@@ -29,12 +29,21 @@
 #define PV_CONFIG_DEFAULT_AUTOPLAY 1
 #define PV_CONFIG_DEFAULT_VOLUME 80
 
-/* The "sync" object, parsed and kept for the sync engine; the kiosk does
- * not use it yet. Strings are NULL when absent. json is the whole object
- * as compact JSON (other keys included: the sync engine owns them), NULL
- * when there is no "sync". */
+#define PV_CONFIG_DEFAULT_POLL 60 /* sync.poll_seconds */
+#define PV_CONFIG_MIN_POLL 5
+#define PV_CONFIG_MAX_POLL 86400
+#define PV_CONFIG_MAX_TIMEOUT 3600 /* sync.*_timeout_seconds */
+
+/* The "sync" object: what the sync engine needs (kiosk/link.h turns it
+ * into a pv_sync_config). Strings are NULL when absent; numbers 0 when
+ * absent (the engine's defaults). json is the whole object as compact
+ * JSON (other keys included), NULL when there is no "sync". */
 typedef struct pv_config_sync {
   char *url, *token, *ca_file;
+  char *surveys_dir;            /* NULL: "<db>.surveys" beside the store */
+  int poll_seconds;             /* 0: PV_CONFIG_DEFAULT_POLL */
+  int connect_timeout_seconds;  /* 0: 10 */
+  int transfer_timeout_seconds; /* 0: 120 */
   char *json;
 } pv_config_sync;
 

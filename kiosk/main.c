@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kiosk/check.h"
+#include "kiosk/link.h"
 #include "kiosk/platform.h"
 
 static const struct command {
@@ -13,6 +14,8 @@ static const struct command {
 } commands[] = {
     {"check", "check PATH...   lint survey files and folders, report audio coverage",
      pv_check_main},
+    {"sync", "sync --once --config FILE [--db FILE]   send what is waiting, once",
+     pv_link_main},
 };
 
 static int usage(FILE *f) {

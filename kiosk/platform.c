@@ -23,6 +23,7 @@
 #include "kiosk/audio.h"
 #include "kiosk/config.h"
 #include "kiosk/input.h"
+#include "kiosk/link.h"
 #include "kiosk/render.h"
 #include "kiosk/script.h"
 #include "kiosk/text.h"
@@ -32,6 +33,7 @@
 typedef struct opts {
   const char *surveys, *db, *config, *script, *shots, *assets, *tts;
   int headless, width, height;
+  int sync; /* --sync: run the sync thread headless too */
   double diagonal_in;
 } opts;
 
@@ -41,6 +43,11 @@ typedef struct kiosk {
   pv_survey *surveys[PV_APP_MAX_SURVEYS];
   size_t n_surveys;
   pv_store *store;
+  pv_sync_config sync_cfg; /* valid when has_sync */
+  char sync_dir[PV_LINK_MAX_PATH];
+  int has_sync, sync_generation;
+  pv_sync *sync; /* the background thread, or NULL */
+  pv_app_config ac;
   int64_t virtual_ms;
   pv_clock clock;
   SDL_Window *win;
@@ -55,10 +62,11 @@ typedef struct kiosk {
 
 static int usage(FILE *f) {
   fprintf(
-      f, "usage: pv-kiosk [--surveys DIR] [--db FILE] [--config FILE] [--window WxH]\n"
-         "                [--diagonal INCHES] [--assets DIR] [--tts DIR]\n"
-         "       pv-kiosk --headless --surveys DIR --db FILE --size WxH --script FILE\n"
-         "                [--shots DIR] [--config FILE] [--diagonal INCHES]\n");
+      f,
+      "usage: pv-kiosk [--surveys DIR] [--db FILE] [--config FILE] [--window WxH]\n"
+      "                [--diagonal INCHES] [--assets DIR] [--tts DIR]\n"
+      "       pv-kiosk --headless --surveys DIR --db FILE --size WxH --script FILE\n"
+      "                [--shots DIR] [--config FILE] [--diagonal INCHES] [--sync]\n");
   return 2;
 }
 
@@ -102,6 +110,8 @@ static int parse_args(int argc, char **argv, opts *o) {
       continue;
     if (strcmp(a, "--headless") == 0) {
       o->headless = 1;
+    } else if (strcmp(a, "--sync") == 0) {
+      o->sync = 1;
     } else if ((strcmp(a, "--window") == 0 || strcmp(a, "--size") == 0) && v) {
       if (!parse_size(v, &o->width, &o->height)) {
         fprintf(stderr, "pv-kiosk: %s %s: expected WxH, e.g. 800x480\n", a, v);
@@ -120,6 +130,8 @@ static int parse_args(int argc, char **argv, opts *o) {
     return 0;
   return 1;
 }
+
+static void speak(void *ud, const char *path);
 
 static int by_name(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -160,6 +172,38 @@ static void load_surveys(kiosk *k) {
     }
     free(names[i]);
   }
+  /* What the sync engine installed: newer versions replace bundled ones. */
+  if (k->has_sync)
+    pv_link_load_surveys(k->sync_dir, &k->cfg, k->o.assets, k->surveys, &k->n_surveys,
+                         PV_APP_MAX_SURVEYS);
+}
+
+/* Between residents, when the sync thread installed new survey versions:
+ * loads the whole set again and swaps the app for one over it. On any
+ * failure the kiosk keeps what it had. */
+static void reload_surveys(kiosk *k) {
+  pv_survey *old[PV_APP_MAX_SURVEYS];
+  size_t n_old = k->n_surveys;
+  memcpy(old, k->surveys, sizeof old);
+  k->n_surveys = 0;
+  load_surveys(k);
+  pv_app *app = k->n_surveys
+                    ? pv_app_new(k->surveys, k->n_surveys, k->store, &k->clock, &k->ac)
+                    : NULL;
+  pv_survey **drop = app ? old : k->surveys;
+  size_t n_drop = app ? n_old : k->n_surveys;
+  for (size_t i = 0; i < n_drop; i++)
+    pv_survey_free(drop[i]);
+  if (!app) {
+    memcpy(k->surveys, old, sizeof old);
+    k->n_surveys = n_old;
+    PV_WARN("kiosk: new surveys could not be loaded; keeping the current ones");
+    return;
+  }
+  pv_app_free(k->app);
+  k->app = app;
+  pv_app_set_speaker(k->app, speak, k);
+  PV_INFO("kiosk: %zu surveys loaded after a sync", k->n_surveys);
 }
 
 static void speak(void *ud, const char *path) {
@@ -230,7 +274,21 @@ static int wait_event(SDL_Event *e, int timeout_ms) {
  * draw only when something changed. Escape quits in a window. */
 static int run_loop(kiosk *k, int windowed) {
   int w, h, redraw = 1;
+  pv_screen was = pv_app_screen(k->app);
   for (;;) {
+    if (k->sync) {
+      pv_screen now = pv_app_screen(k->app);
+      if (now == PV_SCREEN_THANKS && was != PV_SCREEN_THANKS)
+        pv_sync_kick(k->sync); /* a response just finished: send it */
+      was = now;
+      int gen = pv_sync_surveys_generation(k->sync);
+      if (gen != k->sync_generation && now == PV_SCREEN_ATTRACT &&
+          !pv_app_response(k->app)[0]) {
+        k->sync_generation = gen;
+        reload_surveys(k);
+        redraw = 1;
+      }
+    }
     int64_t next = pv_app_tick(k->app, &k->ui);
     if (next == 0 || k->ui.dirty)
       redraw = 1;
@@ -321,6 +379,7 @@ static int open_sdl(kiosk *k) {
 }
 
 static void close_all(kiosk *k) {
+  pv_sync_stop(k->sync);
   pv_app_free(k->app);
   pv_audio_close(k->audio);
   pv_render_close(k->render);
@@ -361,6 +420,9 @@ int pv_kiosk_main(int argc, char **argv) {
     if (err != PV_OK)
       goto out;
   }
+  k->has_sync = pv_link_config(&k->cfg, k->o.db, k->sync_dir, &k->sync_cfg);
+  if (k->has_sync)
+    k->sync_cfg.assets_dir = k->o.assets;
   load_surveys(k);
   if (k->n_surveys == 0) {
     fprintf(stderr, "pv-kiosk: no valid survey in %s\n", k->o.surveys);
@@ -373,14 +435,26 @@ int pv_kiosk_main(int argc, char **argv) {
     fprintf(stderr, "pv-kiosk: %s: %s\n", pv_strerror(err), pv_err_detail());
     goto out;
   }
+  /* The sync thread has its own store connection; headless runs (tests)
+   * start it only when asked. */
+  if (k->has_sync && (!k->o.headless || k->o.sync)) {
+    /* Real time for the thread: its status is about the real network,
+     * and the headless virtual clock belongs to the script's thread. */
+    pv_clock real = pv_clock_system();
+    err = pv_sync_start(&k->sync_cfg, k->o.db, &real, &k->sync);
+    if (err != PV_OK) /* the kiosk still collects; the next start retries */
+      PV_ERROR("kiosk: sync: %s", pv_err_detail());
+    else
+      k->sync_generation = pv_sync_surveys_generation(k->sync);
+  }
   if (!open_sdl(k))
     goto out;
-  pv_app_config ac = {.inactivity_s = k->cfg.inactivity_seconds,
-                      .autoplay = k->cfg.autoplay,
-                      .tts_dir = k->o.tts,
-                      .assets_dir = k->o.assets,
-                      .default_lang = k->cfg.language};
-  k->app = pv_app_new(k->surveys, k->n_surveys, k->store, &k->clock, &ac);
+  k->ac = (pv_app_config){.inactivity_s = k->cfg.inactivity_seconds,
+                          .autoplay = k->cfg.autoplay,
+                          .tts_dir = k->o.tts,
+                          .assets_dir = k->o.assets,
+                          .default_lang = k->cfg.language};
+  k->app = pv_app_new(k->surveys, k->n_surveys, k->store, &k->clock, &k->ac);
   if (!k->app)
     goto out;
   pv_app_set_speaker(k->app, speak, k);

@@ -131,20 +131,20 @@ static const struct {
     {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
      "\",\"session\":null,\"language\":\"fr\",\"started_at\":\"" T0
      "\",\"ended_at\":\"" T1 "\",\"status\":\"complete\",\"answers\":[{\"question\":"
-                             "\"q\",\"measure\":\"quantitative\","
+     "\"q\",\"measure\":\"quantitative\","
      "\"answered_at\":\"" T0 "\"}]}",
      "answers[0].value: missing"},
     {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
      "\",\"session\":null,\"language\":\"fr\",\"started_at\":\"" T0
      "\",\"ended_at\":\"" T1 "\",\"status\":\"complete\",\"answers\":[{\"question\":"
-                             "\"q\",\"value\":1,\"measure\":"
+     "\"q\",\"value\":1,\"measure\":"
      "\"quantitative\",\"answered_at\":\"" T0
      "\",\"attachment\":\"../../etc/passwd\"}]}",
      "answers[0].attachment"},
     {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
      "\",\"session\":null,\"language\":\"fr\",\"started_at\":\"" T0
      "\",\"ended_at\":\"" T1 "\",\"status\":\"complete\",\"answers\":[{\"question\":"
-                             "\"q\",\"value\":1,\"measure\":"
+     "\"q\",\"value\":1,\"measure\":"
      "\"quantitative\",\"answered_at\":\"" T0
      "\"},{\"question\":\"q\",\"value\":2,\"measure\":"
      "\"quantitative\",\"answered_at\":\"" T0 "\"}]}",

@@ -472,8 +472,8 @@ static void test_ui_strings(void) {
   char path[512];
   for (size_t l = 0; l < pv_str_lang_count(); l++)
     for (int id = 0; id < PV_STR__COUNT; id++) {
-      pv_err err = pv_str_audio_path(cache, (pv_str_id)id, pv_str_lang_at(l), path,
-                                     sizeof path);
+      pv_err err =
+          pv_str_audio_path(cache, (pv_str_id)id, pv_str_lang_at(l), path, sizeof path);
       if (pv_str_nargs((pv_str_id)id) > 0) {
         CHECK_INT(err, PV_ERR_INVALID);
         continue;
@@ -496,8 +496,8 @@ static void test_ui_strings(void) {
   rc = run_tool(out, first);
   log = slurp(out, NULL);
   CHECK_INT(rc, 0);
-  snprintf(want, sizeof want, "kiosk strings and language names: 0 rendered, %zu cached",
-           strings + names);
+  snprintf(want, sizeof want,
+           "kiosk strings and language names: 0 rendered, %zu cached", strings + names);
   CHECK_CONTAINS(log, want);
   free(log);
   pv_test_rmtree(top);

@@ -1,0 +1,106 @@
+/* engine: the device's sync engine (docs/sync-protocol.md, "Retry rules").
+ *
+ * A pass refreshes the surveys (sync/surveys.h), then sends the outbox in
+ * batches: attachments first (HEAD, then PUT what the server lacks), then
+ * POST /v1/responses, and a response is acknowledged in the store only
+ * after the server's reply, read whole, said stored or duplicate. A pass
+ * ends when nothing is left or a request fails. pv_sync_once runs one
+ * pass on the caller's store; pv_sync_start runs passes on a background
+ * thread with its own store connection, exponential backoff with jitter
+ * (never giving up), and a status the UI reads in plain French. */
+#ifndef PV_SYNC_ENGINE_H
+#define PV_SYNC_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/store.h"
+
+#define PV_SYNC_BACKOFF_BASE_MS 2000LL
+#define PV_SYNC_BACKOFF_CAP_MS (15 * 60 * 1000LL)
+#define PV_SYNC_DEFAULT_POLL_S 60
+#define PV_SYNC_MAX_MESSAGE 256 /* bytes of a status or report message */
+/* Reply caps: a batch's results, an error body, the survey catalogue. */
+#define PV_SYNC_MAX_REPLY (1 << 20)
+#define PV_SYNC_MAX_CATALOG (4 << 20)
+
+typedef struct pv_sync_config {
+  const char *url;         /* collector base URL, e.g. https://pv.example.org */
+  const char *token;       /* device token */
+  const char *ca_file;     /* CA bundle; NULL: the system's */
+  const char *surveys_dir; /* where synced surveys go; NULL: no survey refresh */
+  const char *assets_dir;  /* for pv_survey_load; NULL: built-in */
+  long connect_timeout_ms, transfer_timeout_ms; /* 0: the protocol's defaults */
+  size_t batch;     /* responses per POST, 1..PV_PROTO_MAX_BATCH; 0: the max */
+  int poll_seconds; /* thread: wait after a clean pass; 0: 60 */
+} pv_sync_config;
+
+/* What one pass did. err is PV_OK when the pass ran to its end (some
+ * responses may still have failed on their own: see failed); otherwise
+ * the request that failed is described by http_status (0: no HTTP answer),
+ * error (English, for logs) and message (plain French, for animateurs). */
+typedef struct pv_sync_report {
+  size_t sent;              /* responses posted */
+  size_t acked;             /* acknowledged (stored or duplicate) */
+  size_t failed;            /* refused one by one (invalid, conflict, 422...) */
+  size_t pending_after;     /* finished, unacknowledged responses left */
+  size_t attachments;       /* attachments uploaded */
+  int surveys_installed;    /* survey versions installed this pass */
+  int surveys_not_modified; /* the catalogue answered 304 */
+  int surveys_changed;      /* current.json was rewritten */
+  int surveys_failed;       /* versions that could not be installed */
+  int disk_full;            /* ... because the disk is full */
+  pv_err err;
+  long http_status;
+  long retry_after_s; /* -1 when the server named none */
+  char error[PV_SYNC_MAX_MESSAGE];
+  char message[PV_SYNC_MAX_MESSAGE];
+} pv_sync_report;
+
+/* Runs one pass with store st (the caller's; used by this thread only
+ * meanwhile) and fills *out. Returns out->err. */
+pv_err pv_sync_once(const pv_sync_config *c, pv_store *st, pv_sync_report *out);
+
+/* Milliseconds before the next pass after `failures` consecutive failed
+ * passes (>= 1): min(cap, base * 2^failures) scaled by 0.5 + 0.5 * unit
+ * (unit in [0, 1), the jitter), and at least retry_after_s seconds. */
+int64_t pv_sync_backoff_ms(int failures, long retry_after_s, double unit);
+
+/* ---- the background thread ------------------------------------------- */
+
+typedef struct pv_sync pv_sync;
+
+typedef struct pv_sync_status {
+  size_t pending;                        /* finished responses not yet acknowledged */
+  int64_t last_success_ms;               /* by the clock; 0: never */
+  int64_t last_attempt_ms;               /* 0: none yet */
+  int64_t next_attempt_ms;               /* 0: now or unknown */
+  int consecutive_failures;              /* failed passes since the last clean one */
+  int running;                           /* a pass is under way */
+  long http_status;                      /* of the last failure */
+  char last_error[PV_SYNC_MAX_MESSAGE];  /* plain French; "" after a clean pass */
+  char last_detail[PV_SYNC_MAX_MESSAGE]; /* English, for logs */
+} pv_sync_status;
+
+/* Starts the thread: it opens its own store on db_path with clock (copied;
+ * clock's ud must outlive the thread), and copies c. *out is the caller's,
+ * to pv_sync_stop. */
+pv_err pv_sync_start(const pv_sync_config *c, const char *db_path,
+                     const pv_clock *clock, pv_sync **out);
+
+/* Asks for a pass now (after an answer is finished, say). */
+void pv_sync_kick(pv_sync *s);
+
+/* Copies the current status into *out. */
+void pv_sync_status_get(pv_sync *s, pv_sync_status *out);
+
+/* Increases each time new survey versions were installed (surveys_dir's
+ * current.json changed): the kiosk reloads when it sees it move. */
+int pv_sync_surveys_generation(pv_sync *s);
+
+/* Aborts any transfer, wakes and joins the thread, frees s; NULL is fine. */
+void pv_sync_stop(pv_sync *s);
+
+#endif

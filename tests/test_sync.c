@@ -1,0 +1,663 @@
+/* test_sync: the device's sync engine against a real collector started
+ * in this process on an ephemeral loopback port: a whole outbox sent and
+ * acknowledged exactly once, survey distribution (ETag, staging, atomic
+ * switch, old versions kept while their responses are unsynced), refusals
+ * (unknown survey version, revoked token, no network), TLS with a private
+ * CA, the background thread, and `pv-kiosk sync --once` as a process. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/server.h"
+#include "collector/storage.h"
+#include "core/sha256.h"
+#include "kiosk/link.h"
+#include "sync/engine.h"
+#include "sync/surveys.h"
+#include "tests/check.h"
+#include "tests/syncfix.h"
+
+extern char **environ;
+
+static char top[512];
+
+typedef struct fixture {
+  char db[600], device_db[600], surveys[600], url[128];
+  char token[PV_PROTO_TOKEN_LEN + 1];
+  pv_server *srv;
+  int64_t ms;
+  pv_clock clock;
+  pv_store *st;
+} fixture;
+
+/* A collector on its own database (TLS when cert is given), and a device. */
+static void fixture_open(fixture *f, const char *name, const char *cert,
+                         const char *key) {
+  memset(f, 0, sizeof *f);
+  snprintf(f->db, sizeof f->db, "%s/%s-collector.db", top, name);
+  snprintf(f->device_db, sizeof f->device_db, "%s/%s-device.db", top, name);
+  snprintf(f->surveys, sizeof f->surveys, "%s/%s-surveys", top, name);
+  fx_collector_setup(f->db, f->token);
+  pv_server_config sc = {.db_path = f->db,
+                         .tls_cert = cert,
+                         .tls_key = key,
+                         .threads = 2,
+                         .rate_per_s = 1e6,
+                         .burst = 1000000};
+  pv_err err = pv_server_start(&sc, &f->srv);
+  if (err) {
+    fprintf(stderr, "server: %s\n", pv_err_detail());
+    abort();
+  }
+  snprintf(f->url, sizeof f->url, "%s://127.0.0.1:%d", cert ? "https" : "http",
+           pv_server_port(f->srv));
+  f->ms = 1795000000000LL;
+  f->clock = fx_ticking_clock(&f->ms);
+  CHECK_INT(pv_store_open(f->device_db, &f->clock, &f->st), PV_OK);
+}
+
+static void fixture_close(fixture *f) {
+  pv_store_close(f->st);
+  pv_server_stop(f->srv);
+}
+
+static pv_sync_config config_of(const fixture *f) {
+  return (pv_sync_config){.url = f->url,
+                          .token = f->token,
+                          .surveys_dir = f->surveys,
+                          .connect_timeout_ms = 5000,
+                          .transfer_timeout_ms = 20000};
+}
+
+static size_t pending(pv_store *st) {
+  pv_store_counts c;
+  CHECK_INT(pv_store_count(st, NULL, &c), PV_OK);
+  return c.pending;
+}
+
+static int is_dir(const char *dir, const char *name) {
+  char path[1200];
+  struct stat sb;
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* 1 when a staging folder was left behind in dir. */
+static int staging_left(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int found = 0;
+  while (d && (e = readdir(d)))
+    found |= strncmp(e->d_name, ".staging-", 9) == 0;
+  if (d)
+    closedir(d);
+  return found;
+}
+
+/* Runs argv (argv[0] a path), stdout and stderr to log; returns the exit
+ * status, or -1. */
+static int run(char *const argv[], const char *log) {
+  posix_spawn_file_actions_t fa;
+  pid_t pid;
+  int status;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+    return -1;
+  return WEXITSTATUS(status);
+}
+
+static char *slurp(const char *path) {
+  static char buf[8192];
+  FILE *f = fopen(path, "rb");
+  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+  if (f)
+    fclose(f);
+  buf[n] = '\0';
+  return buf;
+}
+
+/* ---- backoff ------------------------------------------------------------ */
+
+static void test_backoff(void) {
+  static const struct {
+    int failures;
+    long retry_after;
+    double unit;
+    int64_t ms;
+  } cases[] = {
+      {1, -1, 0.0, 2000},      /* 4 s halved by the jitter's low end */
+      {1, -1, 0.999999, 3999}, /* ... and nearly whole at its top */
+      {2, -1, 0.0, 4000},      {5, -1, 0.0, 32000},
+      {9, -1, 0.0, 450000},  /* 1024 s > cap 900 s: cap, halved */
+      {40, -1, 0.0, 450000}, /* never overflows, never gives up */
+      {1, 30, 0.0, 30000},   /* Retry-After wins when longer */
+      {9, 5, 0.0, 450000},   /* and not when shorter */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    CHECK_INT(
+        pv_sync_backoff_ms(cases[i].failures, cases[i].retry_after, cases[i].unit),
+        cases[i].ms);
+}
+
+/* ---- the kiosk config's sync keys ----------------------------------------- */
+
+static void test_config_keys(void) {
+  static const struct {
+    const char *json;
+    int ok, poll, connect, transfer;
+    const char *surveys_dir; /* as pv_link_config gives it for "k.db" */
+  } cases[] = {
+      {"{\"sync\": {\"url\": \"https://pv.example.org\"}}", 1, 0, 0, 0, "k.db.surveys"},
+      {"{\"sync\": {\"url\": \"http://127.0.0.1:9\", \"surveys_dir\": \"/var/pv\","
+       " \"poll_seconds\": 300, \"connect_timeout_seconds\": 5,"
+       " \"transfer_timeout_seconds\": 60}}",
+       1, 300, 5, 60, "/var/pv"},
+      {"{\"sync\": {\"url\": \"https://x\", \"poll_seconds\": 2}}", 0, 0, 0, 0, NULL},
+      {"{\"sync\": {\"url\": \"https://x\", \"poll_seconds\": 1.5}}", 0, 0, 0, 0, NULL},
+      {"{\"sync\": {\"url\": \"https://x\", \"connect_timeout_seconds\": 0}}", 0, 0, 0,
+       0, NULL},
+      {"{\"sync\": {\"url\": \"https://x\", \"transfer_timeout_seconds\": 4000}}", 0, 0,
+       0, 0, NULL},
+      {"{\"sync\": {\"url\": \"https://x\", \"surveys_dir\": \"\"}}", 0, 0, 0, 0, NULL},
+      {"{\"sync\": {\"token\": \"t\"}}", 1, 0, 0, 0, NULL}, /* no url: no sync */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    pv_config cfg;
+    pv_diags d = {0};
+    char dir[PV_LINK_MAX_PATH];
+    pv_sync_config sc;
+    pv_err err =
+        pv_config_parse("k.json", cases[i].json, strlen(cases[i].json), &cfg, &d);
+    CHECK_INT(err == PV_OK, cases[i].ok);
+    if (err == PV_OK) {
+      CHECK_INT(cfg.sync.poll_seconds, cases[i].poll);
+      int on = pv_link_config(&cfg, "k.db", dir, &sc);
+      CHECK_INT(on, cases[i].surveys_dir != NULL);
+      if (on) {
+        CHECK_STR(sc.surveys_dir, cases[i].surveys_dir);
+        CHECK_INT(sc.connect_timeout_ms, cases[i].connect * 1000L);
+        CHECK_INT(sc.transfer_timeout_ms, cases[i].transfer * 1000L);
+        CHECK_INT(sc.poll_seconds, cases[i].poll);
+      }
+    } else {
+      CHECK(d.count == 1);
+    }
+    pv_config_free(&cfg);
+    pv_diags_free(&d);
+  }
+}
+
+/* ---- a whole outbox, surveys, versions ---------------------------------- */
+
+static int version_of(const char *id) {
+  char dir[1024];
+  pv_survey *sv = NULL;
+  pv_diags d = {0};
+  snprintf(dir, sizeof dir, "%s/%s", FX_SURVEYS, id);
+  int v = pv_survey_load(dir, NULL, &sv, &d) == PV_OK ? sv->version : -1;
+  pv_survey_free(sv);
+  pv_diags_free(&d);
+  return v;
+}
+
+/* Copies the sample survey id into dst with its version raised by one. */
+static void bump_copy(const char *id, const char *dst) {
+  char cmd[2048], path[1200];
+  snprintf(cmd, sizeof cmd, "cp -r '%s/%s' '%s'", FX_SURVEYS, id, dst);
+  CHECK(system(cmd) == 0);
+  snprintf(path, sizeof path, "%s/survey.json", dst);
+  static char out[8192 * 8];
+  FILE *f = fopen(path, "rb");
+  size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;
+  if (f)
+    fclose(f);
+  out[n] = '\0';
+  char *v = strstr(out, "\"version\": ");
+  CHECK(v != NULL);
+  if (!v)
+    return;
+  char *num = v + strlen("\"version\": ");
+  long old = strtol(num, NULL, 10);
+  char *end = num;
+  while (*end >= '0' && *end <= '9')
+    end++;
+  static char fixed[sizeof out + 32];
+  snprintf(fixed, sizeof fixed, "%.*s%ld%s", (int)(num - out), out, old + 1, end);
+  pv_test_write(path, fixed, strlen(fixed));
+}
+
+static void test_outbox_and_surveys(void) {
+  fixture f;
+  pv_sync_report rep;
+  fx_uuid *uuids = calloc(300, sizeof *uuids);
+  size_t n = 250;
+  fixture_open(&f, "main", NULL, NULL);
+  pv_sync_config c = config_of(&f);
+  c.batch = 40; /* several batches */
+  fx_fill(f.st, 250, 10, uuids);
+  CHECK_INT(pending(f.st), 250);
+
+  /* First pass: the three surveys land, everything goes, once. */
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.sent, 250);
+  CHECK_INT(rep.acked, 250);
+  CHECK_INT(rep.failed, 0);
+  CHECK_INT(rep.pending_after, 0);
+  CHECK_INT(rep.attachments, 25);
+  CHECK_INT(rep.surveys_installed, 3);
+  CHECK(rep.surveys_changed);
+  CHECK_STR(rep.message, "");
+  CHECK_INT(fx_server_count(f.db), 250);
+  CHECK_INT(fx_compare(f.db, f.st, uuids, 250, 1), 0);
+  pv_sync_current cur;
+  CHECK_INT(pv_sync_current_read(f.surveys, &cur), PV_OK);
+  CHECK_INT(cur.count, 3);
+  int v1 = version_of("qualite-habiter");
+  char old_dir[PV_SYNC_MAX_DIRNAME + 1], new_dir[PV_SYNC_MAX_DIRNAME + 1];
+  pv_sync_survey_dirname("qualite-habiter", v1, old_dir);
+  pv_sync_survey_dirname("qualite-habiter", v1 + 1, new_dir);
+  CHECK(is_dir(f.surveys, old_dir));
+  CHECK(!staging_left(f.surveys));
+
+  /* Second pass: nothing to send, and the catalogue is not modified (304). */
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.sent, 0);
+  CHECK(rep.surveys_not_modified);
+  CHECK_INT(rep.surveys_installed, 0);
+  CHECK(!rep.surveys_changed);
+
+  /* A response to an unpublished version is kept and counted as refused;
+   * the others still go. */
+  fx_uuid odd;
+  fx_fill(f.st, 4, 0, uuids + n);
+  n += 4;
+  CHECK_INT(pv_store_begin(f.st, "qualite-habiter", 99, NULL, "fr", odd), PV_OK);
+  CHECK_INT(pv_store_put_answer(f.st, odd, "note", "3", PV_QUANTITATIVE), PV_OK);
+  CHECK_INT(pv_store_finish(f.st, odd), PV_OK);
+  memcpy(uuids[n++], odd, sizeof odd);
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.sent, 5);
+  CHECK_INT(rep.acked, 4);
+  CHECK_INT(rep.failed, 1);
+  CHECK_INT(rep.pending_after, 1);
+  CHECK_CONTAINS(rep.message, "refusées");
+  pv_store_response r;
+  CHECK_INT(pv_store_get_response(f.st, odd, &r), PV_OK);
+  CHECK_INT(r.attempts, 1);
+  CHECK_STR(r.synced_at, "");
+  pv_store_response_free(&r);
+  /* Refused again next pass, and still not blocking anything. */
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.sent, 1);
+  CHECK_INT(rep.failed, 1);
+
+  /* A new version: installed beside the old one, current.json switches,
+   * the old folder stays while a response to it is unfinished. */
+  fx_uuid open_one;
+  CHECK_INT(pv_store_begin(f.st, "qualite-habiter", v1, NULL, "fr", open_one), PV_OK);
+  memcpy(uuids[n++], open_one, sizeof open_one);
+  CHECK_INT(pv_store_put_answer(f.st, open_one, "note", "2", PV_QUANTITATIVE), PV_OK);
+  char bumped[800];
+  snprintf(bumped, sizeof bumped, "%s/qualite-habiter", top);
+  bump_copy("qualite-habiter", bumped);
+  CHECK_INT(fx_publish(f.db, bumped), PV_OK);
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.surveys_installed, 1);
+  CHECK(rep.surveys_changed);
+  CHECK(!rep.surveys_not_modified);
+  CHECK_INT(pv_sync_current_read(f.surveys, &cur), PV_OK);
+  CHECK_INT(cur.count, 3);
+  int found = 0;
+  for (size_t i = 0; i < cur.count; i++)
+    if (strcmp(cur.entries[i].id, "qualite-habiter") == 0)
+      found = cur.entries[i].version;
+  CHECK_INT(found, v1 + 1);
+  CHECK(is_dir(f.surveys, new_dir));
+  CHECK(is_dir(f.surveys, old_dir)); /* open_one still needs it */
+  CHECK(!staging_left(f.surveys));
+
+  /* The kiosk's view: the synced version replaces the bundled one. */
+  pv_config kc;
+  pv_config_defaults(&kc);
+  pv_survey *loaded[8] = {0};
+  size_t n_loaded = 0;
+  pv_diags d = {0};
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/qualite-habiter", FX_SURVEYS);
+  CHECK_INT(pv_survey_load(dir, NULL, &loaded[n_loaded++], &d), PV_OK);
+  CHECK_INT(pv_link_load_surveys(f.surveys, &kc, NULL, loaded, &n_loaded, 8), 3);
+  CHECK_INT(n_loaded, 3);
+  CHECK_STR(loaded[0]->id, "qualite-habiter");
+  CHECK_INT(loaded[0]->version, v1 + 1);
+  /* Loading again adds nothing: what is loaded is as new. */
+  CHECK_INT(pv_link_load_surveys(f.surveys, &kc, NULL, loaded, &n_loaded, 8), 0);
+  for (size_t i = 0; i < n_loaded; i++)
+    pv_survey_free(loaded[i]);
+  pv_diags_free(&d);
+
+  /* Once that response is finished and acknowledged, the old folder goes. */
+  CHECK_INT(pv_store_finish(f.st, open_one), PV_OK);
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.acked, 1);
+  CHECK(!is_dir(f.surveys, old_dir));
+  CHECK(is_dir(f.surveys, new_dir));
+
+  /* Revoked: the pass fails on its first request, nothing is acknowledged,
+   * and the animateur reads why in French. */
+  fx_uuid *late = uuids + n;
+  fx_fill(f.st, 3, 1, late);
+  n += 3;
+  fx_revoke(f.db);
+  CHECK(pv_sync_once(&c, f.st, &rep) != PV_OK);
+  CHECK(rep.http_status == 401 || rep.http_status == 403);
+  CHECK_INT(rep.acked, 0);
+  CHECK_INT(rep.pending_after, 4);
+  CHECK_CONTAINS(rep.message, "jeton");
+  CHECK_CONTAINS(rep.error, "HTTP 40");
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(pv_store_get_response(f.st, late[i], &r), PV_OK);
+    CHECK_STR(r.synced_at, "");
+    pv_store_response_free(&r);
+  }
+  /* Everything but the refused and the revoked-late ones is there, once. */
+  CHECK_INT(fx_compare(f.db, f.st, uuids, n, 0), 0);
+  CHECK_INT(fx_server_count(f.db), n - 4);
+  fixture_close(&f);
+
+  /* No server at all: a network error in plain French, nothing lost. */
+  int64_t ms = 1795000000000LL;
+  pv_clock clock = fx_ticking_clock(&ms);
+  pv_store *st = NULL;
+  char path[700];
+  snprintf(path, sizeof path, "%s/main-device.db", top);
+  CHECK_INT(pv_store_open(path, &clock, &st), PV_OK);
+  int s = socket(AF_INET, SOCK_STREAM, 0); /* a port nobody listens on */
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t alen = sizeof a;
+  CHECK(bind(s, (struct sockaddr *)&a, sizeof a) == 0);
+  CHECK(getsockname(s, (struct sockaddr *)&a, &alen) == 0);
+  char url[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(a.sin_port));
+  c.url = url;
+  CHECK_INT(pv_sync_once(&c, st, &rep), PV_ERR_IO);
+  CHECK_INT(rep.http_status, 0);
+  CHECK_STR(rep.message, "Pas de réseau : les réponses sont gardées sur la tablette.");
+  CHECK_INT(rep.pending_after, 4);
+  close(s);
+  pv_store_close(st);
+  free(uuids);
+}
+
+/* ---- a survey version that does not check out --------------------------- */
+
+static void test_bad_survey(void) {
+  fixture f;
+  pv_sync_report rep;
+  fx_uuid uuids[3];
+  pv_cdb *db = NULL;
+  pv_cdb_publish what;
+  fixture_open(&f, "bad", NULL, NULL);
+  pv_sync_config c = config_of(&f);
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.surveys_installed, 3);
+  /* A version whose survey.json is no survey: the loader refuses it. */
+  int v = version_of("tranquillite");
+  pv_proto_file file = {.path = "survey.json", .size = 2};
+  CHECK_INT(pv_sha256_hex("{}", 2, file.sha256), PV_OK);
+  pv_proto_survey s = {
+      .id = "tranquillite", .version = v + 5, .files = &file, .n_files = 1};
+  CHECK_INT(pv_cdb_open_sqlite(f.db, &db), PV_OK);
+  CHECK_INT(pv_cdb_blob_put(db, file.sha256, "application/json", "{}", 2), PV_OK);
+  CHECK_INT(pv_cdb_survey_publish(db, NULL, &s, "2026-11-23T11:00:00.000Z", &what),
+            PV_OK);
+  pv_cdb_close(db);
+  fx_fill(f.st, 3, 0, uuids);
+  /* Not installed, the old version stays current, the responses still go. */
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.surveys_installed, 0);
+  CHECK_INT(rep.surveys_failed, 1);
+  CHECK_INT(rep.acked, 3);
+  CHECK_CONTAINS(rep.message, "questionnaire");
+  pv_sync_current cur;
+  CHECK_INT(pv_sync_current_read(f.surveys, &cur), PV_OK);
+  int found = 0;
+  for (size_t i = 0; i < cur.count; i++)
+    if (strcmp(cur.entries[i].id, "tranquillite") == 0)
+      found = cur.entries[i].version;
+  CHECK_INT(found, v);
+  CHECK(!staging_left(f.surveys));
+  /* And it is tried again next pass (no ETag kept), still refused. */
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK(!rep.surveys_not_modified);
+  CHECK_INT(rep.surveys_failed, 1);
+  fixture_close(&f);
+
+  /* The staging checks themselves: bytes, size, paths. */
+  static const struct {
+    const char *path, *bytes;
+    size_t size;
+    pv_err want;
+  } files[] = {
+      {"survey.json", "{}", 2, PV_OK},
+      {"media/a.png", "{}", 2, PV_OK},
+      {"survey.json", "[]", 2, PV_ERR_CORRUPT}, /* not the bytes the hash names */
+      {"survey.json", "{}", 3, PV_ERR_CORRUPT}, /* not the size the catalogue says */
+      {"../evil.json", "{}", 2, PV_ERR_INVALID},
+      {"/etc/passwd", "{}", 2, PV_ERR_INVALID},
+      {"media/../../x", "{}", 2, PV_ERR_INVALID},
+      {".hidden", "{}", 2, PV_ERR_INVALID},
+  };
+  char staging[PV_SYNC_MAX_PATH];
+  pv_proto_survey one = {.id = "tranquillite", .version = 1};
+  CHECK_INT(pv_sync_stage_begin(f.surveys, &one, staging), PV_OK);
+  for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    pv_proto_file pf = {.size = files[i].size};
+    snprintf(pf.path, sizeof pf.path, "%s", files[i].path);
+    CHECK_INT(pv_sha256_hex("{}", 2, pf.sha256), PV_OK);
+    if (files[i].want == PV_OK) { /* a fresh folder each time: O_EXCL */
+      pv_test_rmtree(staging);
+      CHECK_INT(pv_sync_stage_begin(f.surveys, &one, staging), PV_OK);
+    }
+    CHECK_INT(pv_sync_stage_file(staging, &pf, files[i].bytes, strlen(files[i].bytes)),
+              files[i].want);
+  }
+  pv_sync_stage_abort(staging);
+  CHECK(!staging_left(f.surveys));
+}
+
+/* ---- TLS ----------------------------------------------------------------- */
+
+static void test_tls(void) {
+  char cert[600], key[600], log[600], ext[600];
+  snprintf(cert, sizeof cert, "%s/cert.pem", top);
+  snprintf(key, sizeof key, "%s/key.pem", top);
+  snprintf(log, sizeof log, "%s/openssl.log", top);
+  snprintf(ext, sizeof ext, "subjectAltName=IP:127.0.0.1");
+  char *argv[] = {"/usr/bin/openssl",
+                  "req",
+                  "-x509",
+                  "-newkey",
+                  "rsa:2048",
+                  "-nodes",
+                  "-keyout",
+                  key,
+                  "-out",
+                  cert,
+                  "-days",
+                  "2",
+                  "-subj",
+                  "/CN=127.0.0.1",
+                  "-addext",
+                  ext,
+                  NULL};
+  if (run(argv, log) != 0) {
+    fprintf(stderr, "openssl failed: %s\n", slurp(log));
+    CHECK(0);
+    return;
+  }
+  fixture f;
+  pv_sync_report rep;
+  fx_uuid uuids[5];
+  fixture_open(&f, "tls", cert, key);
+  CHECK(strncmp(f.url, "https://", 8) == 0);
+  fx_fill(f.st, 5, 2, uuids);
+  pv_sync_config c = config_of(&f);
+  /* The system's CAs do not know our certificate: refused, nothing sent. */
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_ERR_IO);
+  CHECK_CONTAINS(rep.message, "certificat");
+  CHECK_INT(rep.acked, 0);
+  CHECK_INT(fx_server_count(f.db), 0);
+  /* With the CA file: everything goes. */
+  c.ca_file = cert;
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.acked, 5);
+  CHECK_INT(fx_compare(f.db, f.st, uuids, 5, 1), 0);
+  fixture_close(&f);
+}
+
+/* ---- the thread ---------------------------------------------------------- */
+
+/* Waits (bounded) until the thread reports a pass finished with pred. */
+static int wait_status(pv_sync *s, int (*pred)(const pv_sync_status *),
+                       pv_sync_status *st) {
+  for (int i = 0; i < 3000; i++) {
+    pv_sync_status_get(s, st);
+    if (pred(st))
+      return 1;
+    struct timespec t = {0, 10 * 1000000L};
+    nanosleep(&t, NULL);
+  }
+  return 0;
+}
+
+static int64_t since; /* a success after this time counts */
+
+static int all_sent(const pv_sync_status *s) {
+  return s->last_success_ms > since && s->pending == 0 && !s->running;
+}
+
+static int has_failed(const pv_sync_status *s) {
+  return s->consecutive_failures >= 1 && !s->running;
+}
+
+static void test_thread(void) {
+  fixture f;
+  fx_uuid uuids[40];
+  pv_sync *s = NULL;
+  pv_sync_status st;
+  fixture_open(&f, "thread", NULL, NULL);
+  fx_fill(f.st, 30, 7, uuids);
+  pv_sync_config c = config_of(&f);
+  c.poll_seconds = 3600; /* only kicks start passes after the first */
+  CHECK_INT(pv_sync_start(&c, f.device_db, &f.clock, &s), PV_OK);
+  CHECK(wait_status(s, all_sent, &st));
+  CHECK_STR(st.last_error, "");
+  CHECK_INT(st.consecutive_failures, 0);
+  CHECK(pv_sync_surveys_generation(s) >= 1);
+  CHECK(st.next_attempt_ms > st.last_success_ms);
+  /* A kick sends what was added since. */
+  fx_fill(f.st, 2, 0, uuids + 30);
+  since = st.last_success_ms;
+  pv_sync_kick(s);
+  CHECK(wait_status(s, all_sent, &st));
+  CHECK_INT(fx_compare(f.db, f.st, uuids, 32, 1), 0);
+  CHECK_INT(fx_server_count(f.db), 32);
+  pv_sync_stop(s);
+
+  /* A failing server: the status says so in French, and stop is prompt
+   * even in the middle of a long backoff. */
+  fx_revoke(f.db);
+  fx_fill(f.st, 1, 0, uuids + 32);
+  CHECK_INT(pv_sync_start(&c, f.device_db, &f.clock, &s), PV_OK);
+  CHECK(wait_status(s, has_failed, &st));
+  CHECK_CONTAINS(st.last_error, "jeton");
+  CHECK_INT(st.pending, 1);
+  CHECK(st.next_attempt_ms > st.last_attempt_ms);
+  pv_sync_stop(s);
+  fixture_close(&f);
+
+  /* A server that accepts and never answers: stop aborts the transfer. */
+  int ls = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t alen = sizeof a;
+  CHECK(bind(ls, (struct sockaddr *)&a, sizeof a) == 0 && listen(ls, 4) == 0);
+  CHECK(getsockname(ls, (struct sockaddr *)&a, &alen) == 0);
+  char url[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(a.sin_port));
+  c.url = url;
+  c.transfer_timeout_ms = 600000;
+  CHECK_INT(pv_sync_start(&c, f.device_db, &f.clock, &s), PV_OK);
+  int conn = accept(ls, NULL, NULL); /* the pass is under way */
+  CHECK(conn >= 0);
+  pv_sync_stop(s); /* returns well before the 10-minute timeout */
+  close(conn);
+  close(ls);
+}
+
+/* ---- pv-kiosk sync --once ---------------------------------------------- */
+
+static void test_command(void) {
+  fixture f;
+  fx_uuid uuids[12];
+  char config[700], log[700], json[2048];
+  fixture_open(&f, "cmd", NULL, NULL);
+  fx_fill(f.st, 12, 4, uuids);
+  pv_store_close(f.st); /* the command opens it */
+  f.st = NULL;
+  snprintf(config, sizeof config, "%s/kiosk.json", top);
+  snprintf(log, sizeof log, "%s/cmd.log", top);
+  snprintf(json, sizeof json,
+           "{\"sync\": {\"url\": \"%s\", \"token\": \"%s\", \"poll_seconds\": 30,"
+           " \"connect_timeout_seconds\": 5, \"transfer_timeout_seconds\": 20}}",
+           f.url, f.token);
+  pv_test_write(config, json, strlen(json));
+  char *argv[] = {PV_KIOSK_BIN, "sync", "--once",    "--config",
+                  config,       "--db", f.device_db, NULL};
+  CHECK_INT(run(argv, log), 0);
+  CHECK_CONTAINS(slurp(log), "sent 12, acknowledged 12");
+  CHECK_INT(fx_server_count(f.db), 12);
+  /* The default surveys folder sits beside the store. */
+  char dflt[700];
+  snprintf(dflt, sizeof dflt, "%s.surveys", f.device_db);
+  CHECK(is_dir(dflt, "."));
+  /* Something pending and the collector gone: exit 1, the reason in French. */
+  CHECK_INT(pv_store_open(f.device_db, &f.clock, &f.st), PV_OK);
+  fx_fill(f.st, 1, 0, uuids);
+  pv_server_stop(f.srv);
+  f.srv = NULL;
+  CHECK_INT(run(argv, log), 1);
+  CHECK_CONTAINS(slurp(log), "Pas de réseau");
+  /* Usage. */
+  char *bad[] = {PV_KIOSK_BIN, "sync", "--config", config, NULL};
+  CHECK_INT(run(bad, log), 2);
+  fixture_close(&f);
+}
+
+int main(void) {
+  snprintf(top, sizeof top, "%s", pv_test_tmpdir());
+  test_backoff();
+  test_config_keys();
+  test_outbox_and_surveys();
+  test_bad_survey();
+  test_tls();
+  test_thread();
+  test_command();
+  if (pv_test_failed == 0)
+    pv_test_rmtree(top);
+  return pv_test_done();
+}
