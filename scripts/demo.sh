@@ -97,8 +97,9 @@ echo "demo: one sync pass"
 "$collector" export --survey qualite-habiter --format csv --out "$demo/export" --db "$cdb"
 rows=$(($(wc -l <"$demo/export/qualite-habiter.csv") - 1))
 echo "demo: $rows response(s) exported to $demo/export/qualite-habiter.csv (codebook.csv beside it)"
-echo "demo: analyst token in $demo/analyst.token; try:"
-echo "  curl -H \"Authorization: Bearer \$(cat $demo/analyst.token)\" '$url/v1/export?survey=qualite-habiter&format=csv'"
 if [ -n "${DEMO_KEEP_COLLECTOR:-}" ]; then
-  echo "demo: collector left running (pid $collector_pid)"
+  echo "demo: collector left running (pid $collector_pid); as the analyst:"
+  echo "  curl -H \"Authorization: Bearer \$(cat $demo/analyst.token)\" '$url/v1/export?survey=qualite-habiter&format=csv'"
+else
+  echo "demo: collector stopped (DEMO_KEEP_COLLECTOR=1 make demo leaves it running)"
 fi
