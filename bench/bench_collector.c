@@ -20,6 +20,7 @@
  * under test); the device store goes to /dev/shm when it exists, because
  * filling it is setup, not what is measured. */
 #include <curl/curl.h>
+#include <libpq-fe.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -192,6 +193,28 @@ static pv_cdb *collector_db(const char *dir, const char *pg, const char *name) {
   return db;
 }
 
+/* Makes an empty PostgreSQL database `name` on the server of conninfo
+ * base and writes a conninfo for it to out (libpq: the last dbname wins). */
+static void fresh_pg(const char *base, const char *name, char *out, size_t cap) {
+  PGconn *c = PQconnectdb(base);
+  char sql[256];
+  if (PQstatus(c) != CONNECTION_OK) {
+    fprintf(stderr, "bench_collector: postgresql: %s", PQerrorMessage(c));
+    exit(1);
+  }
+  snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", name);
+  PQclear(PQexec(c, sql));
+  snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+  PGresult *r = PQexec(c, sql);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    fprintf(stderr, "bench_collector: postgresql: %s", PQerrorMessage(c));
+    exit(1);
+  }
+  PQclear(r);
+  PQfinish(c);
+  snprintf(out, cap, "%s dbname=%s", base, name);
+}
+
 static void device_token(pv_cdb *db, const char *name,
                          char token[PV_PROTO_TOKEN_LEN + 1], long long *id) {
   char hash[PV_SHA256_HEX + 1];
@@ -359,6 +382,11 @@ static void *device_run(void *arg) {
 
 static void ingest_row(const char *dir, const char *pg) {
   const char *backend = pg ? "postgresql" : "sqlite";
+  char pg_own[1024];
+  if (pg) {
+    fresh_pg(pg, "pv_bench_ingest", pg_own, sizeof pg_own);
+    pg = pg_own;
+  }
   pv_cdb *db = collector_db(dir, pg, "bench-ingest");
   static device devs[INGEST_DEVICES];
   size_t total = (size_t)INGEST_DEVICES * INGEST_BATCHES * PV_PROTO_MAX_BATCH;
@@ -512,6 +540,11 @@ static int job_csv(void *arg) {
 
 static void export_row(const char *dir, const char *pg) {
   const char *backend = pg ? "postgresql" : "sqlite";
+  char pg_own[1024];
+  if (pg) {
+    fresh_pg(pg, "pv_bench_export", pg_own, sizeof pg_own);
+    pg = pg_own;
+  }
   pv_cdb *db = collector_db(dir, pg, "bench-export");
   char tok[PV_PROTO_TOKEN_LEN + 1];
   long long dev;

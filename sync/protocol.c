@@ -133,20 +133,24 @@ static void say(char *reason, size_t len, const char *fmt, ...) {
   va_end(ap);
 }
 
-/* Copies a string member into out (cap bytes including NUL); 0 when the
- * member is missing, not a string, or too long. */
-static int get_str(const cJSON *obj, const char *key, char *out, size_t cap) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-  if (!cJSON_IsString(v) || !v->valuestring || strlen(v->valuestring) >= cap)
+/* Copies string node v into out (cap bytes including NUL); 0 when v is
+ * missing, not a string, or too long. */
+static int str_of(const cJSON *v, char *out, size_t cap) {
+  if (!cJSON_IsString(v) || !v->valuestring)
     return 0;
-  memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
+  size_t n = strlen(v->valuestring);
+  if (n >= cap)
+    return 0;
+  memcpy(out, v->valuestring, n + 1);
   return 1;
 }
 
-/* Reads an integer member in [lo, hi]; 0 when absent or not one. */
-static int get_int(const cJSON *obj, const char *key, long long lo, long long hi,
-                   long long *out) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+static int get_str(const cJSON *obj, const char *key, char *out, size_t cap) {
+  return str_of(cJSON_GetObjectItemCaseSensitive(obj, key), out, cap);
+}
+
+/* Reads integer node v in [lo, hi]; 0 when absent or not one. */
+static int int_of(const cJSON *v, long long lo, long long hi, long long *out) {
   if (!cJSON_IsNumber(v))
     return 0;
   double d = v->valuedouble;
@@ -156,20 +160,41 @@ static int get_int(const cJSON *obj, const char *key, long long lo, long long hi
   return 1;
 }
 
-/* 1 when every member of obj is named in keys (NULL-terminated); else 0
- * and *bad names the first stranger. */
-static int known_keys(const cJSON *obj, const char *const *keys, const char **bad) {
+static int get_int(const cJSON *obj, const char *key, long long lo, long long hi,
+                   long long *out) {
+  return int_of(cJSON_GetObjectItemCaseSensitive(obj, key), lo, hi, out);
+}
+
+#define MAX_KEYS 12
+
+/* Sorts obj's members into slots by name: slots[k] is the member named
+ * keys[k] (NULL-terminated list), or NULL. One pass instead of a lookup
+ * per key. Returns 0 when a member is not in keys or comes twice, with
+ * *bad naming it and *twice telling which. */
+static int pick(const cJSON *obj, const char *const *keys, const cJSON **slots,
+                const char **bad, int *twice) {
+  size_t n = 0;
+  while (keys[n])
+    slots[n++] = NULL;
+  PV_ASSERT(n <= MAX_KEYS);
   for (const cJSON *m = obj->child; m; m = m->next) {
-    int ok = 0;
-    for (const char *const *k = keys; *k; k++)
-      if (m->string && strcmp(m->string, *k) == 0)
-        ok = 1;
-    if (!ok) {
+    size_t k = 0;
+    while (k < n && !(m->string && strcmp(m->string, keys[k]) == 0))
+      k++;
+    if (k == n || slots[k]) {
       *bad = m->string ? m->string : "";
+      *twice = k < n;
       return 0;
     }
+    slots[k] = m;
   }
   return 1;
+}
+
+static int known_keys(const cJSON *obj, const char *const *keys, const char **bad) {
+  const cJSON *slots[MAX_KEYS];
+  int twice = 0;
+  return pick(obj, keys, slots, bad, &twice);
 }
 
 /* Pre-scan (UTF-8, NUL, nesting) then parse; NULL with a reason. */
@@ -281,43 +306,59 @@ static const char *const response_keys[] = {
     "started_at", "ended_at", "status",  "answers", NULL};
 static const char *const answer_keys[] = {"question",    "value",      "measure",
                                           "answered_at", "attachment", NULL};
+enum {
+  R_UUID,
+  R_SURVEY,
+  R_VERSION,
+  R_DEVICE,
+  R_SESSION,
+  R_LANGUAGE,
+  R_STARTED,
+  R_ENDED,
+  R_STATUS,
+  R_ANSWERS
+};
+enum { A_QUESTION, A_VALUE, A_MEASURE, A_ANSWERED, A_ATTACHMENT };
 
 static int decode_answer(const cJSON *ao, size_t i, pv_store_answer *a, char *reason,
                          size_t rl) {
   const char *bad = NULL;
+  const cJSON *f[MAX_KEYS];
+  int twice = 0;
   if (!cJSON_IsObject(ao)) {
     say(reason, rl, "answers[%zu]: not an object", i);
     return 0;
   }
-  if (!known_keys(ao, answer_keys, &bad)) {
-    say(reason, rl, "answers[%zu]: unknown key \"%.40s\"", i, bad);
+  if (!pick(ao, answer_keys, f, &bad, &twice)) {
+    say(reason, rl, "answers[%zu]: %s key \"%.40s\"", i, twice ? "repeated" : "unknown",
+        bad);
     return 0;
   }
-  if (!get_str(ao, "question", a->question_id, sizeof a->question_id) ||
+  if (!str_of(f[A_QUESTION], a->question_id, sizeof a->question_id) ||
       !pv_proto_id_valid(a->question_id)) {
     say(reason, rl, "answers[%zu].question: expected an id (a-z, 0-9, _, -)", i);
     return 0;
   }
   char measure[16];
-  if (!get_str(ao, "measure", measure, sizeof measure) ||
+  if (!str_of(f[A_MEASURE], measure, sizeof measure) ||
       (strcmp(measure, "quantitative") != 0 && strcmp(measure, "qualitative") != 0)) {
     say(reason, rl,
         "answers[%zu].measure: expected \"quantitative\" or \"qualitative\"", i);
     return 0;
   }
   a->measure = strcmp(measure, "quantitative") == 0 ? PV_QUANTITATIVE : PV_QUALITATIVE;
-  if (!get_str(ao, "answered_at", a->answered_at, sizeof a->answered_at) ||
+  if (!str_of(f[A_ANSWERED], a->answered_at, sizeof a->answered_at) ||
       !pv_proto_time_valid(a->answered_at)) {
     say(reason, rl, "answers[%zu].answered_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ", i);
     return 0;
   }
-  const cJSON *att = cJSON_GetObjectItemCaseSensitive(ao, "attachment");
-  if (att && (!get_str(ao, "attachment", a->attachment, sizeof a->attachment) ||
-              !pv_proto_sha256_valid(a->attachment))) {
+  if (f[A_ATTACHMENT] &&
+      (!str_of(f[A_ATTACHMENT], a->attachment, sizeof a->attachment) ||
+       !pv_proto_sha256_valid(a->attachment))) {
     say(reason, rl, "answers[%zu].attachment: expected 64 lowercase hex digits", i);
     return 0;
   }
-  const cJSON *value = cJSON_GetObjectItemCaseSensitive(ao, "value");
+  const cJSON *value = f[A_VALUE];
   if (!value) {
     say(reason, rl, "answers[%zu].value: missing", i);
     return 0;
@@ -340,6 +381,8 @@ static int decode_answer(const cJSON *ao, size_t i, pv_store_answer *a, char *re
 static int decode_response(const cJSON *o, pv_store_response *r, char *reason,
                            size_t rl) {
   const char *bad = NULL;
+  const cJSON *f[MAX_KEYS];
+  int twice = 0, keys_ok;
   long long version = 0;
   char status[16];
   memset(r, 0, sizeof *r);
@@ -347,45 +390,48 @@ static int decode_response(const cJSON *o, pv_store_response *r, char *reason,
     say(reason, rl, "not an object");
     return 0;
   }
-  if (!get_str(o, "uuid", r->uuid, sizeof r->uuid) || !pv_uuid_valid(r->uuid)) {
+  keys_ok = pick(o, response_keys, f, &bad, &twice);
+  /* The uuid first, even past a bad key, so a refusal can name it. */
+  if (!str_of(keys_ok ? f[R_UUID] : cJSON_GetObjectItemCaseSensitive(o, "uuid"),
+              r->uuid, sizeof r->uuid) ||
+      !pv_uuid_valid(r->uuid)) {
     r->uuid[0] = '\0';
     say(reason, rl, "uuid: expected a UUID");
     return 0;
   }
-  if (!known_keys(o, response_keys, &bad)) {
-    say(reason, rl, "unknown key \"%.40s\"", bad);
+  if (!keys_ok) {
+    say(reason, rl, "%s key \"%.40s\"", twice ? "repeated" : "unknown", bad);
     return 0;
   }
-  if (!get_str(o, "survey", r->survey_id, sizeof r->survey_id) ||
+  if (!str_of(f[R_SURVEY], r->survey_id, sizeof r->survey_id) ||
       !pv_proto_id_valid(r->survey_id)) {
     say(reason, rl, "survey: expected a survey id");
     return 0;
   }
-  if (!get_int(o, "version", 1, INT_MAX, &version)) {
+  if (!int_of(f[R_VERSION], 1, INT_MAX, &version)) {
     say(reason, rl, "version: expected an integer >= 1");
     return 0;
   }
   r->survey_version = (int)version;
-  if (!get_str(o, "device", r->device_id, sizeof r->device_id) ||
+  if (!str_of(f[R_DEVICE], r->device_id, sizeof r->device_id) ||
       !pv_uuid_valid(r->device_id)) {
     say(reason, rl, "device: expected a UUID");
     return 0;
   }
-  const cJSON *session = cJSON_GetObjectItemCaseSensitive(o, "session");
-  if (!cJSON_IsNull(session) &&
-      (!get_str(o, "session", r->session_uuid, sizeof r->session_uuid) ||
+  if (!cJSON_IsNull(f[R_SESSION]) &&
+      (!str_of(f[R_SESSION], r->session_uuid, sizeof r->session_uuid) ||
        !pv_uuid_valid(r->session_uuid))) {
     say(reason, rl, "session: expected a UUID or null");
     return 0;
   }
-  if (!get_str(o, "language", r->language, sizeof r->language) ||
+  if (!str_of(f[R_LANGUAGE], r->language, sizeof r->language) ||
       !pv_lang_tag_valid(r->language)) {
     say(reason, rl, "language: expected a language tag");
     return 0;
   }
-  if (!get_str(o, "started_at", r->started_at, sizeof r->started_at) ||
+  if (!str_of(f[R_STARTED], r->started_at, sizeof r->started_at) ||
       !pv_proto_time_valid(r->started_at) ||
-      !get_str(o, "ended_at", r->ended_at, sizeof r->ended_at) ||
+      !str_of(f[R_ENDED], r->ended_at, sizeof r->ended_at) ||
       !pv_proto_time_valid(r->ended_at)) {
     say(reason, rl, "started_at, ended_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ");
     return 0;
@@ -394,13 +440,13 @@ static int decode_response(const cJSON *o, pv_store_response *r, char *reason,
     say(reason, rl, "ended_at: before started_at");
     return 0;
   }
-  if (!get_str(o, "status", status, sizeof status) ||
+  if (!str_of(f[R_STATUS], status, sizeof status) ||
       (strcmp(status, "complete") != 0 && strcmp(status, "abandoned") != 0)) {
     say(reason, rl, "status: expected \"complete\" or \"abandoned\"");
     return 0;
   }
   r->status = status[0] == 'c' ? PV_STORE_COMPLETE : PV_STORE_ABANDONED;
-  const cJSON *answers = cJSON_GetObjectItemCaseSensitive(o, "answers");
+  const cJSON *answers = f[R_ANSWERS];
   if (!cJSON_IsArray(answers)) {
     say(reason, rl, "answers: expected an array");
     return 0;

@@ -100,6 +100,8 @@ static const struct {
     {"[]", "not an object"},
     {"{\"uuid\":\"nope\"}", "uuid"},
     {"{\"uuid\":\"" UUID1 "\",\"extra\":1}", "unknown key \"extra\""},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"survey\":\"t\"}",
+     "repeated key \"survey\""},
     {"{\"uuid\":\"" UUID1 "\",\"survey\":\"Bad Id\"}", "survey"},
     {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1.5}", "version"},
     {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":\"3\"}", "version"},
