@@ -12,7 +12,8 @@ rm -rf "$work"
 mkdir -p "$work"
 pg_dir=$work/pg
 pg=
-if "$top/scripts/pg-test.sh" start "$pg_dir" >"$work/pg.log" 2>&1; then
+# fsync on, as a real deployment runs (the tests' server runs without).
+if PV_PG_FSYNC=on "$top/scripts/pg-test.sh" start "$pg_dir" >"$work/pg.log" 2>&1; then
   pg=$(cat "$pg_dir/conninfo")
   trap '"$top/scripts/pg-test.sh" stop "$pg_dir" >/dev/null 2>&1 || true' EXIT INT TERM
 else

@@ -64,8 +64,9 @@ start() {
     port=$(free_port)
     # fsync=off: a throwaway server whose data nobody needs after the tests;
     # the collector's own durability is not what these tests measure.
+    # Benchmarks set PV_PG_FSYNC=on to compare with SQLite's synchronous=FULL.
     if as_pg "$PG_BIN/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
-        -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+        -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c fsync=${PV_PG_FSYNC:-off} -c max_connections=200" \
         start >/dev/null; then
       break
     fi

@@ -363,7 +363,11 @@ static int decode_answer(const cJSON *ao, size_t i, pv_store_answer *a, char *re
     say(reason, rl, "answers[%zu].value: missing", i);
     return 0;
   }
-  a->value = cJSON_PrintUnformatted(value);
+  /* Most values are short: print into the stack, copy once. */
+  char small[512];
+  a->value = cJSON_PrintPreallocated((cJSON *)value, small, sizeof small, 0)
+                 ? strdup(small)
+                 : cJSON_PrintUnformatted(value);
   if (!a->value) {
     say(reason, rl, "answers[%zu].value: out of memory", i);
     return 0;
