@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "core/survey.h"
 
 #define OUT_CAP (1 << 20)
 
@@ -397,16 +398,56 @@ int main(void) {
     ar += strcmp(cell(&c, r, "language"), "ar") == 0;
   CHECK_INT(ar, 1);
 
-  /* The codebook gives the French label of the first question. */
-  int found = 0;
-  for (int r = 1; r < cb.rows; r++) {
-    int k = csv_col(&cb, "column"), l = csv_col(&cb, "label_fr");
-    if (k >= 0 && l >= 0 && strcmp(cb.cells[r][k], "bien_quartier") == 0) {
-      found = 1;
-      CHECK_CONTAINS(cb.cells[r][l], "quartier");
+  /* The codebook labels every question with the survey's own French text
+   * and its type, and every data column has a codebook row. */
+  pv_survey *sv = NULL;
+  pv_diags diags = {0};
+  CHECK_INT(pv_survey_load(PV_SOURCE_DIR "/content/surveys/qualite-habiter", NULL, &sv,
+                           &diags),
+            PV_OK);
+  pv_diags_free(&diags);
+  int kcol = csv_col(&cb, "column"), klabel = csv_col(&cb, "label_fr"),
+      ktype = csv_col(&cb, "type"), kq = csv_col(&cb, "question_id");
+  CHECK(kcol >= 0 && klabel >= 0 && ktype >= 0 && kq >= 0);
+  /* A question's own column has its label; an option's column
+   * "q.option" has "label — option label"; other columns of the question
+   * ("carte.count") start with its label. */
+  size_t labelled = 0;
+  for (size_t q = 0;
+       sv && kcol >= 0 && klabel >= 0 && ktype >= 0 && kq >= 0 && q < sv->n_questions;
+       q++) {
+    const pv_question *qu = &sv->questions[q];
+    const char *ql = qu->label.s[0]; /* "fr" is the survey's first language */
+    int rows = 0;
+    for (int r = 1; r < cb.rows; r++) {
+      if (strcmp(cb.cells[r][kq], qu->id) != 0)
+        continue;
+      rows++;
+      const char *col = cb.cells[r][kcol], *label = cb.cells[r][klabel];
+      CHECK_STR(cb.cells[r][ktype], pv_qtype_name(qu->type));
+      CHECK(strncmp(label, ql, strlen(ql)) == 0);
+      if (strcmp(col, qu->id) == 0)
+        CHECK_STR(label, ql);
+      for (size_t o = 0; o < qu->n_options; o++) {
+        char want[1024], name[200];
+        snprintf(name, sizeof name, "%s.%s", qu->id, qu->options[o].id);
+        snprintf(want, sizeof want, "%s — %s", ql, qu->options[o].label.s[0]);
+        if (strcmp(col, name) == 0)
+          CHECK_STR(label, want);
+      }
     }
+    labelled += rows > 0;
   }
-  CHECK(found);
+  CHECK(sv && labelled == sv->n_questions);
+  pv_survey_free(sv);
+  for (int k = 0; c.rows && k < c.cols[0]; k++) {
+    int row = -1;
+    for (int r = 1; kcol >= 0 && r < cb.rows && row < 0; r++)
+      if (strcmp(cb.cells[r][kcol], c.cells[0][k]) == 0)
+        row = r;
+    if (row < 0)
+      pv_test_fail(__FILE__, __LINE__, "column %s has no codebook row", c.cells[0][k]);
+  }
 
   /* The analyst's HTTP export is the same file, byte for byte; a device
    * token may not pull it. */
