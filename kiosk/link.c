@@ -30,6 +30,29 @@ int pv_link_config(const pv_config *cfg, const char *db_path, char *dir_buf,
   return 1;
 }
 
+void pv_link_collect(const char *surveys_dir, pv_survey *const *surveys, size_t n,
+                     pv_store *st) {
+  pv_sync_current keep;
+  pv_err err = pv_sync_current_read(surveys_dir, &keep);
+  if (err == PV_ERR_NOTFOUND)
+    return; /* nothing was ever installed */
+  if (err) {
+    PV_WARN("kiosk: synced surveys: %s; nothing removed", pv_err_detail());
+    return;
+  }
+  for (size_t i = 0; i < n && keep.count < PV_PROTO_MAX_SURVEYS; i++) {
+    keep.entries[keep.count].version = surveys[i]->version;
+    snprintf(keep.entries[keep.count].id, sizeof keep.entries[keep.count].id, "%s",
+             surveys[i]->id);
+    keep.count++;
+  }
+  size_t removed = 0;
+  if (pv_sync_surveys_gc(surveys_dir, &keep, st, &removed) != PV_OK)
+    PV_WARN("kiosk: synced surveys: %s", pv_err_detail());
+  else if (removed)
+    PV_INFO("kiosk: %zu old survey version(s) removed", removed);
+}
+
 size_t pv_link_load_surveys(const char *surveys_dir, const pv_config *cfg,
                             const char *assets_dir, pv_survey **surveys, size_t *n,
                             size_t max) {
@@ -123,7 +146,7 @@ int pv_link_main(int argc, char **argv, FILE *out, FILE *errf) {
     fprintf(errf, "pv-kiosk sync: %s (%s)\n", rep.message, rep.error);
   else if (rep.message[0])
     fprintf(errf, "pv-kiosk sync: %s\n", rep.message);
-  code = err == PV_OK && rep.pending_after == 0 ? 0 : 1;
+  code = err == PV_OK && rep.pending_known && rep.pending_after == 0 ? 0 : 1;
 out:
   pv_store_close(st);
   pv_config_free(&cfg);

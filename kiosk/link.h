@@ -29,6 +29,14 @@ size_t pv_link_load_surveys(const char *surveys_dir, const pv_config *cfg,
                             const char *assets_dir, pv_survey **surveys, size_t *n,
                             size_t max);
 
+/* Removes synced survey folders nobody needs any more: those neither in
+ * current.json nor among the n surveys the kiosk has loaded (it may still
+ * show one between residents) nor answered by a response st has not yet
+ * had acknowledged. The running kiosk calls it after each (re)load: only
+ * it knows what is on screen, so the sync engine never deletes a folder. */
+void pv_link_collect(const char *surveys_dir, pv_survey *const *surveys, size_t n,
+                     pv_store *st);
+
 /* `pv-kiosk sync --once --config FILE [--db FILE]`: one pass; prints one
  * summary line to out and the problem to err. Returns 0 when nothing is
  * left pending, 1 otherwise (or on a failure), 2 on a usage error. */

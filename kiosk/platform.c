@@ -204,6 +204,7 @@ static void reload_surveys(kiosk *k) {
   k->app = app;
   pv_app_set_speaker(k->app, speak, k);
   PV_INFO("kiosk: %zu surveys loaded after a sync", k->n_surveys);
+  pv_link_collect(k->sync_dir, k->surveys, k->n_surveys, k->store);
 }
 
 static void speak(void *ud, const char *path) {
@@ -435,6 +436,9 @@ int pv_kiosk_main(int argc, char **argv) {
     fprintf(stderr, "pv-kiosk: %s: %s\n", pv_strerror(err), pv_err_detail());
     goto out;
   }
+  /* Synced versions neither listed nor loaded nor owed to the collector. */
+  if (k->has_sync)
+    pv_link_collect(k->sync_dir, k->surveys, k->n_surveys, k->store);
   /* The sync thread has its own store connection; headless runs (tests)
    * start it only when asked. */
   if (k->has_sync && (!k->o.headless || k->o.sync)) {

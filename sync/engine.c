@@ -69,6 +69,7 @@ static const char fr_full[] =
 static const char fr_survey_bad[] =
     "Un nouveau questionnaire n'a pas pu être installé : "
     "la version actuelle reste en service.";
+static const char fr_reply[] = "Réponse inattendue du serveur : " FR_KEPT;
 static const char fr_refused[] =
     "Des réponses sont refusées par le serveur : elles restent "
     "sur la tablette.";
@@ -176,8 +177,28 @@ static pv_err install_survey(engine *e, const pv_proto_survey *s, int *bad) {
       break;
     }
     snprintf(path, sizeof path, PV_PROTO_PREFIX "/files/%s", f->sha256);
-    if ((err = call(e, "GET", path, NULL, 0, NULL, NULL, f->size, &r)))
+    char url[PV_HTTP_MAX_URL];
+    if ((err = pv_http_url(url, sizeof url, e->c->url, path))) {
+      err = fail_local(e, err);
       break;
+    }
+    pv_http_req req = {
+        .method = "GET", .url = url, .token = e->c->token, .max_response = f->size};
+    memset(&r, 0, sizeof r);
+    r.retry_after_s = -1;
+    if ((err = pv_http_request(e->http, &req, &r))) {
+      /* Longer than the catalogue says: this survey's fault, not the
+       * network's; it is skipped and the pass goes on. */
+      if (r.fail == PV_HTTP_TOOBIG) {
+        local = pv_fail(PV_ERR_INVALID, "file %.80s: longer than the %zu bytes listed",
+                        f->path, f->size);
+        err = PV_OK;
+      } else {
+        err = fail_transport(e, err, &r);
+      }
+      pv_http_resp_free(&r);
+      break;
+    }
     if (r.status == 404)
       local = pv_fail(PV_ERR_NOTFOUND, "file %.80s: 404 from the collector", f->path);
     else if (r.status != 200)
@@ -256,11 +277,9 @@ static pv_err refresh_surveys(engine *e) {
     goto out;
   }
   if (pv_proto_catalog_decode(r.body, r.len, &cat, reason, sizeof reason) != PV_OK) {
-    e->rep->http_status = r.status;
-    err = pv_fail(PV_ERR_INVALID, "sync: survey catalogue: %s", reason);
-    fail_local(e, err);
-    snprintf(e->rep->message, sizeof e->rep->message,
-             "Réponse inattendue du serveur : " FR_KEPT);
+    /* The surveys in service stay; the responses still go this pass. */
+    PV_WARN("sync: survey catalogue refused: %s", reason);
+    e->rep->surveys_failed++;
     goto out;
   }
   /* The catalogue decides what is offered; an id whose new version does
@@ -369,34 +388,42 @@ static pv_err apply_results(engine *e, const pv_store_batch *b,
   pv_err err = PV_OK;
   if (!acks)
     return fail_local(e, pv_fail(PV_ERR_NOMEM, "sync: out of memory"));
-  for (size_t i = 0; i < n; i++) {
-    const char *uuid = NULL;
-    for (size_t k = 0; k < b->count && !uuid; k++)
-      if (strcmp(b->responses[k].uuid, res[i].uuid) == 0)
-        uuid = b->responses[k].uuid;
-    if (!uuid)
-      continue;
-    if (res[i].outcome == PV_OUT_STORED || res[i].outcome == PV_OUT_DUPLICATE) {
-      int dup = 0;
-      for (size_t k = 0; k < n_acks && !dup; k++)
-        dup = acks[k] == uuid;
-      if (!dup)
-        acks[n_acks++] = uuid;
-      continue;
-    }
-    e->rep->failed++;
-    snprintf(note, sizeof note, "%s: %s", pv_proto_outcome_name(res[i].outcome),
-             res[i].reason);
-    if ((err = pv_store_note_failure(e->st, uuid, note))) {
-      fail_local(e, err);
-      goto out;
-    }
+  /* One result per item, in order (the protocol's promise): a reply that
+   * breaks it acknowledges nothing; the batch goes again next pass. */
+  int in_order = n == b->count;
+  for (size_t i = 0; i < n && in_order; i++)
+    in_order = strcmp(res[i].uuid, b->responses[i].uuid) == 0;
+  if (!in_order) {
+    free(acks);
+    fail_local(e, pv_fail(PV_ERR_INVALID,
+                          "sync: the reply's results do not match the batch "
+                          "(%zu results for %zu responses)",
+                          n, b->count));
+    e->rep->http_status = 200;
+    snprintf(e->rep->message, sizeof e->rep->message, "%s", fr_reply);
+    return PV_ERR_INVALID;
   }
+  /* Acknowledge first: a failure to note a refusal must not cost the
+   * stored ones their acknowledgement. */
+  for (size_t i = 0; i < n; i++)
+    if (res[i].outcome == PV_OUT_STORED || res[i].outcome == PV_OUT_DUPLICATE)
+      acks[n_acks++] = b->responses[i].uuid;
   if (n_acks && (err = pv_store_ack(e->st, acks, n_acks))) {
     fail_local(e, err);
     goto out;
   }
   e->rep->acked += n_acks;
+  for (size_t i = 0; i < n; i++) {
+    if (res[i].outcome == PV_OUT_STORED || res[i].outcome == PV_OUT_DUPLICATE)
+      continue;
+    e->rep->failed++;
+    snprintf(note, sizeof note, "%s: %s", pv_proto_outcome_name(res[i].outcome),
+             res[i].reason);
+    if ((err = pv_store_note_failure(e->st, b->responses[i].uuid, note))) {
+      fail_local(e, err);
+      goto out;
+    }
+  }
 out:
   free(acks);
   return err;
@@ -510,15 +537,12 @@ static pv_err run_pass(const pv_sync_config *c, pv_http *http, pv_store *st,
     err = refresh_surveys(&e);
   if (!err)
     err = send_outbox(&e);
-  /* Old survey folders can go once their last responses are acknowledged. */
-  if (c->surveys_dir) {
-    pv_sync_current cur;
-    if (pv_sync_current_read(c->surveys_dir, &cur) == PV_OK &&
-        pv_sync_surveys_gc(c->surveys_dir, &cur, st, NULL) != PV_OK)
-      PV_WARN("sync: %s", pv_err_detail());
-  }
-  if (pv_store_count(st, NULL, &counts) == PV_OK)
+  /* Old survey folders are not removed here: the kiosk may still show
+   * one until its next reload (kiosk/link.h, pv_link_collect). */
+  if (pv_store_count(st, NULL, &counts) == PV_OK) {
     rep->pending_after = counts.pending;
+    rep->pending_known = 1;
+  }
   if (!err && rep->failed)
     snprintf(rep->message, sizeof rep->message, "%s", fr_refused);
   else if (!err && rep->surveys_failed)
@@ -661,7 +685,7 @@ static void *thread_main(void *ud) {
     pv_sync_status *o = &s->status;
     int64_t now = pv_clock_now(&s->clock);
     o->running = 0;
-    if (st)
+    if (rep.pending_known) /* else the count from before the pass stays */
       o->pending = rep.pending_after;
     o->consecutive_failures = failures;
     o->http_status = rep.http_status;

@@ -46,6 +46,7 @@ typedef struct pv_sync_report {
   size_t acked;             /* acknowledged (stored or duplicate) */
   size_t failed;            /* refused one by one (invalid, conflict, 422...) */
   size_t pending_after;     /* finished, unacknowledged responses left */
+  int pending_known;        /* pending_after was counted (the store answered) */
   size_t attachments;       /* attachments uploaded */
   int surveys_installed;    /* survey versions installed this pass */
   int surveys_not_modified; /* the catalogue answered 304 */

@@ -224,8 +224,10 @@ static CURLcode setup(pv_http *h, const pv_http_req *req, xfer *x,
   SET(CURLOPT_ERRORBUFFER, h->errbuf);
   SET(CURLOPT_SSL_VERIFYPEER, 1L);
   SET(CURLOPT_SSL_VERIFYHOST, 2L);
-  if (h->ca_file)
+  if (h->ca_file) { /* instead of the system's CAs, not beside them */
     SET(CURLOPT_CAINFO, h->ca_file);
+    SET(CURLOPT_CAPATH, NULL);
+  }
   SET(CURLOPT_CONNECTTIMEOUT_MS, h->o.connect_timeout_ms);
   SET(CURLOPT_TIMEOUT_MS, h->o.transfer_timeout_ms);
   SET(CURLOPT_LOW_SPEED_LIMIT, 1L);

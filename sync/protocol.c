@@ -133,6 +133,20 @@ static void say(char *reason, size_t len, const char *fmt, ...) {
   va_end(ap);
 }
 
+#define CLIP 40 /* bytes of a sender's key quoted in a reason */
+
+/* Copies at most CLIP bytes of s into out without cutting a UTF-8
+ * sequence, so a reason quoting a key is valid UTF-8 (it goes into JSON). */
+static const char *clip(const char *s, char out[CLIP + 1]) {
+  size_t n = strnlen(s, CLIP);
+  if (s[n]) /* cut: step back over continuation bytes to a boundary */
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+      n--;
+  memcpy(out, s, n);
+  out[n] = '\0';
+  return out;
+}
+
 /* Copies string node v into out (cap bytes including NUL); 0 when v is
  * missing, not a string, or too long. */
 static int str_of(const cJSON *v, char *out, size_t cap) {
@@ -330,8 +344,9 @@ static int decode_answer(const cJSON *ao, size_t i, pv_store_answer *a, char *re
     return 0;
   }
   if (!pick(ao, answer_keys, f, &bad, &twice)) {
-    say(reason, rl, "answers[%zu]: %s key \"%.40s\"", i, twice ? "repeated" : "unknown",
-        bad);
+    char k[CLIP + 1];
+    say(reason, rl, "answers[%zu]: %s key \"%s\"", i, twice ? "repeated" : "unknown",
+        clip(bad, k));
     return 0;
   }
   if (!str_of(f[A_QUESTION], a->question_id, sizeof a->question_id) ||
@@ -376,6 +391,17 @@ static int decode_answer(const cJSON *ao, size_t i, pv_store_answer *a, char *re
     say(reason, rl, "answers[%zu].value: over %d bytes", i, PV_STORE_MAX_VALUE);
     return 0;
   }
+  /* A value naming a file names the answer's attachment, which the
+   * collector checks was uploaded: never a file it does not hold. */
+  const cJSON *named = cJSON_IsObject(value)
+                           ? cJSON_GetObjectItemCaseSensitive(value, "attachment")
+                           : NULL;
+  if (named && (!cJSON_IsString(named) || !a->attachment[0] ||
+                strcmp(named->valuestring, a->attachment) != 0)) {
+    say(reason, rl, "answers[%zu].value.attachment: must equal answers[%zu].attachment",
+        i, i);
+    return 0;
+  }
   return 1;
 }
 
@@ -404,7 +430,8 @@ static int decode_response(const cJSON *o, pv_store_response *r, char *reason,
     return 0;
   }
   if (!keys_ok) {
-    say(reason, rl, "%s key \"%.40s\"", twice ? "repeated" : "unknown", bad);
+    char k[CLIP + 1];
+    say(reason, rl, "%s key \"%s\"", twice ? "repeated" : "unknown", clip(bad, k));
     return 0;
   }
   if (!str_of(f[R_SURVEY], r->survey_id, sizeof r->survey_id) ||
@@ -518,7 +545,8 @@ pv_err pv_proto_batch_decode(const char *body, size_t len, pv_proto_batch *out,
     goto out;
   }
   if (!known_keys(root, batch_keys, &bad)) {
-    say(reason, reason_len, "unknown key \"%.40s\"", bad);
+    char k[CLIP + 1];
+    say(reason, reason_len, "unknown key \"%s\"", clip(bad, k));
     goto out;
   }
   size_t n = (size_t)cJSON_GetArraySize(arr);

@@ -6,6 +6,8 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -139,7 +141,7 @@ pv_err pv_sync_current_read(const char *dir, pv_sync_current *out) {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "version");
     if (!cJSON_IsString(id) || !pv_proto_id_valid(id->valuestring) ||
-        !cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e9 ||
+        !cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > INT_MAX ||
         v->valuedouble != (int)v->valuedouble) {
       err = pv_fail(PV_ERR_CORRUPT, "surveys: %s: bad entry", path);
       goto out;
@@ -183,11 +185,17 @@ pv_err pv_sync_current_write(const char *dir, const pv_sync_current *c) {
     err = pv_fail(PV_ERR_NOMEM, "surveys: out of memory");
     goto out;
   }
-  if ((err = join(path, dir, PV_SYNC_CURRENT)) ||
-      (err = join(tmp, dir, PV_SYNC_CURRENT ".tmp")) ||
-      (err = write_file(tmp, text, strlen(text), 1)))
+  /* A temporary name of this writer's own: the kiosk's thread and a
+   * `pv-kiosk sync --once` may write at the same moment. */
+  static atomic_uint serial;
+  char tmp_name[64];
+  snprintf(tmp_name, sizeof tmp_name, ".%s.%ld.%u.tmp", PV_SYNC_CURRENT, (long)getpid(),
+           atomic_fetch_add(&serial, 1));
+  if ((err = join(path, dir, PV_SYNC_CURRENT)) || (err = join(tmp, dir, tmp_name)) ||
+      (err = write_file(tmp, text, strlen(text), 0)))
     goto out;
   if (rename(tmp, path) != 0) {
+    unlink(tmp);
     err = pv_fail(PV_ERR_IO, "surveys: rename %s: %s", tmp, strerror(errno));
     goto out;
   }
@@ -318,7 +326,7 @@ static int parse_dirname(const char *name, char id[PV_STORE_MAX_ID + 1], int *ve
   id[at - name] = '\0';
   char *end;
   long v = strtol(at + 1, &end, 10);
-  if (end == at + 1 || *end || v < 0 || v > 1000000000L || !pv_proto_id_valid(id))
+  if (end == at + 1 || *end || v < 1 || v > INT_MAX || !pv_proto_id_valid(id))
     return 0;
   *version = (int)v;
   return 1;

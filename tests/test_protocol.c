@@ -146,6 +146,12 @@ static const struct {
     {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
      "\",\"session\":null,\"language\":\"fr\",\"started_at\":\"" T0
      "\",\"ended_at\":\"" T1 "\",\"status\":\"complete\",\"answers\":[{\"question\":"
+     "\"d\",\"value\":{\"attachment\":\"" SHA "\"},\"measure\":"
+     "\"qualitative\",\"answered_at\":\"" T0 "\"}]}",
+     "answers[0].value.attachment"},
+    {"{\"uuid\":\"" UUID1 "\",\"survey\":\"s\",\"version\":1,\"device\":\"" DEV
+     "\",\"session\":null,\"language\":\"fr\",\"started_at\":\"" T0
+     "\",\"ended_at\":\"" T1 "\",\"status\":\"complete\",\"answers\":[{\"question\":"
      "\"q\",\"value\":1,\"measure\":"
      "\"quantitative\",\"answered_at\":\"" T0
      "\"},{\"question\":\"q\",\"value\":2,\"measure\":"
@@ -154,6 +160,24 @@ static const struct {
     {"{\"uuid\":\"" UUID1 "\"} trailing", "trailing"},
     {"{\"uuid\":\"\xff\"}", "UTF-8"},
 };
+
+/* A reason quoting a long key cuts it on a character boundary: the
+ * reason goes into a JSON error body, which must stay UTF-8. */
+static void test_reason_utf8(void) {
+  char body[512], why[200] = "";
+  pv_store_response r;
+  snprintf(body, sizeof body, "{\"uuid\":\"" UUID1 "\",\"a%s\":1}",
+           "éééééééééééééééééééééééééééééé");
+  CHECK_INT(pv_proto_response_decode(body, strlen(body), &r, why, sizeof why),
+            PV_ERR_INVALID);
+  CHECK_CONTAINS(why, "unknown key \"aéé");
+  char *e = pv_proto_error_encode("invalid", why), code[PV_PROTO_MAX_CODE + 1],
+       back[PV_PROTO_MAX_REASON + 1];
+  CHECK_INT(pv_proto_error_decode(e, strlen(e), code, back),
+            PV_OK); /* pre-scan: UTF-8 */
+  CHECK_STR(back, why);
+  free(e);
+}
 
 static void test_bad_responses(void) {
   for (size_t i = 0; i < sizeof bad_responses / sizeof bad_responses[0]; i++) {
@@ -362,6 +386,7 @@ static void test_checks(void) {
 int main(void) {
   test_roundtrip();
   test_bad_responses();
+  test_reason_utf8();
   test_batch();
   test_results();
   test_catalog();

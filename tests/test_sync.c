@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -348,10 +350,21 @@ static void test_outbox_and_surveys(void) {
     pv_survey_free(loaded[i]);
   pv_diags_free(&d);
 
-  /* Once that response is finished and acknowledged, the old folder goes. */
+  /* Once that response is finished and acknowledged, the old folder may
+   * go, but only when the kiosk, which may still show it, says so after
+   * reloading (pv_link_collect): a pass alone keeps it. */
   CHECK_INT(pv_store_finish(f.st, open_one), PV_OK);
   CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
   CHECK_INT(rep.acked, 1);
+  CHECK(is_dir(f.surveys, old_dir));
+  pv_survey *shown = NULL; /* the kiosk still shows the old version */
+  snprintf(dir, sizeof dir, "%s/%s/survey.json", f.surveys, old_dir);
+  CHECK_INT(pv_survey_load(dir, NULL, &shown, &d), PV_OK);
+  pv_diags_free(&d);
+  pv_link_collect(f.surveys, &shown, shown ? 1 : 0, f.st);
+  CHECK(is_dir(f.surveys, old_dir));
+  pv_survey_free(shown);
+  pv_link_collect(f.surveys, NULL, 0, f.st); /* reloaded: it is not shown */
   CHECK(!is_dir(f.surveys, old_dir));
   CHECK(is_dir(f.surveys, new_dir));
 
@@ -648,6 +661,137 @@ static void test_command(void) {
   fixture_close(&f);
 }
 
+/* ---- a collector that lies ---------------------------------------------- */
+
+/* A one-thread HTTP server on loopback answering from a script: a survey
+ * file longer than its catalogue entry says, and batch results that are
+ * either in order ("stored" for each) or shuffled. */
+typedef struct liar {
+  int fd, port, shuffle;
+  atomic_int stop;
+  pthread_t th;
+} liar;
+
+static void liar_reply(int c, int status, const char *body, size_t len) {
+  char head[256];
+  int n = snprintf(head, sizeof head,
+                   "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                   status, len);
+  if (write(c, head, (size_t)n) < 0 || (len && write(c, body, len) < 0))
+    return;
+}
+
+static void *liar_run(void *arg) {
+  liar *l = arg;
+  static char req[1 << 20];
+  while (!atomic_load(&l->stop)) {
+    int c = accept(l->fd, NULL, NULL);
+    if (c < 0)
+      continue;
+    size_t n = 0;
+    ssize_t r;
+    char *end = NULL;
+    long want = -1;
+    while (n + 1 < sizeof req && (r = read(c, req + n, sizeof req - 1 - n)) > 0) {
+      n += (size_t)r;
+      req[n] = '\0';
+      if (!end && (end = strstr(req, "\r\n\r\n"))) {
+        const char *cl = strcasestr(req, "content-length:");
+        want = cl && cl < end ? strtol(cl + 15, NULL, 10) : 0;
+      }
+      if (end && (long)(n - (size_t)(end + 4 - req)) >= want)
+        break;
+    }
+    const char *sha1 =
+        "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881";
+    if (strncmp(req, "GET /v1/surveys", 15) == 0) {
+      char cat[512];
+      snprintf(cat, sizeof cat,
+               "{\"surveys\":[{\"id\":\"qualite-habiter\",\"version\":7,\"files\":"
+               "[{\"path\":\"survey.json\",\"sha256\":\"%s\",\"size\":1}]}]}",
+               sha1);
+      liar_reply(c, 200, cat, strlen(cat));
+    } else if (strncmp(req, "GET /v1/files/", 14) == 0) {
+      liar_reply(c, 200, "xxxxxxxxxxxxxxxxxx", 18); /* 18 bytes, 1 listed */
+    } else if (strncmp(req, "POST /v1/responses", 18) == 0 && end) {
+      pv_proto_batch b;
+      char why[200];
+      const char *body = end + 4;
+      if (pv_proto_batch_decode(body, strlen(body), &b, why, sizeof why) != PV_OK) {
+        liar_reply(c, 400, "{}", 2);
+      } else {
+        pv_proto_result res[PV_PROTO_MAX_BATCH];
+        for (size_t i = 0; i < b.count; i++) {
+          size_t k = l->shuffle ? b.count - 1 - i : i;
+          memset(&res[i], 0, sizeof res[i]);
+          memcpy(res[i].uuid, b.items[k].result.uuid, sizeof res[i].uuid);
+          res[i].outcome = PV_OUT_STORED;
+        }
+        char *out = pv_proto_results_encode(res, b.count);
+        liar_reply(c, 200, out, strlen(out));
+        free(out);
+        pv_proto_batch_free(&b);
+      }
+    } else {
+      liar_reply(c, 404, "{\"error\":\"not_found\",\"reason\":\"\"}", 33);
+    }
+    close(c);
+  }
+  return NULL;
+}
+
+static void test_lying_server(void) {
+  liar l = {0};
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t al = sizeof a;
+  l.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  CHECK(l.fd >= 0 && bind(l.fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        listen(l.fd, 8) == 0 && getsockname(l.fd, (struct sockaddr *)&a, &al) == 0);
+  struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
+  setsockopt(l.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv); /* accept wakes to stop */
+  l.shuffle = 1;
+  pthread_create(&l.th, NULL, liar_run, &l);
+
+  char url[64], db[700], dir[700];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(a.sin_port));
+  snprintf(db, sizeof db, "%s/liar-device.db", top);
+  snprintf(dir, sizeof dir, "%s/liar-surveys", top);
+  int64_t ms = 1793000000000LL;
+  pv_clock clock = pv_clock_virtual(&ms);
+  pv_store *st = NULL;
+  CHECK_INT(pv_store_open(db, &clock, &st), PV_OK);
+  fx_uuid uuids[3];
+  fx_fill(st, 3, 0, uuids);
+  pv_sync_config c = {
+      .url = url, .token = "pvd_0123456789abcdefghijklmnopqrstuv", .surveys_dir = dir};
+  pv_sync_report rep;
+
+  /* Shuffled results: nothing acknowledged, the pass fails. The survey
+   * whose file is too long is skipped without ending the pass first. */
+  CHECK(pv_sync_once(&c, st, &rep) != PV_OK);
+  CHECK_INT(rep.surveys_failed, 1);
+  CHECK_INT(rep.sent, 3);
+  CHECK_INT(rep.acked, 0);
+  CHECK_INT(rep.pending_after, 3);
+  CHECK_CONTAINS(rep.error, "do not match");
+
+  /* Results in order: all three acknowledged, though the survey still
+   * cannot be installed (reported, the pass goes on). */
+  l.shuffle = 0;
+  CHECK_INT(pv_sync_once(&c, st, &rep), PV_OK);
+  CHECK_INT(rep.surveys_failed, 1);
+  CHECK_INT(rep.acked, 3);
+  CHECK_INT(rep.pending_after, 0);
+  pv_sync_current cur;
+  CHECK(pv_sync_current_read(dir, &cur) != PV_OK || cur.count == 0);
+
+  atomic_store(&l.stop, 1);
+  pthread_join(l.th, NULL);
+  close(l.fd);
+  pv_store_close(st);
+}
+
 int main(void) {
   snprintf(top, sizeof top, "%s", pv_test_tmpdir());
   test_backoff();
@@ -657,6 +801,7 @@ int main(void) {
   test_tls();
   test_thread();
   test_command();
+  test_lying_server();
   if (pv_test_failed == 0)
     pv_test_rmtree(top);
   return pv_test_done();
