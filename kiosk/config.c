@@ -148,6 +148,28 @@ static void parse_volume(ctx *c, const cJSON *m, pv_config *cfg) {
   int_value(c, m, 0, 100, &cfg->volume);
 }
 
+/* 1 when url is plain http:// to this machine (the demo, the tests): the
+ * only place a bearer token may travel unencrypted. */
+static int plain_local(const char *url) {
+  if (strncmp(url, "http://", 7) != 0)
+    return 0;
+  const char *h = url + 7;
+  if (strncmp(h, "[::1]", 5) == 0 && (h[5] == '\0' || h[5] == ':' || h[5] == '/'))
+    return 1;
+  size_t n = strcspn(h, ":/");
+  if (n == 9 && strncmp(h, "localhost", 9) == 0)
+    return 1;
+  /* 127.a.b.c: digits and exactly three dots, nothing else. */
+  int dots = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (h[i] == '.')
+      dots++;
+    else if (h[i] < '0' || h[i] > '9')
+      return 0;
+  }
+  return dots == 3 && strncmp(h, "127.", 4) == 0;
+}
+
 /* Keeps a sync string member when present and well formed. */
 static void sync_string(ctx *c, const cJSON *obj, const char *key, char **out) {
   const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -156,9 +178,13 @@ static void sync_string(ctx *c, const cJSON *obj, const char *key, char **out) {
   const char *s = string_value(c, m, PV_CONFIG_MAX_SYNC_STRING);
   if (!s)
     return;
-  if (strcmp(key, "url") == 0 && strncmp(s, "https://", 8) != 0 &&
-      strncmp(s, "http://", 7) != 0) {
-    err_at(c, m, "\"url\" must start with https:// (or http:// on a test network)");
+  if (strcmp(key, "url") == 0 && strncmp(s, "https://", 8) != 0 && !plain_local(s)) {
+    err_at(c, m,
+           strncmp(s, "http://", 7) == 0
+               ? "\"url\": http:// only reaches this machine (127.0.0.1, localhost, "
+                 "[::1]): the token would cross the network in clear; use https:// "
+                 "(ca_file for a private certificate)"
+               : "\"url\" must start with https:// (http:// only for this machine)");
     return;
   }
   if (!(*out = strdup(s)))

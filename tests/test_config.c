@@ -93,6 +93,18 @@ static void test_good(void) {
   CHECK(pv_config_survey_enabled(&c, "lien-social"));
   CHECK(!pv_config_survey_enabled(&c, "qualite-habiter"));
   CHECK_STR(c.sync.token, "t");
+  /* Plain http:// reaches this machine only. */
+  static const char *const local[] = {"http://localhost:8080/", "http://[::1]:8080",
+                                      "http://127.0.0.1", "http://localhost"};
+  for (size_t i = 0; i < sizeof local / sizeof local[0]; i++) {
+    char text[200];
+    pv_config lc;
+    pv_diags ld = {0};
+    snprintf(text, sizeof text, "{\"sync\": {\"url\": \"%s\"}}", local[i]);
+    CHECK_INT(pv_config_parse("k.json", text, strlen(text), &lc, &ld), PV_OK);
+    pv_config_free(&lc);
+    pv_diags_free(&ld);
+  }
   CHECK_STR(c.sync.ca_file, "ca.pem");
   pv_config_free(&c);
   CHECK(c.sync.url == NULL); /* free resets to the defaults */
@@ -143,6 +155,11 @@ static const struct {
     {"{\"surveys\": [\"a\", \"b\", \"a\"]}", 1, 24, "survey \"a\" is listed twice"},
     {"{\"sync\": []}", 1, 10, "\"sync\" must be an object, not an array"},
     {"{\"sync\": {\"url\": \"ftp://x\"}}", 1, 18, "must start with https://"},
+    {"{\"sync\": {\"url\": \"http://collecteur.example.org\"}}", 1, 18,
+     "would cross the network in clear"},
+    {"{\"sync\": {\"url\": \"http://127.0.0.1.evil.example/\"}}", 1, 18, "in clear"},
+    {"{\"sync\": {\"url\": \"http://[::1].evil/\"}}", 1, 18, "in clear"},
+    {"{\"sync\": {\"url\": \"http://localhost.evil:80/\"}}", 1, 18, "in clear"},
     {"{\"sync\": {\"url\": 5}}", 1, 18, "\"url\" must be a string"},
     {"{\"sync\": {\"token\": \"\"}}", 1, 20, "1 to 2048 bytes"},
     {"{\"comment\": 1}", 1, 13, "\"comment\" must be a string"},
