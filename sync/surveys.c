@@ -367,7 +367,16 @@ pv_err pv_sync_surveys_gc(const char *dir, const pv_sync_current *current, pv_st
         unsynced)
       continue;
     PV_INFO("surveys: removing %s (replaced, every response synced)", e->d_name);
-    rmtree(path);
+    /* Out of sight first (one rename), then deleted: a crash half-way
+     * leaves a staging-like leftover, never a partial "<id>@<v>" that
+     * would pass for installed. */
+    char trash[PV_SYNC_MAX_PATH], leaf[sizeof e->d_name + 64];
+    snprintf(leaf, sizeof leaf, STAGING_PREFIX "gone-%s-%ld", e->d_name,
+             (long)getpid());
+    if (join(trash, dir, leaf) == PV_OK && rename(path, trash) == 0)
+      rmtree(trash);
+    else
+      PV_WARN("surveys: cannot move %s aside: %s", path, strerror(errno));
     gone++;
   }
   closedir(d);
