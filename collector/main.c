@@ -1,6 +1,7 @@
 /* pv-collector: the evaluation backend's one program (docs/collector.md).
  *
  *   pv-collector serve [--listen ADDR:PORT] [--tls-cert F --tls-key F] [--threads N]
+ *                      [--per-ip-limit N]
  *   pv-collector territory add CODE NAME | territory list
  *   pv-collector device|analyst add|revoke --territory CODE NAME
  *   pv-collector survey publish DIR [--territory CODE] [--assets DIR]
@@ -38,6 +39,7 @@ enum { EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
 typedef struct opts {
   const char *db, *pg, *listen, *tls_cert, *tls_key, *threads, *territory, *assets;
+  const char *per_ip;
   const char *survey, *format, *out, *from, *to, *session;
   const char *pos[MAX_POS];
   size_t n_pos;
@@ -59,6 +61,7 @@ enum {
   O_FROM = 1 << 11,
   O_TO = 1 << 12,
   O_SESSION = 1 << 13,
+  O_PER_IP = 1 << 14,
 };
 
 static const struct option_def {
@@ -72,6 +75,7 @@ static const struct option_def {
     {"--tls-cert", O_TLS_CERT, offsetof(opts, tls_cert)},
     {"--tls-key", O_TLS_KEY, offsetof(opts, tls_key)},
     {"--threads", O_THREADS, offsetof(opts, threads)},
+    {"--per-ip-limit", O_PER_IP, offsetof(opts, per_ip)},
     {"--territory", O_TERRITORY, offsetof(opts, territory)},
     {"--assets", O_ASSETS, offsetof(opts, assets)},
     {"--survey", O_SURVEY, offsetof(opts, survey)},
@@ -106,9 +110,10 @@ static const struct command {
   command_fn fn;
   const char *usage;
 } commands[] = {
-    {"serve", NULL, 0, DBS | O_LISTEN | O_TLS_CERT | O_TLS_KEY | O_THREADS, 0, 1,
-     cmd_serve,
-     "serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--threads N]"},
+    {"serve", NULL, 0, DBS | O_LISTEN | O_TLS_CERT | O_TLS_KEY | O_THREADS | O_PER_IP,
+     0, 1, cmd_serve,
+     "serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--threads N]\n"
+     "      [--per-ip-limit N]"},
     {"territory", "add", 2, DBS, 0, 0, cmd_territory_add, "territory add CODE NAME"},
     {"territory", "list", 0, DBS, 0, 0, cmd_territory_list, "territory list"},
     {"device", "add", 1, DBS | O_TERRITORY, O_TERRITORY, 0, cmd_device_add,
@@ -197,6 +202,16 @@ static int cmd_serve(const opts *o, pv_cdb *db) {
       return EXIT_USAGE;
     }
   }
+  /* Behind a reverse proxy every kiosk shares the proxy's address. */
+  long per_ip = 0;
+  if (o->per_ip) {
+    char *end;
+    per_ip = strtol(o->per_ip, &end, 10);
+    if (end == o->per_ip || *end || per_ip < 1 || per_ip > 1024) {
+      fprintf(stderr, "pv-collector: --per-ip-limit is 1..1024\n");
+      return EXIT_USAGE;
+    }
+  }
   if (!o->tls_cert != !o->tls_key) {
     fprintf(stderr, "pv-collector: --tls-cert and --tls-key go together\n");
     return EXIT_USAGE;
@@ -218,6 +233,7 @@ static int cmd_serve(const opts *o, pv_cdb *db) {
       .tls_cert = o->tls_cert,
       .tls_key = o->tls_key,
       .threads = (int)threads,
+      .per_ip_limit = (int)per_ip,
   };
   pv_server *srv = NULL;
   pv_err err = pv_server_start(&cfg, &srv);

@@ -39,10 +39,11 @@
 #define MAX_URI 2048           /* bytes of a request's raw URI */
 #define MAX_LOG_PATH 120       /* bytes of a path in the request log */
 #define RATE_SLOTS 4096        /* token holders the rate limiter tracks */
-#define CONN_TIMEOUT_S 60      /* idle connection cut after this */
+#define CONN_TIMEOUT_S 20      /* idle connection cut after this */
 #define CONN_LIMIT 1024        /* open connections */
 #define CONN_MEMORY (64 << 10) /* per-connection header memory */
 #define BODY_START (64 << 10)  /* first allocation of a body buffer */
+#define NOBODY_MAX (4 << 10)   /* bytes a GET or HEAD may carry (dropped) */
 /* After a body went past its cap, this much more is read and dropped so
  * the 413 can still be sent; past it the connection is cut. */
 #define DRAIN_MAX (PV_PROTO_MAX_ATTACHMENT)
@@ -71,6 +72,10 @@ struct pv_server {
     int64_t last_ms;
   } buckets[RATE_SLOTS];
   size_t n_buckets;
+  /* Load: body bytes reserved (of budget), exports running (of max). */
+  pthread_mutex_t load_mu;
+  size_t budget, reserved;
+  int exports, max_exports;
 };
 
 typedef struct req req;
@@ -102,7 +107,8 @@ struct req {
   char *body;
   size_t len, cap, limit, drained;
   size_t declared; /* Content-Length, or SIZE_MAX when absent */
-  int too_large;
+  int too_large, over_budget;
+  size_t reserved;   /* bytes of the server's body budget held */
   pv_sha256 *hasher; /* attachment bytes, as they arrive */
   int retry_after;   /* seconds for 429/503, 0 = none */
   char allow[64];    /* methods of the path, for a 405 */
@@ -245,7 +251,65 @@ static int rate_take(pv_server *s, long long id, int *retry) {
   return ok;
 }
 
+/* ---- load: the body budget and export slots ---- */
+
+/* Reserves n more bytes of body for r; 0 when the budget has no room. */
+static int budget_take(req *r, size_t n) {
+  pv_server *s = r->srv;
+  int ok = 0;
+  pthread_mutex_lock(&s->load_mu);
+  if (n <= s->budget - s->reserved) {
+    s->reserved += n;
+    r->reserved += n;
+    ok = 1;
+  }
+  pthread_mutex_unlock(&s->load_mu);
+  return ok;
+}
+
+/* Frees r's body buffer and gives its reservation back (r->len stays). */
+static void body_release(req *r) {
+  free(r->body);
+  r->body = NULL;
+  r->cap = 0;
+  if (!r->reserved)
+    return;
+  pthread_mutex_lock(&r->srv->load_mu);
+  r->srv->reserved -= r->reserved;
+  pthread_mutex_unlock(&r->srv->load_mu);
+  r->reserved = 0;
+}
+
+/* Takes an export slot (give it back with export_give); 0 when all are
+ * taken. */
+static int export_take(pv_server *s) {
+  int ok = 0;
+  pthread_mutex_lock(&s->load_mu);
+  if (s->exports < s->max_exports) {
+    s->exports++;
+    ok = 1;
+  }
+  pthread_mutex_unlock(&s->load_mu);
+  return ok;
+}
+
+static void export_give(pv_server *s) {
+  pthread_mutex_lock(&s->load_mu);
+  s->exports--;
+  pthread_mutex_unlock(&s->load_mu);
+}
+
 /* ---- replies ---- */
+
+/* Queues resp (destroyed here) with status; r is then answered. */
+static enum MHD_Result queue(req *r, struct MHD_Connection *c, unsigned status,
+                             struct MHD_Response *resp) {
+  enum MHD_Result ok = MHD_queue_response(c, status, resp);
+  MHD_destroy_response(resp);
+  r->status = status;
+  r->state = REQ_REPLIED;
+  return ok;
+}
 
 /* Returns an MHD response owning body (freed by MHD, or here when the
  * response cannot be made; NULL body: an empty one), or NULL. */
@@ -259,7 +323,8 @@ static struct MHD_Response *response_of(void *body, size_t len) {
 }
 
 /* Queues a response of status with body (owned: freed by MHD, or here on
- * failure; may be NULL for none) and content type. */
+ * failure; may be NULL for none) and content type. Every 503 carries a
+ * Retry-After. */
 static enum MHD_Result reply(req *r, struct MHD_Connection *c, unsigned status,
                              const char *ctype, void *body, size_t len) {
   struct MHD_Response *resp = response_of(body, len);
@@ -269,16 +334,14 @@ static enum MHD_Result reply(req *r, struct MHD_Connection *c, unsigned status,
     MHD_add_response_header(resp, "Content-Type", ctype);
   if (r->allow[0])
     MHD_add_response_header(resp, "Allow", r->allow);
+  if (status == 503 && r->retry_after <= 0)
+    r->retry_after = PV_SERVER_RETRY_AFTER;
   if (r->retry_after > 0) {
     char ra[16];
     snprintf(ra, sizeof ra, "%d", r->retry_after);
     MHD_add_response_header(resp, "Retry-After", ra);
   }
-  enum MHD_Result ok = MHD_queue_response(c, status, resp);
-  MHD_destroy_response(resp);
-  r->status = status;
-  r->state = REQ_REPLIED;
-  return ok;
+  return queue(r, c, status, resp);
 }
 
 /* Queues {"error":code,"reason":...} with status. */
@@ -298,10 +361,14 @@ static enum MHD_Result reply_error(req *r, struct MHD_Connection *c, unsigned st
   return reply(r, c, status, "application/json", body, strlen(body));
 }
 
-/* Answers a storage failure: 500 storage with the backend's detail. */
+/* Answers a storage failure: 503 unavailable when the database was busy
+ * (a lock wait timed out, a deadlock: retrying works), else 500 storage,
+ * with the backend's detail in the log. */
 static enum MHD_Result reply_storage(req *r, struct MHD_Connection *c, pv_err err) {
   PV_WARN("collector: %s %s: %s: %s", r->method, r->log_path, pv_strerror(err),
           pv_err_detail());
+  if (err == PV_ERR_BUSY)
+    return reply_error(r, c, 503, "unavailable", "the database is busy; retry later");
   return reply_error(r, c, 500, "storage", "the database failed: %s", pv_strerror(err));
 }
 
@@ -315,16 +382,51 @@ static enum MHD_Result reply_json(req *r, struct MHD_Connection *c, unsigned sta
   return reply(r, c, status, "application/json", text, strlen(text));
 }
 
-/* Queues a blob's bytes (taken over) with its media type. */
+/* 1 when s[0..n) is a plain media type "type/subtype": two tokens of
+ * letters, digits and !#$&^_.+- (each starting with a letter or digit),
+ * at most PV_CDB_MAX_MEDIA_TYPE bytes. */
+static int media_type_ok(const char *s, size_t n) {
+  static const char extra[] = "!#$&^_.+-";
+  size_t slash = 0, slashes = 0;
+  if (n < 3 || n > PV_CDB_MAX_MEDIA_TYPE)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i];
+    int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                (ch >= '0' && ch <= '9');
+    int first = i == 0 || s[i - 1] == '/';
+    if (ch == '/') {
+      slash = i;
+      slashes++;
+    } else if (!alnum && (first || !strchr(extra, ch))) {
+      return 0;
+    }
+  }
+  return slashes == 1 && slash > 0 && slash + 1 < n;
+}
+
+/* Queues a blob's bytes (taken over) for download: its media type when
+ * plain (else application/octet-stream), never sniffed, never shown
+ * inline, named by its hash (r->name). */
 static enum MHD_Result reply_blob(req *r, struct MHD_Connection *c, pv_store_blob *b) {
+  char disp[PV_SHA256_HEX + 40];
   void *bytes = b->bytes;
   b->bytes = NULL;
   if (!bytes) /* an empty blob: MHD wants a buffer */
     bytes = calloc(1, 1);
   if (!bytes)
     return MHD_NO;
-  return reply(r, c, 200, b->media_type[0] ? b->media_type : "application/octet-stream",
-               bytes, b->size);
+  struct MHD_Response *resp = response_of(bytes, b->size);
+  if (!resp)
+    return MHD_NO;
+  const char *mt = b->media_type;
+  if (!media_type_ok(mt, strlen(mt)))
+    mt = "application/octet-stream";
+  snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", r->name);
+  MHD_add_response_header(resp, "Content-Type", mt);
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(resp, "Content-Disposition", disp);
+  return queue(r, c, 200, resp);
 }
 
 /* ---- handlers ---- */
@@ -530,23 +632,15 @@ static enum MHD_Result on_attachment_get(req *r, struct MHD_Connection *c, pv_cd
   return ok;
 }
 
-/* The request's media type if it is a plain token/token (parameters
- * dropped), else application/octet-stream. */
+/* The request's media type if it is a plain type/subtype (parameters
+ * after ';' dropped), else application/octet-stream. */
 static void media_type_of(struct MHD_Connection *c,
                           char out[PV_CDB_MAX_MEDIA_TYPE + 1]) {
   const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-  size_t n = 0, slashes = 0;
-  for (; ct && ct[n] && ct[n] != ';' && ct[n] != ' ' && n < PV_CDB_MAX_MEDIA_TYPE;
-       n++) {
-    char ch = ct[n];
-    if (ch == '/')
-      slashes++;
-    else if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-               (ch >= '0' && ch <= '9') || ch == '.' || ch == '+' || ch == '-'))
-      break;
-  }
-  int whole = ct && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-  if (!whole || slashes != 1 || n == 0 || ct[0] == '/' || ct[n - 1] == '/') {
+  size_t n = ct ? strcspn(ct, ";") : 0;
+  while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+    n--;
+  if (!ct || !media_type_ok(ct, n)) {
     snprintf(out, PV_CDB_MAX_MEDIA_TYPE + 1, "application/octet-stream");
     return;
   }
@@ -618,26 +712,28 @@ static int spool_open(void) {
   return fd;
 }
 
-/* 1 when s is absent or a date/time prefix such as "2026-11-01" or
- * "2026-11-01T10:00" (digits and -:T.Z, at most 24 bytes). */
+/* 1 when s is absent, a real day "YYYY-MM-DD", or a whole UTC time as
+ * pv_time_iso writes it ("2026-11-01T08:00:00.000Z"). */
 static int date_ok(const char *s) {
+  char full[32];
+  int64_t ms;
   if (!s)
     return 1;
   size_t n = strlen(s);
-  if (n < 4 || n > 24)
+  if (n == 10) { /* a day: checked as that day's midnight */
+    snprintf(full, sizeof full, "%sT00:00:00.000Z", s);
+    s = full;
+  } else if (n != 24) {
     return 0;
-  for (size_t i = 0; i < n; i++)
-    if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == ':' || s[i] == 'T' ||
-          s[i] == '.' || s[i] == 'Z'))
-      return 0;
-  return 1;
+  }
+  return pv_time_parse(s, &ms) == 0;
 }
 
 /* Exports are spooled to an unlinked temporary file, then sent from it:
  * the status line is known to be right (a failure half-way is a 500, not
  * a truncated 200), memory stays bounded, and the bytes go out with
  * sendfile. The cost is disk space for one export while it is sent. */
-static enum MHD_Result on_export(req *r, struct MHD_Connection *c, pv_cdb *db) {
+static enum MHD_Result export_run(req *r, struct MHD_Connection *c, pv_cdb *db) {
   const char *survey = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "survey");
   const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
   const char *from = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from");
@@ -651,7 +747,10 @@ static enum MHD_Result on_export(req *r, struct MHD_Connection *c, pv_cdb *db) {
   if (!pv_export_format_valid(format))
     return reply_error(r, c, 400, "bad_request", "format is csv or json");
   if (!date_ok(from) || !date_ok(to))
-    return reply_error(r, c, 400, "bad_request", "from and to are dates: YYYY-MM-DD");
+    return reply_error(
+        r, c, 400, "bad_request",
+        "%s is a date YYYY-MM-DD (or a UTC time YYYY-MM-DDThh:mm:ss.sssZ)",
+        date_ok(from) ? "to" : "from");
   if (session && !pv_uuid_valid(session))
     return reply_error(r, c, 400, "bad_request", "session is a UUID");
   pv_cdb_filter f = {.survey_id = survey, .from = from, .to = to, .session = session};
@@ -680,10 +779,17 @@ static enum MHD_Result on_export(req *r, struct MHD_Connection *c, pv_cdb *db) {
   snprintf(disp, sizeof disp, "attachment; filename=\"%s.%s\"", survey, format);
   MHD_add_response_header(resp, "Content-Type", pv_export_media_type(format));
   MHD_add_response_header(resp, "Content-Disposition", disp);
-  enum MHD_Result ok = MHD_queue_response(c, 200, resp);
-  MHD_destroy_response(resp);
-  r->status = 200;
-  r->state = REQ_REPLIED;
+  return queue(r, c, 200, resp);
+}
+
+/* An export holds a worker and a database connection while it is built:
+ * at most max_exports run at once, so uploads keep their threads. */
+static enum MHD_Result on_export(req *r, struct MHD_Connection *c, pv_cdb *db) {
+  if (!export_take(r->srv))
+    return reply_error(r, c, 503, "unavailable", "%d exports are running; retry later",
+                       r->srv->max_exports);
+  enum MHD_Result ok = export_run(r, c, db);
+  export_give(r->srv);
   return ok;
 }
 
@@ -730,10 +836,13 @@ static int authenticate(req *r, struct MHD_Connection *c, enum MHD_Result *ok) {
   char hash[PV_SHA256_HEX + 1];
   pv_cdb *db = NULL;
   pv_err err = pv_token_hash(token, hash);
-  if (!err)
-    err = db_acquire(r->srv, &db);
   if (err) {
     *ok = reply_storage(r, c, err);
+    return 0;
+  }
+  if ((err = db_acquire(r->srv, &db)) != PV_OK) {
+    PV_WARN("collector: database: %s: %s", pv_strerror(err), pv_err_detail());
+    *ok = reply_error(r, c, 503, "unavailable", "the database is unavailable");
     return 0;
   }
   err = pv_cdb_token_lookup(db, hash, &r->who);
@@ -771,8 +880,21 @@ static int content_length(struct MHD_Connection *c, size_t *out) {
   return 1;
 }
 
+/* Counts the headers that frame a body (MHD_get_connection_values). */
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value) {
+  int *n = cls; /* [0]: Content-Length, [1]: Transfer-Encoding */
+  (void)kind;
+  (void)value;
+  if (key && strcasecmp(key, "Content-Length") == 0)
+    n[0]++;
+  else if (key && strcasecmp(key, "Transfer-Encoding") == 0)
+    n[1]++;
+  return MHD_YES;
+}
+
 /* Decides everything the headers allow; queues a refusal (state becomes
- * REQ_REPLIED) or prepares the body buffer. */
+ * REQ_REPLIED) or prepares for the body (its budget reserved). */
 static enum MHD_Result begin(req *r, struct MHD_Connection *c, const char *url,
                              const char *method) {
   enum MHD_Result ok = MHD_YES;
@@ -784,6 +906,14 @@ static enum MHD_Result begin(req *r, struct MHD_Connection *c, const char *url,
   for (const char *p = r->uri; *p && *p != '?'; p++)
     if (*p == '%' || (unsigned char)*p < 0x21 || (unsigned char)*p >= 0x7f)
       return reply_error(r, c, 400, "bad_path", "escaped or control bytes in the path");
+  /* One framing only: proxies and this server must agree where a body
+   * ends (request smuggling). */
+  int framing[2] = {0, 0};
+  MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, framing);
+  if (framing[0] > 1 || (framing[0] && framing[1]))
+    return reply_error(r, c, 400, "bad_request",
+                       "several Content-Length, or Content-Length with "
+                       "Transfer-Encoding");
 
   const route *rt = NULL;
   const char *name = NULL;
@@ -830,6 +960,7 @@ static enum MHD_Result begin(req *r, struct MHD_Connection *c, const char *url,
 
   if (!content_length(c, &r->declared))
     return reply_error(r, c, 400, "bad_request", "malformed Content-Length");
+  r->limit = NOBODY_MAX; /* GET and HEAD: a few bytes tolerated, dropped */
   if (rt->body == BODY_JSON) {
     r->limit = PV_PROTO_MAX_BODY;
   } else if (rt->body == BODY_BYTES) {
@@ -840,30 +971,48 @@ static enum MHD_Result begin(req *r, struct MHD_Connection *c, const char *url,
     if (!r->hasher)
       return reply_error(r, c, 503, "unavailable", "out of memory");
   }
-  if (rt->body != BODY_NONE && r->declared != SIZE_MAX && r->declared > r->limit)
+  if (r->declared != SIZE_MAX && r->declared > r->limit)
     return reply_error(r, c, 413, "too_large",
                        "body of %zu bytes is over the %zu-byte limit", r->declared,
                        r->limit);
+  if (rt->body != BODY_NONE && r->declared != SIZE_MAX && r->declared > 0 &&
+      !budget_take(r, r->declared))
+    return reply_error(r, c, 503, "unavailable", "too many uploads at once");
   r->state = REQ_BODY;
   return MHD_YES;
 }
 
-/* Takes one piece of body: kept (under the cap) or, past it, dropped up
- * to DRAIN_MAX so the 413 can be sent. */
+/* Takes one piece of body: kept (under the cap and the server's budget),
+ * counted and dropped (routes without a body), or, past the cap or the
+ * budget, dropped up to DRAIN_MAX so the 413 or 503 can be sent. */
 static enum MHD_Result take_body(req *r, const char *data, size_t n) {
-  if (r->state != REQ_BODY || !r->rt || r->rt->body == BODY_NONE)
-    return MHD_YES; /* refused already, or a body where none belongs: ignored */
-  if (r->too_large || n > r->limit - r->len) {
+  if (r->state != REQ_BODY)
+    return MHD_YES; /* refused already: MHD reads no more of it */
+  if (!r->too_large && !r->over_budget && n > r->limit - r->len)
     r->too_large = 1;
+  if (r->too_large || r->over_budget) {
+    body_release(r);
     r->drained += n;
     return r->drained > DRAIN_MAX ? MHD_NO : MHD_YES;
   }
+  if (r->rt->body == BODY_NONE) {
+    r->len += n;
+    return MHD_YES;
+  }
   if (r->len + n > r->cap) {
     size_t cap = r->cap ? r->cap : BODY_START;
+    if (!r->cap && r->declared != SIZE_MAX && r->declared >= r->len + n)
+      cap = r->declared; /* reserved already */
     while (cap < r->len + n)
       cap *= 2;
     if (cap > r->limit)
       cap = r->limit;
+    if (cap > r->reserved && !budget_take(r, cap - r->reserved)) {
+      r->over_budget = 1;
+      body_release(r);
+      r->drained += n;
+      return MHD_YES;
+    }
     /* One spare byte: JSON bodies are handed on NUL-terminated. */
     char *nb = realloc(r->body, cap + 1);
     if (!nb)
@@ -902,14 +1051,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (r->too_large)
     return reply_error(r, c, 413, "too_large", "body over the %zu-byte limit",
                        r->limit);
+  if (r->over_budget)
+    return reply_error(r, c, 503, "unavailable", "too many uploads at once");
   pv_cdb *db = NULL;
   pv_err err = db_acquire(s, &db);
   if (err) {
-    r->retry_after = 5;
+    PV_WARN("collector: database: %s: %s", pv_strerror(err), pv_err_detail());
     return reply_error(r, c, 503, "unavailable", "the database is unavailable");
   }
   enum MHD_Result ok = r->rt->fn(r, c, db);
   db_release(s, db, r->status == 500 ? PV_ERR_DB : PV_OK);
+  /* The budget is free before the reply's first byte leaves. */
+  body_release(r);
   return ok;
 }
 
@@ -943,6 +1096,8 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     char ignored[PV_SHA256_HEX + 1];
     pv_sha256_final(r->hasher, ignored);
   }
+  if (r->srv)
+    body_release(r);
   free(r->body);
   free(r);
   *con_cls = NULL;
@@ -980,6 +1135,7 @@ void pv_server_stop(pv_server *s) {
   pthread_mutex_destroy(&s->db_mu);
   pthread_cond_destroy(&s->db_cv);
   pthread_mutex_destroy(&s->rate_mu);
+  pthread_mutex_destroy(&s->load_mu);
   free(s->db_path);
   free(s->pg);
   free(s->tls_key);
@@ -1010,6 +1166,8 @@ pv_err pv_server_start(const pv_server_config *cfg, pv_server **out) {
   if (cfg->threads < 0 || cfg->threads > PV_SERVER_MAX_THREADS)
     return pv_fail(PV_ERR_INVALID, "collector: threads must be 1..%d",
                    PV_SERVER_MAX_THREADS);
+  if (cfg->per_ip_limit < 0)
+    return pv_fail(PV_ERR_INVALID, "collector: negative connection limit");
   memset(&a4, 0, sizeof a4);
   memset(&a6, 0, sizeof a6);
   if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
@@ -1031,12 +1189,17 @@ pv_err pv_server_start(const pv_server_config *cfg, pv_server **out) {
   pthread_mutex_init(&s->db_mu, NULL);
   pthread_cond_init(&s->db_cv, NULL);
   pthread_mutex_init(&s->rate_mu, NULL);
+  pthread_mutex_init(&s->load_mu, NULL);
   s->clock = cfg->clock ? *cfg->clock : pv_clock_system();
   s->rate = cfg->rate_per_s > 0 ? cfg->rate_per_s : PV_SERVER_DEFAULT_RATE;
   s->burst = cfg->burst > 0 ? cfg->burst : PV_SERVER_DEFAULT_BURST;
   unsigned threads =
       cfg->threads > 0 ? (unsigned)cfg->threads : PV_SERVER_DEFAULT_THREADS;
   s->max = threads;
+  s->max_exports = threads / 2 > 1 ? (int)threads / 2 : 1;
+  s->budget = cfg->body_budget > 0 ? cfg->body_budget : PV_SERVER_BODY_BUDGET;
+  unsigned per_ip =
+      cfg->per_ip_limit > 0 ? (unsigned)cfg->per_ip_limit : PV_SERVER_PER_IP_LIMIT;
   if ((cfg->db_path && !(s->db_path = strdup(cfg->db_path))) ||
       (cfg->pg_conninfo && !(s->pg = strdup(cfg->pg_conninfo)))) {
     err = pv_fail(PV_ERR_NOMEM, "collector: out of memory");
@@ -1071,8 +1234,8 @@ pv_err pv_server_start(const pv_server_config *cfg, pv_server **out) {
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_ARRAY,
-      tls_opts, MHD_OPTION_END);
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      (size_t)CONN_MEMORY, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
   if (!s->d) {
     err = pv_fail(PV_ERR_IO,
                   "collector: cannot serve on %s port %d%s%s (TLS key or "

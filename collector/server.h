@@ -7,7 +7,10 @@
  * (collector/token.h), rate-limited per token holder, and answered with
  * JSON errors from sync/protocol.h. Storage is a small pool of pv_cdb
  * connections, one per worker thread at most, opened lazily and closed
- * at stop. One log line per request: method, path, status, milliseconds
+ * at stop. Load is bounded: connections per client address, bytes of
+ * bodies buffered server-wide, exports running at once (half the
+ * threads, at least one); past a bound the answer is 503 with
+ * Retry-After. One log line per request: method, path, status, milliseconds
  * (never the token). */
 #ifndef PV_COLLECTOR_SERVER_H
 #define PV_COLLECTOR_SERVER_H
@@ -20,6 +23,14 @@
 #define PV_SERVER_DEFAULT_RATE 50.0       /* requests per second per token, sustained */
 #define PV_SERVER_DEFAULT_BURST 200       /* requests per token in a burst */
 #define PV_SERVER_MAX_TLS_FILE (64 << 10) /* bytes of a PEM key or certificate */
+/* Open connections from one client address. Kiosks behind one NAT (a
+ * centre social's box) share an address: keep this well above a site's
+ * kiosk count. */
+#define PV_SERVER_PER_IP_LIMIT 64
+/* Bytes of request bodies held in memory at once, all requests together
+ * (each is at most 8 MiB); past it uploads get 503 with Retry-After. */
+#define PV_SERVER_BODY_BUDGET ((size_t)64 << 20)
+#define PV_SERVER_RETRY_AFTER 5 /* seconds in every 503's Retry-After */
 
 typedef struct pv_server pv_server;
 
@@ -35,6 +46,8 @@ typedef struct pv_server_config {
   double rate_per_s;              /* default PV_SERVER_DEFAULT_RATE */
   int burst;                      /* default PV_SERVER_DEFAULT_BURST */
   const pv_clock *clock;          /* NULL = system clock (times, rate limit) */
+  int per_ip_limit;               /* default PV_SERVER_PER_IP_LIMIT */
+  size_t body_budget;             /* default PV_SERVER_BODY_BUDGET */
 } pv_server_config;
 
 /* Opens the database (applying migrations), binds and starts serving.

@@ -18,12 +18,12 @@ int pv_link_config(const pv_config *cfg, const char *db_path, char *dir_buf,
   out->url = cfg->sync.url;
   out->token = cfg->sync.token;
   out->ca_file = cfg->sync.ca_file;
-  if (cfg->sync.surveys_dir) {
-    out->surveys_dir = cfg->sync.surveys_dir;
-  } else {
+  /* dir_buf always holds the folder in effect: the kiosk loads from it. */
+  if (cfg->sync.surveys_dir)
+    snprintf(dir_buf, PV_LINK_MAX_PATH, "%s", cfg->sync.surveys_dir);
+  else
     snprintf(dir_buf, PV_LINK_MAX_PATH, "%s.surveys", db_path);
-    out->surveys_dir = dir_buf;
-  }
+  out->surveys_dir = dir_buf;
   out->connect_timeout_ms = cfg->sync.connect_timeout_seconds * 1000L;
   out->transfer_timeout_ms = cfg->sync.transfer_timeout_seconds * 1000L;
   out->poll_seconds = cfg->sync.poll_seconds;

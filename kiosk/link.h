@@ -14,8 +14,9 @@
 #define PV_LINK_MAX_PATH 4096
 
 /* Fills *out from cfg for the store at db_path; dir_buf (PV_LINK_MAX_PATH
- * bytes) holds the default surveys folder "<db_path>.surveys" when the
- * config names none. out's strings borrow from cfg and dir_buf. Returns
+ * bytes) receives the surveys folder in effect: the config's, or
+ * "<db_path>.surveys" when it names none. out's strings borrow from cfg
+ * and dir_buf. Returns
  * 0 when cfg has no sync url (nothing to do), 1 otherwise. */
 int pv_link_config(const pv_config *cfg, const char *db_path, char *dir_buf,
                    pv_sync_config *out);

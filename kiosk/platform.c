@@ -27,6 +27,7 @@
 #include "kiosk/render.h"
 #include "kiosk/script.h"
 #include "kiosk/text.h"
+#include "sync/surveys.h"
 
 #define MAX_SIZE 8192
 
@@ -37,6 +38,13 @@ typedef struct opts {
   double diagonal_in;
 } opts;
 
+#define SURVEY_CHECK_MS 5000 /* idle kiosk: how often it looks for new surveys */
+
+typedef struct current_id {
+  unsigned long long ino;
+  long long mtime_s, mtime_ns, size;
+} current_id;
+
 typedef struct kiosk {
   opts o;
   pv_config cfg;
@@ -46,7 +54,8 @@ typedef struct kiosk {
   pv_sync_config sync_cfg; /* valid when has_sync */
   char sync_dir[PV_LINK_MAX_PATH];
   int has_sync, sync_generation;
-  pv_sync *sync; /* the background thread, or NULL */
+  pv_sync *sync;            /* the background thread, or NULL */
+  current_id current_stamp; /* of surveys_dir/current.json when last loaded */
   pv_app_config ac;
   int64_t virtual_ms;
   pv_clock clock;
@@ -271,6 +280,23 @@ static int wait_event(SDL_Event *e, int timeout_ms) {
   }
 }
 
+/* Identifies the current current.json: a rewrite (tmp + rename) gives a
+ * new inode and time; all zero when there is none. */
+static current_id current_stamp(const kiosk *k) {
+  current_id id;
+  char path[PV_LINK_MAX_PATH + 32];
+  struct stat sb;
+  memset(&id, 0, sizeof id);
+  snprintf(path, sizeof path, "%s/" PV_SYNC_CURRENT, k->sync_dir);
+  if (stat(path, &sb) == 0) {
+    id.ino = sb.st_ino;
+    id.mtime_s = sb.st_mtim.tv_sec;
+    id.mtime_ns = sb.st_mtim.tv_nsec;
+    id.size = sb.st_size;
+  }
+  return id;
+}
+
 /* The interactive loop: sleep until an event or the app's next deadline,
  * draw only when something changed. Escape quits in a window. */
 static int run_loop(kiosk *k, int windowed) {
@@ -286,6 +312,20 @@ static int run_loop(kiosk *k, int windowed) {
       if (gen != k->sync_generation && now == PV_SCREEN_ATTRACT &&
           !pv_app_response(k->app)[0]) {
         k->sync_generation = gen;
+        k->current_stamp = current_stamp(k);
+        reload_surveys(k);
+        redraw = 1;
+      }
+    }
+    /* current.json rewritten by another process (`pv-kiosk sync --once`),
+     * which this kiosk's thread cannot have counted. */
+    if (k->has_sync && pv_app_screen(k->app) == PV_SCREEN_ATTRACT &&
+        !pv_app_response(k->app)[0]) {
+      current_id stamp = current_stamp(k);
+      if (memcmp(&stamp, &k->current_stamp, sizeof stamp) != 0) {
+        k->current_stamp = stamp;
+        PV_INFO("kiosk: %s/" PV_SYNC_CURRENT " changed; reloading the surveys",
+                k->sync_dir);
         reload_surveys(k);
         redraw = 1;
       }
@@ -304,6 +344,10 @@ static int run_loop(kiosk *k, int windowed) {
     }
     SDL_Event e;
     int timeout = next < 0 ? -1 : next > 60000 ? 60000 : (int)next;
+    /* Syncing: look at the survey set every few seconds even when idle
+     * (an atomic read and a stat: nothing to the idle CPU). */
+    if (k->has_sync && (timeout < 0 || timeout > SURVEY_CHECK_MS))
+      timeout = SURVEY_CHECK_MS;
     if (!wait_event(&e, timeout)) {
       redraw = next >= 0; /* the deadline passed */
       continue;
@@ -422,8 +466,10 @@ int pv_kiosk_main(int argc, char **argv) {
       goto out;
   }
   k->has_sync = pv_link_config(&k->cfg, k->o.db, k->sync_dir, &k->sync_cfg);
-  if (k->has_sync)
+  if (k->has_sync) {
     k->sync_cfg.assets_dir = k->o.assets;
+    k->current_stamp = current_stamp(k); /* before loading: a change reloads */
+  }
   load_surveys(k);
   if (k->n_surveys == 0) {
     fprintf(stderr, "pv-kiosk: no valid survey in %s\n", k->o.surveys);

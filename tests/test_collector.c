@@ -10,6 +10,7 @@
  * PostgreSQL database. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collector/server.h"
@@ -53,7 +55,8 @@ typedef struct resp {
   long status;
   char *body;
   size_t len;
-  char etag[128], retry_after[16], ctype[128], allow[64];
+  char etag[128], retry_after[16], ctype[256], allow[64];
+  char nosniff[32], disposition[128];
   char code[PV_PROTO_MAX_CODE + 1], reason[PV_PROTO_MAX_REASON + 1];
 } resp;
 
@@ -93,6 +96,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
   header_value(p, len, "Retry-After", r->retry_after, sizeof r->retry_after);
   header_value(p, len, "Content-Type", r->ctype, sizeof r->ctype);
   header_value(p, len, "Allow", r->allow, sizeof r->allow);
+  header_value(p, len, "X-Content-Type-Options", r->nosniff, sizeof r->nosniff);
+  header_value(p, len, "Content-Disposition", r->disposition, sizeof r->disposition);
   return len;
 }
 
@@ -213,6 +218,22 @@ static int raw_read_status(int fd, char *out, size_t cap) {
   if (strncmp(out, "HTTP/1.", 7) == 0 && got >= 12)
     status = (int)strtol(out + 9, NULL, 10);
   return status;
+}
+
+/* Reads a response head (up to the blank line) into out; 1 when whole. */
+static int raw_read_head(int fd, char *out, size_t cap) {
+  size_t got = 0;
+  out[0] = '\0';
+  while (got + 1 < cap && !strstr(out, "\r\n\r\n")) {
+    ssize_t n = recv(fd, out + got, 1, 0); /* byte by byte: nothing past it */
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return 0;
+    got++;
+    out[got] = '\0';
+  }
+  return strstr(out, "\r\n\r\n") != NULL;
 }
 
 /* One raw request: sends it, reads the answer. */
@@ -964,6 +985,296 @@ static void test_tls(const char *dir) {
   CHECK_INT(pv_server_start(&half, &s), PV_ERR_INVALID);
 }
 
+/* Request framing and bodies where none belong, over raw sockets. */
+static void test_framing(void) {
+  static const struct {
+    const char *line, *headers, *body;
+    int status;
+    const char *code;
+  } cases[] = {
+      {"GET /v1/whoami", "Content-Length: 0\r\nContent-Length: 0\r\n", "", 400,
+       "bad_request"},
+      {"POST /v1/responses", "Content-Length: 2\r\nContent-Length: 20\r\n", "{}", 400,
+       "bad_request"},
+      {"PUT /v1/attachments/"
+       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+       "Content-Length: 10\r\nTransfer-Encoding: chunked\r\n",
+       "a\r\n0123456789\r\n0\r\n\r\n", 400, "bad_request"},
+      {"GET /v1/whoami", "Content-Length: 5000\r\n", "", 413, "too_large"},
+      {"GET /v1/whoami", "Content-Length: 10\r\n", "0123456789", 200, ""},
+  };
+  char req[1024], out[4096];
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    int n = snprintf(req, sizeof req,
+                     "%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n%s\r\n%s",
+                     cases[i].line, tok_da, cases[i].headers, cases[i].body);
+    int st = raw_request(req, (size_t)n, out, sizeof out);
+    CHECK_INT(st, cases[i].status);
+    if (cases[i].code[0])
+      CHECK_CONTAINS(out, cases[i].code);
+    if (st != cases[i].status)
+      fprintf(stderr, "test_framing: case %zu: %.200s\n", i, out);
+  }
+  /* A chunked body on a GET: dropped up to 4 KiB, then refused. */
+  snprintf(req, sizeof req,
+           "GET /v1/whoami HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n",
+           tok_da);
+  CHECK_INT(chunked(req, 1 << 16), 413);
+  EXPECT("GET", "/v1/whoami", tok_da, 200, "");
+}
+
+/* Attachments and survey files go to analysts as downloads: the type a
+ * device declared only when plain, never sniffed, named by hash. */
+static void test_blob_headers(void) {
+  static const struct {
+    const char *sent, *served;
+  } types[] = {
+      {"Content-Type: text/plain; charset=utf-8", "text/plain"},
+      {"Content-Type: audio/ogg", "audio/ogg"},
+      {"Content-Type: text/html<script>", "application/octet-stream"},
+      {"Content-Type: a/b/c", "application/octet-stream"},
+      {"Content-Type: /png", "application/octet-stream"},
+      {"Content-Type: image/", "application/octet-stream"},
+      {"Content-Type: image/png x", "application/octet-stream"},
+      {"Content-Type: image/"
+       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+       "application/octet-stream"},
+      {"Content-Type:", "application/octet-stream"},
+  };
+  char bytes[128], sha[PV_SHA256_HEX + 1], path[300], disp[128];
+  resp r;
+  for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+    int n = snprintf(bytes, sizeof bytes, "<html>%s %zu</html>", ta, i);
+    CHECK_INT(pv_sha256_hex(bytes, (size_t)n, sha), PV_OK);
+    snprintf(path, sizeof path, "/v1/attachments/%s", sha);
+    http_at(g_port, "PUT", path, tok_da, types[i].sent, bytes, (size_t)n, &r);
+    CHECK_INT(r.status, 201);
+    resp_free(&r);
+    http("GET", path, tok_aa, &r);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(r.ctype, types[i].served);
+    CHECK_STR(r.nosniff, "nosniff");
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", sha);
+    CHECK_STR(r.disposition, disp);
+    resp_free(&r);
+  }
+  snprintf(path, sizeof path, "/v1/files/%s", sha_json_a);
+  http("GET", path, tok_da, &r);
+  CHECK_INT(r.status, 200);
+  CHECK_STR(r.nosniff, "nosniff");
+  snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", sha_json_a);
+  CHECK_STR(r.disposition, disp);
+  resp_free(&r);
+}
+
+/* Export filters: real days or whole UTC times, sessions are UUIDs. */
+static void test_export_filters(void) {
+  static const struct {
+    const char *query;
+    int status;
+  } cases[] = {
+      {"&from=2026-11-01&to=2026-12-01", 200},
+      {"&from=2024-02-29", 200},
+      {"&to=2026-11-01T08:00:00.000Z", 200},
+      {"&session=1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed", 200},
+      {"&from=2026-13-01", 400},
+      {"&from=2026-02-29", 400},
+      {"&to=2026-04-31", 400},
+      {"&from=2026-1-01", 400},
+      {"&from=2026-11-01T08", 400},
+      {"&to=2026-11-01T25:00:00.000Z", 400},
+      {"&from=2026", 400},
+      {"&from=", 400},
+      {"&to=yesterday", 400},
+      {"&from=2026-11-01%27%20OR%201=1--", 400},
+      {"&session=nope", 400},
+      {"&session=1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bedx", 400},
+  };
+  char path[400];
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    snprintf(path, sizeof path, "/v1/export?survey=%s&format=json%s", survey_a,
+             cases[i].query);
+    resp r;
+    http("GET", path, tok_aa, &r);
+    CHECK_INT(r.status, cases[i].status);
+    if (cases[i].status == 400) {
+      CHECK_STR(r.code, "bad_request");
+      CHECK(r.reason[0] != '\0');
+    }
+    if (r.status != cases[i].status)
+      fprintf(stderr, "test_export_filters: %s -> %ld\n", cases[i].query, r.status);
+    resp_free(&r);
+  }
+}
+
+/* A server with a 1 MiB body budget: an upload of 768 KiB holds it (the
+ * 100 Continue says its headers were taken), a second one is refused with
+ * 503 and Retry-After without its body being read, and once the first is
+ * stored the budget is free again. */
+static void test_body_budget(void) {
+  enum { SIZE = 768 << 10 };
+  pv_server_config cfg = {
+      .db_path = g_db, .pg_conninfo = g_pg, .threads = 2, .body_budget = 1 << 20};
+  pv_server *s = NULL;
+  CHECK_INT(pv_server_start(&cfg, &s), PV_OK);
+  if (!s)
+    return;
+  int port = pv_server_port(s);
+  char *bytes = malloc(SIZE);
+  PV_ASSERT(bytes);
+  char sha[3][PV_SHA256_HEX + 1], head[3][1024], out[4096];
+  for (int k = 0; k < 3; k++) {
+    for (size_t i = 0; i < SIZE; i++)
+      bytes[i] = (char)(i * 31 + (size_t)k);
+    memcpy(bytes, ta, strlen(ta)); /* a fresh attachment on every run */
+    CHECK_INT(pv_sha256_hex(bytes, SIZE, sha[k]), PV_OK);
+    snprintf(
+        head[k], sizeof head[k],
+        "PUT /v1/attachments/%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+        "Content-Type: application/octet-stream\r\nContent-Length: %d\r\n"
+        "Expect: 100-continue\r\n\r\n",
+        sha[k], tok_da, SIZE);
+  }
+  int first = raw_connect(port);
+  CHECK(raw_send(first, head[0], strlen(head[0])));
+  CHECK(raw_read_head(first, out, sizeof out));
+  CHECK_CONTAINS(out, "HTTP/1.1 100");
+  int second = raw_connect(port);
+  CHECK(raw_send(second, head[1], strlen(head[1])));
+  CHECK_INT(raw_read_status(second, out, sizeof out), 503);
+  CHECK_CONTAINS(out, "unavailable");
+  CHECK(strcasestr(out, "\r\nRetry-After: ") != NULL);
+  close(second);
+  /* The first upload's body, then its answer. */
+  for (size_t i = 0; i < SIZE; i++)
+    bytes[i] = (char)(i * 31);
+  memcpy(bytes, ta, strlen(ta));
+  CHECK(raw_send(first, bytes, SIZE));
+  CHECK_INT(raw_read_status(first, out, sizeof out), 201);
+  close(first);
+  /* The budget is free: the third upload passes. */
+  for (size_t i = 0; i < SIZE; i++)
+    bytes[i] = (char)(i * 31 + 2);
+  memcpy(bytes, ta, strlen(ta));
+  char path[300];
+  snprintf(path, sizeof path, "/v1/attachments/%s", sha[2]);
+  resp r;
+  http_at(port, "PUT", path, tok_da, NULL, bytes, SIZE, &r);
+  CHECK_INT(r.status, 201);
+  resp_free(&r);
+  free(bytes);
+  pv_server_stop(s);
+}
+
+/* A server that takes 3 connections per address: a fourth is closed
+ * unanswered while three are open (each proven open by an answer). */
+static void test_per_ip(void) {
+  pv_server_config cfg = {
+      .db_path = g_db, .pg_conninfo = g_pg, .threads = 1, .per_ip_limit = 3};
+  pv_server *s = NULL;
+  CHECK_INT(pv_server_start(&cfg, &s), PV_OK);
+  if (!s)
+    return;
+  int port = pv_server_port(s), fds[3];
+  char req[512], out[4096];
+  int n = snprintf(
+      req, sizeof req,
+      "GET /v1/whoami HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", tok_da);
+  for (int i = 0; i < 3; i++) {
+    fds[i] = raw_connect(port);
+    CHECK(raw_send(fds[i], req, (size_t)n));
+    CHECK_INT(raw_read_status(fds[i], out, sizeof out), 200);
+  }
+  int extra = raw_connect(port);
+  raw_send(extra, req, (size_t)n);
+  CHECK_INT(raw_read_status(extra, out, sizeof out), 0);
+  close(extra);
+  for (int i = 0; i < 3; i++)
+    close(fds[i]);
+  pv_server_stop(s);
+}
+
+typedef struct export_call {
+  int port;
+  const char *path;
+  long status;
+} export_call;
+
+static void *export_worker(void *ud) {
+  export_call *x = ud;
+  resp r;
+  http_at(x->port, "GET", x->path, tok_aa, NULL, NULL, 0, &r);
+  x->status = r.status;
+  resp_free(&r);
+  return NULL;
+}
+
+/* Runs one SQL statement on pg; returns the first value as a number. */
+static long pg_value(PGconn *pg, const char *sql) {
+  PGresult *res = PQexec(pg, sql);
+  long v = -1;
+  if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
+    v = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+  else if (PQresultStatus(res) != PGRES_COMMAND_OK)
+    fprintf(stderr, "pg: %s: %s", sql, PQerrorMessage(pg));
+  PQclear(res);
+  return v;
+}
+
+/* A server of 2 threads runs one export at a time. PostgreSQL only: the
+ * responses table is locked, so the first export waits inside its slot
+ * (seen in pg_locks); a second is refused with 503 and Retry-After; once
+ * the lock goes the first completes and exports pass again. (SQLite in
+ * WAL mode has no lock that holds a reader: not tested there.) */
+static void test_export_cap(void) {
+  if (!g_pg)
+    return;
+  PGconn *pg = PQconnectdb(g_pg);
+  CHECK_INT(PQstatus(pg), CONNECTION_OK);
+  pv_server_config cfg = {.db_path = g_db, .pg_conninfo = g_pg, .threads = 2};
+  pv_server *s = NULL;
+  CHECK_INT(pv_server_start(&cfg, &s), PV_OK);
+  if (!s || PQstatus(pg) != CONNECTION_OK) {
+    PQfinish(pg);
+    pv_server_stop(s);
+    return;
+  }
+  char path[300];
+  snprintf(path, sizeof path, "/v1/export?survey=%s&format=csv", survey_a);
+  export_call first = {.port = pv_server_port(s), .path = path};
+  pg_value(pg, "BEGIN");
+  pg_value(pg, "LOCK TABLE responses IN ACCESS EXCLUSIVE MODE");
+  pthread_t th;
+  PV_ASSERT(pthread_create(&th, NULL, export_worker, &first) == 0);
+  /* Polled until the export waits on the lock (at most 20 s). */
+  long waiting = 0;
+  for (int i = 0; i < 2000 && waiting < 1; i++) {
+    struct timespec ts = {.tv_nsec = 10 * 1000 * 1000};
+    waiting = pg_value(pg, "SELECT count(*) FROM pg_locks l JOIN pg_class c "
+                           "ON c.oid = l.relation WHERE c.relname = 'responses' "
+                           "AND NOT l.granted");
+    if (waiting < 1)
+      nanosleep(&ts, NULL);
+  }
+  CHECK_INT(waiting, 1);
+  resp r;
+  http_at(first.port, "GET", path, tok_aa, NULL, NULL, 0, &r);
+  CHECK_INT(r.status, 503);
+  CHECK_STR(r.code, "unavailable");
+  CHECK(r.retry_after[0] != '\0');
+  resp_free(&r);
+  pg_value(pg, "COMMIT");
+  pthread_join(th, NULL);
+  CHECK_INT(first.status, 200);
+  http_at(first.port, "GET", path, tok_aa, NULL, NULL, 0, &r);
+  CHECK_INT(r.status, 200);
+  resp_free(&r);
+  PQfinish(pg);
+  pv_server_stop(s);
+}
+
 /* ---- the command line ---- */
 
 /* Runs pv-collector with args (NULL-terminated) and the backend option;
@@ -1068,6 +1379,9 @@ static void test_cli(const char *dir) {
   CLI(2, "frobnicate");                    /* unknown command */
   CLI(2, "territory", "add", "x", "y", "--bogus", "1");
   CLI(2, "territory", "add", "x", "y", "--survey", "1"); /* not this command's */
+  CLI(2, "serve", "--per-ip-limit", "0");
+  CLI(2, "serve", "--per-ip-limit", "many");
+  CLI(2, "territory", "list", "--per-ip-limit", "8"); /* serve's only */
 
   /* Publishing the samples; twice is unchanged. */
   CLI(0, "survey", "publish", PV_SOURCE_DIR "/content/surveys/qualite-habiter");
@@ -1221,12 +1535,18 @@ int main(int argc, char **argv) {
     test_auth();
     test_bad_bodies();
     test_raw_limits();
+    test_framing();
     test_garbage();
     test_export();
+    test_export_filters();
+    test_blob_headers();
     test_concurrent();
     pv_server_stop(s);
   }
   test_rate_limit();
+  test_body_budget();
+  test_per_ip();
+  test_export_cap();
   test_tls(dir);
   test_cli(dir);
   curl_global_cleanup();

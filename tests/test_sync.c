@@ -190,6 +190,7 @@ static void test_config_keys(void) {
       CHECK_INT(on, cases[i].surveys_dir != NULL);
       if (on) {
         CHECK_STR(sc.surveys_dir, cases[i].surveys_dir);
+        CHECK_STR(dir, cases[i].surveys_dir); /* what the kiosk loads from */
         CHECK_INT(sc.connect_timeout_ms, cases[i].connect * 1000L);
         CHECK_INT(sc.transfer_timeout_ms, cases[i].transfer * 1000L);
         CHECK_INT(sc.poll_seconds, cases[i].poll);
