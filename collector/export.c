@@ -1,15 +1,16 @@
-/* export: one survey's responses as CSV or JSON, its codebook, and a
- * folder with both plus the attachments (see export.h; the analyst's
- * reference is docs/sync-protocol.md, "Exports").
+/* export: one survey's responses as CSV, JSON or GeoJSON, its codebook,
+ * and a folder with them plus the attachments (see export.h; the
+ * analyst's reference is docs/sync-protocol.md, "Exports").
  *
  * A "model" is built first from every published version of the survey
  * the territory sees (newest first): the union of their questions gives
  * the columns, each question laid out by a per-type table entry. Then
  * pv_cdb_export walks the responses with a cursor; each one becomes one
  * CSV row (cells gathered in a reused row buffer, then quoted and
- * written) or one JSON object, pushed through a fixed-size output buffer
- * to the caller's sink. Memory is bounded by the model, one row and the
- * output chunk, whatever the number of responses; only pv_export_to_dir
+ * written), one JSON object, or one GeoJSON Feature per pin of a map
+ * question with geographic bounds, pushed through a fixed-size output
+ * buffer to the caller's sink. Memory is bounded by the model, one row and
+ * the output chunk, whatever the number of responses; only pv_export_to_dir
  * also keeps the attachments it must copy (39 bytes each, bounded), and
  * copies them after the walk: a pv_cdb runs one statement at a time. */
 #include "collector/export.h"
@@ -500,8 +501,10 @@ typedef struct run {
   const model *m;
   const char *territory;
   writer o;
-  int json;
-  size_t count; /* responses written */
+  int json, geo;
+  size_t count;    /* responses written */
+  size_t features; /* GeoJSON: features written */
+  size_t bounded;  /* map questions with bounds, over the model's versions */
   /* CSV: the current row */
   cell *cells;
   char *row;
@@ -807,9 +810,155 @@ static pv_err json_response(run *r, const pv_store_response *resp) {
   return err ? err : o->err;
 }
 
+/* ---- GeoJSON: one Feature per pin of a map with bounds ------------------------- */
+
+/* The French text of t (else the survey's first language). Borrowed. */
+static const char *fr_text(const pv_survey *s, const pv_text *t) {
+  int fr = pv_survey_lang_index(s, "fr");
+  return t->s[fr >= 0 ? fr : 0];
+}
+
+/* Returns the number of map questions with bounds over m's versions. */
+static size_t bounded_maps(const model *m) {
+  size_t n = 0;
+  for (size_t v = 0; v < m->n_versions; v++)
+    for (size_t i = 0; i < m->versions[v]->n_questions; i++)
+      n += m->versions[v]->questions[i].type == PV_Q_MAP &&
+           m->versions[v]->questions[i].has_bounds;
+  return n;
+}
+
+/* The definition a pin answer is placed with: the question as the
+ * answered version has it (pins are normalised to that version's plan),
+ * else the model's (that version is not visible); *s its survey. NULL
+ * when it is not a map with bounds: such pins stay out of the GeoJSON. */
+static const pv_question *geo_question(const model *m, const mquestion *mq, int version,
+                                       const pv_survey **s) {
+  const pv_question *q = NULL;
+  *s = mq->s;
+  for (size_t v = 0; v < m->n_versions && !q; v++)
+    if (m->versions[v]->version == version) {
+      q = pv_survey_question(m->versions[v], mq->def->id);
+      *s = m->versions[v];
+    }
+  if (!q)
+    q = mq->def, *s = mq->s;
+  return q->type == PV_Q_MAP && q->has_bounds ? q : NULL;
+}
+
+/* Writes v as the shortest %g text that reads back as v (v finite). */
+static void put_num(writer *o, double v) {
+  char tmp[40];
+  for (int prec = 15; prec <= 17; prec++) {
+    snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+    if (strtod(tmp, NULL) == v)
+      break;
+  }
+  puts_(o, tmp);
+}
+
+/* Writes a coordinate rounded to 7 decimals (about 1 cm), never "-0". */
+static void put_coord(writer *o, double v) {
+  v = round(v * 1e7) / 1e7;
+  putf(o, "%.7f", v == 0 ? 0.0 : v);
+}
+
+/* Returns 1 and sets *out when it is a number in [0, 1]. */
+static int unit_number(const cJSON *it, double *out) {
+  if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble < 0 ||
+      it->valuedouble > 1)
+    return 0;
+  *out = it->valuedouble;
+  return 1;
+}
+
+/* The French label of pin kind id in q (of version s), else in the
+ * model's definition; NULL when neither has it. Borrowed. */
+static const char *kind_label(const mquestion *mq, const pv_question *q,
+                              const pv_survey *s, const char *id) {
+  for (size_t o = 0; o < q->n_options; o++)
+    if (strcmp(q->options[o].id, id) == 0)
+      return fr_text(s, &q->options[o].label);
+  for (size_t o = 0; o < mq->def->n_options; o++)
+    if (strcmp(mq->def->options[o].id, id) == 0)
+      return fr_text(mq->s, &mq->def->options[o].label);
+  return NULL;
+}
+
+/* Writes one Feature for pin number idx (1-based) of question q. */
+static void geo_feature(run *r, const pv_store_response *resp, const mquestion *mq,
+                        const pv_question *q, const pv_survey *s, int idx,
+                        const char *kind, double x, double y) {
+  writer *o = &r->o;
+  puts_(o, r->features ? ",\n" : "\n");
+  puts_(o, "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
+  put_coord(o, q->west + x * (q->east - q->west));
+  put(o, ",", 1);
+  put_coord(o, q->north - y * (q->north - q->south)); /* plans are north-up */
+  puts_(o, "]},\"properties\":{\"response_uuid\":");
+  json_str(o, resp->uuid);
+  puts_(o, ",\"survey_id\":");
+  json_str(o, resp->survey_id);
+  putf(o, ",\"survey_version\":%d,\"territory\":", resp->survey_version);
+  json_str_or_null(o, r->territory);
+  puts_(o, ",\"session_uuid\":");
+  json_str_or_null(o, resp->session_uuid);
+  puts_(o, ",\"language\":");
+  json_str(o, resp->language);
+  puts_(o, ",\"started_at\":");
+  json_str(o, resp->started_at);
+  puts_(o, ",\"question_id\":");
+  json_str(o, q->id);
+  putf(o, ",\"pin_index\":%d,\"kind\":", idx);
+  json_str(o, kind);
+  puts_(o, ",\"kind_label_fr\":");
+  json_str_or_null(o, kind_label(mq, q, s, kind));
+  puts_(o, ",\"x\":");
+  put_num(o, x);
+  puts_(o, ",\"y\":");
+  put_num(o, y);
+  puts_(o, "}}");
+  r->features++;
+}
+
+/* Writes the Features of one response: every well-formed pin ({"kind":
+ * string, "x", "y" in 0..1}) of its map answers with bounds; malformed
+ * pins are left out (the CSV keeps the answer whole). */
+static pv_err geo_response(run *r, const pv_store_response *resp) {
+  for (size_t i = 0; i < resp->answer_count && !r->o.err; i++) {
+    const pv_store_answer *a = &resp->answers[i];
+    int later = 0; /* an answer given twice: the last one counts */
+    for (size_t k = i + 1; k < resp->answer_count && !later; k++)
+      later = strcmp(resp->answers[k].question_id, a->question_id) == 0;
+    long qi = later || !a->value || a->value[0] != '['
+                  ? -1
+                  : find_question(r->m, a->question_id);
+    const pv_survey *s = NULL;
+    const pv_question *q =
+        qi < 0 ? NULL : geo_question(r->m, &r->m->qs[qi], resp->survey_version, &s);
+    if (!q)
+      continue;
+    cJSON *v = cJSON_Parse(a->value);
+    int idx = 0;
+    for (const cJSON *pin = cJSON_IsArray(v) ? v->child : NULL; pin; pin = pin->next) {
+      const cJSON *kind = cJSON_GetObjectItemCaseSensitive(pin, "kind");
+      double x, y;
+      idx++;
+      if (cJSON_IsString(kind) &&
+          unit_number(cJSON_GetObjectItemCaseSensitive(pin, "x"), &x) &&
+          unit_number(cJSON_GetObjectItemCaseSensitive(pin, "y"), &y))
+        geo_feature(r, resp, &r->m->qs[qi], q, s, idx, kind->valuestring, x, y);
+    }
+    cJSON_Delete(v);
+  }
+  return r->o.err;
+}
+
 static pv_err on_response(void *ud, const pv_store_response *resp) {
   run *r = ud;
-  pv_err err = r->json ? json_response(r, resp) : csv_row(r, resp);
+  pv_err err = r->geo    ? geo_response(r, resp)
+               : r->json ? json_response(r, resp)
+                         : csv_row(r, resp);
   r->count++;
   return err;
 }
@@ -826,7 +975,7 @@ static int filter_ok(const char *s, size_t max, const char *set) {
 
 static pv_err check_filter(const pv_cdb_filter *f, const char *format) {
   if (!pv_export_format_valid(format))
-    return pv_fail(PV_ERR_INVALID, "export: format must be csv or json");
+    return pv_fail(PV_ERR_INVALID, "export: format must be csv, json or geojson");
   if (!f || !f->survey_id || !pv_proto_id_valid(f->survey_id))
     return pv_fail(PV_ERR_INVALID, "export: a survey id is required");
   if (!filter_ok(f->from, PV_STORE_TIME_LEN, "0123456789-T:.Z") ||
@@ -844,11 +993,17 @@ static void run_free(run *r) {
   free(r->atts);
 }
 
-/* The body of pv_export_write; with collect, r->atts lists the
+/* export_run flags. */
+enum {
+  RUN_COLLECT = 1,    /* keep r->atts: the attachments the data file names */
+  RUN_IF_BOUNDED = 2, /* GeoJSON: write nothing when no map has bounds */
+};
+
+/* The body of pv_export_write; with RUN_COLLECT, r->atts lists the
  * attachments written (the caller frees with run_free). */
 static pv_err export_run(pv_cdb *db, const char *territory, const pv_cdb_filter *f,
                          const char *format, pv_export_sink_fn sink, void *ud,
-                         int collect, run *r) {
+                         int flags, run *r) {
   model m;
   memset(&m, 0, sizeof m);
   memset(r, 0, sizeof *r);
@@ -858,14 +1013,21 @@ static pv_err export_run(pv_cdb *db, const char *territory, const pv_cdb_filter 
   r->m = &m;
   r->territory = territory;
   r->json = strcmp(format, "json") == 0;
-  r->collect = collect;
+  r->geo = strcmp(format, "geojson") == 0;
+  r->collect = (flags & RUN_COLLECT) != 0;
+  r->bounded = bounded_maps(&m);
+  if (r->geo && (flags & RUN_IF_BOUNDED) && !r->bounded)
+    goto out; /* err is PV_OK: nothing to write */
   r->o = (writer){sink, ud, malloc(PV_EXPORT_CHUNK), 0, PV_OK};
   r->cells = calloc(m.n_cols, sizeof *r->cells);
   if (!r->o.buf || !r->cells) {
     err = pv_fail(PV_ERR_NOMEM, "export: out of memory");
     goto out;
   }
-  if (r->json) {
+  if (r->geo) {
+    /* RFC 7946: WGS 84 longitude, latitude; no "crs" member */
+    puts_(&r->o, "{\"type\":\"FeatureCollection\",\"features\":[");
+  } else if (r->json) {
     puts_(&r->o, "{\"survey\":{\"id\":");
     json_str(&r->o, m.id);
     const pv_survey *s = m.versions[0];
@@ -886,7 +1048,9 @@ static pv_err export_run(pv_cdb *db, const char *territory, const pv_cdb_filter 
     goto out;
   if ((err = pv_cdb_export(db, territory, f, on_response, r)))
     goto out;
-  if (r->json)
+  if (r->geo)
+    puts_(&r->o, r->features ? "\n]}\n" : "]}\n");
+  else if (r->json)
     puts_(&r->o, r->count ? "\n]}\n" : "]}\n");
   err = out_flush(&r->o);
 out:
@@ -896,7 +1060,7 @@ out:
 }
 
 int pv_export_format_valid(const char *format) {
-  return format && (strcmp(format, "csv") == 0 || strcmp(format, "json") == 0);
+  return pv_export_media_type(format) != NULL;
 }
 
 const char *pv_export_media_type(const char *format) {
@@ -906,6 +1070,8 @@ const char *pv_export_media_type(const char *format) {
     return "text/csv; charset=utf-8";
   if (strcmp(format, "json") == 0)
     return "application/json";
+  if (strcmp(format, "geojson") == 0)
+    return "application/geo+json";
   return NULL;
 }
 
@@ -950,11 +1116,6 @@ static void sb_add(sbuf *b, const char *fmt, ...) {
   va_end(ap);
   if (n > 0)
     b->len += (size_t)n < sizeof b->s - b->len ? (size_t)n : sizeof b->s - 1 - b->len;
-}
-
-static const char *fr_text(const pv_survey *s, const pv_text *t) {
-  int fr = pv_survey_lang_index(s, "fr");
-  return t->s[fr >= 0 ? fr : 0];
 }
 
 static void join(sbuf *b, char *const *items, size_t n) {
@@ -1233,8 +1394,8 @@ pv_err pv_export_to_dir(pv_cdb *db, const char *territory, const pv_cdb_filter *
                         const char *format, const char *out_dir) {
   run r;
   memset(&r, 0, sizeof r);
-  afile data = {.fd = -1}, book = {.fd = -1};
-  char name[PV_STORE_MAX_ID + 8], adir[MAX_PATH];
+  afile data = {.fd = -1}, book = {.fd = -1}, geo = {.fd = -1};
+  char name[PV_STORE_MAX_ID + 16], adir[MAX_PATH];
   pv_err err = check_filter(f, format);
   if (err || !out_dir || !*out_dir)
     return err ? err : pv_fail(PV_ERR_INVALID, "export: an output folder is required");
@@ -1243,7 +1404,7 @@ pv_err pv_export_to_dir(pv_cdb *db, const char *territory, const pv_cdb_filter *
   snprintf(name, sizeof name, "%s.%s", f->survey_id, format);
   if ((err = afile_open(&data, out_dir, name)))
     goto out;
-  err = export_run(db, territory, f, format, afile_sink, &data, 1, &r);
+  err = export_run(db, territory, f, format, afile_sink, &data, RUN_COLLECT, &r);
   if ((err = afile_close(&data, err)))
     goto out;
   if ((err = afile_open(&book, out_dir, "codebook.csv")))
@@ -1251,6 +1412,19 @@ pv_err pv_export_to_dir(pv_cdb *db, const char *territory, const pv_cdb_filter *
   err = pv_export_codebook(db, territory, f->survey_id, afile_sink, &book);
   if ((err = afile_close(&book, err)))
     goto out;
+  if (strcmp(format, "geojson") != 0) { /* the pins on a map too, when bounds exist */
+    run g;
+    snprintf(name, sizeof name, "%s.geojson", f->survey_id);
+    if ((err = afile_open(&geo, out_dir, name)))
+      goto out;
+    err = export_run(db, territory, f, "geojson", afile_sink, &geo, RUN_IF_BOUNDED, &g);
+    size_t bounded = g.bounded;
+    run_free(&g);
+    if (!err && !bounded)
+      afile_close(&geo, PV_ERR_STATE); /* no map has bounds: no file */
+    else if ((err = afile_close(&geo, err)))
+      goto out;
+  }
   if (r.n_atts)
     qsort(r.atts, r.n_atts, sizeof *r.atts, att_cmp);
   if (r.n_atts && !territory) {
@@ -1273,6 +1447,7 @@ pv_err pv_export_to_dir(pv_cdb *db, const char *territory, const pv_cdb_filter *
 out:
   afile_close(&data, err ? err : PV_ERR_STATE);
   afile_close(&book, err ? err : PV_ERR_STATE);
+  afile_close(&geo, err ? err : PV_ERR_STATE);
   run_free(&r);
   return err;
 }

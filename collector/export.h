@@ -1,7 +1,10 @@
 /* export: what a chef de projet pulls out of pv-collector.
  *
  * Streams one survey's responses of one territory as CSV (UTF-8 with BOM,
- * ';' separators, CRLF, RFC 4180 quoting, formula cells defused) or JSON,
+ * ';' separators, CRLF, RFC 4180 quoting, formula cells defused), JSON,
+ * or GeoJSON (RFC 7946: one Point Feature per pin of a map question that
+ * has geographic bounds; plans are north-up, so a pin at x, y lies at
+ * lon = west + x (east - west), lat = north - y (north - south)),
  * through a caller's sink, with bounded memory: responses are walked with
  * pv_cdb_export's cursor and each row is written and forgotten. Columns
  * come from the published survey definitions (every version the territory
@@ -29,14 +32,17 @@
  * stops the export and becomes its result (e.g. the HTTP client left). */
 typedef pv_err (*pv_export_sink_fn)(void *ud, const void *bytes, size_t len);
 
-/* Returns 1 when format is "csv" or "json", else 0. */
+/* Returns 1 when format is "csv", "json" or "geojson", else 0. */
 int pv_export_format_valid(const char *format);
-/* Returns the media type for format: "text/csv; charset=utf-8" or
- * "application/json"; static, NULL for an unknown format. */
+/* Returns the media type for format: "text/csv; charset=utf-8",
+ * "application/json" or "application/geo+json"; static, NULL for an
+ * unknown format. */
 const char *pv_export_media_type(const char *format);
 
 /* Streams the responses of territory (NULL = every territory) matching f
- * (f->survey_id required) in format "csv" or "json" through sink.
+ * (f->survey_id required) in format "csv", "json" or "geojson" through
+ * sink. GeoJSON is a FeatureCollection, with no features when no map
+ * question has bounds.
  * PV_ERR_NOTFOUND when no version of the survey is visible to territory
  * (nothing written then); PV_ERR_INVALID for a bad format or filter. A
  * failure after the first byte leaves a truncated output (the HTTP layer
@@ -52,9 +58,11 @@ pv_err pv_export_write(pv_cdb *db, const char *territory, const pv_cdb_filter *f
 pv_err pv_export_codebook(pv_cdb *db, const char *territory, const char *survey_id,
                           pv_export_sink_fn sink, void *ud);
 
-/* Writes into out_dir (created if missing): <survey>.csv or <survey>.json,
- * codebook.csv, and attachments/<sha256>.<ext> for every attachment the
- * exported responses name. Each file goes to a temporary name, is fsynced
+/* Writes into out_dir (created if missing): <survey>.csv, .json or
+ * .geojson (format), codebook.csv, with csv and json also <survey>.geojson
+ * when a version of the survey has a map question with bounds, and
+ * attachments/<sha256>.<ext> for every attachment the csv or json data
+ * file names. Each file goes to a temporary name, is fsynced
  * and renamed over; files of those names are replaced, nothing else in
  * out_dir is touched or deleted. Attachments are stored per territory:
  * with territory NULL, responses naming any give PV_ERR_INVALID (after

@@ -5,7 +5,8 @@
  *   pv-collector territory add CODE NAME | territory list
  *   pv-collector device|analyst add|revoke --territory CODE NAME
  *   pv-collector survey publish DIR [--territory CODE] [--assets DIR]
- *   pv-collector export --survey ID --format csv|json --out DIR [--territory CODE]
+ *   pv-collector export --survey ID --format csv|json|geojson --out DIR
+ *                       [--territory CODE]
  *                       [--from D] [--to D] [--session UUID]
  *
  * each with exactly one of --db FILE or --pg CONNINFO. Options are read
@@ -129,7 +130,7 @@ static const struct command {
     {"export", NULL, 0,
      DBS | O_SURVEY | O_FORMAT | O_OUT | O_TERRITORY | O_FROM | O_TO | O_SESSION,
      O_SURVEY | O_FORMAT | O_OUT, 0, cmd_export,
-     "export --survey ID --format csv|json --out DIR [--territory CODE]\n"
+     "export --survey ID --format csv|json|geojson --out DIR [--territory CODE]\n"
      "                     [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--session UUID]"},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
@@ -550,7 +551,7 @@ out:
 
 static int cmd_export(const opts *o, pv_cdb *db) {
   if (!pv_export_format_valid(o->format)) {
-    fprintf(stderr, "pv-collector: --format is csv or json\n");
+    fprintf(stderr, "pv-collector: --format is csv, json or geojson\n");
     return EXIT_USAGE;
   }
   if (o->session && !pv_uuid_valid(o->session)) {

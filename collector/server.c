@@ -745,7 +745,7 @@ static enum MHD_Result export_run(req *r, struct MHD_Connection *c, pv_cdb *db) 
   if (!survey || !pv_proto_id_valid(survey))
     return reply_error(r, c, 400, "bad_request", "survey=ID is required (a survey id)");
   if (!pv_export_format_valid(format))
-    return reply_error(r, c, 400, "bad_request", "format is csv or json");
+    return reply_error(r, c, 400, "bad_request", "format is csv, json or geojson");
   if (!date_ok(from) || !date_ok(to))
     return reply_error(
         r, c, 400, "bad_request",

@@ -5,8 +5,10 @@
  * survey "essai" in two versions with every question type), ingests
  * hand-made responses (Arabic text, quotes, separators, line breaks,
  * formula-looking text, map pins, a drawing and a voice note), exports
- * them as CSV and JSON to memory and to a folder, and reads the output
- * back: CSV with a small RFC 4180 reader, JSON with cJSON.
+ * them as CSV, JSON and GeoJSON to memory and to a folder, and reads the
+ * output back: CSV with a small RFC 4180 reader, JSON with cJSON; the
+ * GeoJSON is checked against the structure RFC 7946 asks (survey
+ * "carto": a map with bounds and one without).
  *
  * `test_export --pg` runs the same suite on the PostgreSQL server of the
  * ctest fixture "pg" (ctest entry test_export_pg).
@@ -17,12 +19,14 @@
  *                                   prints seconds and peak RSS */
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collector/export.h"
 #include "collector/storage.h"
@@ -88,6 +92,24 @@ static const char essai_v2[] =
   Q("mot", "text", "Un mot ?", ",\"max_length\":300")
   "]}";
 
+/* Bounds of the map "zone"; "croquis" has none (left out of the GeoJSON). */
+#define W 3.8243
+#define S 43.6194
+#define E 3.8317
+#define N 43.6226
+static const char carto_v1[] =
+  "{\"format\":1,\"id\":\"carto\",\"version\":1,\"languages\":[\"fr\",\"ar\"],"
+  "\"title\":" L("Carte", "خريطة") ",\"image\":\"pictograms/house.svg\","
+  "\"referentiel\":{\"pillar\":\"cadre_de_vie\",\"evaluative_questions\":[\"QE1\"],"
+  "\"indicators\":[\"CV-1.1\"]},\"questions\":["
+  Q("zone", "map", "Sur le plan ?", ",\"plan\":\"media/plan.png\",\"max\":5,"
+    "\"bounds\":{\"west\":3.8243,\"south\":43.6194,\"east\":3.8317,\"north\":43.6226},"
+    "\"pins\":[" OPT("aime", "J'aime") "," OPT("souk", "Le souk سوق") "]") ","
+  Q("croquis", "map", "Sans coordonnées", ",\"plan\":\"media/plan.png\",\"pins\":["
+    OPT("aime", "J'aime") "]") ","
+  Q("mot", "text", "Un mot ?", "")
+  "]}";
+
 static const char *const columns[] = {
   "response_uuid", "survey_id", "survey_version", "territory", "session_uuid",
   "language", "started_at", "ended_at", "status", "duration_s",
@@ -108,6 +130,9 @@ static char sha_d[PV_SHA256_HEX + 1], sha_v[PV_SHA256_HEX + 1];
 #define R3 "aaaaaaaa-0000-4000-8000-000000000003"
 #define R4 "aaaaaaaa-0000-4000-8000-000000000004"
 #define R5 "aaaaaaaa-0000-4000-8000-000000000005"
+#define G1 "bbbbbbbb-0000-4000-8000-000000000001"
+#define G2 "bbbbbbbb-0000-4000-8000-000000000002"
+#define G3 "bbbbbbbb-0000-4000-8000-000000000003"
 
 /* ---- building the database ----------------------------------------------------------
  */
@@ -195,17 +220,17 @@ typedef struct ans {
   const char *q, *value, *attachment;
 } ans;
 
-/* Ingests one response (stored, checked). */
-static void ingest(pv_cdb *db, const char *territory, long long device,
-                   const char *uuid, int version, const char *session, const char *lang,
-                   const char *start, const char *end, pv_store_status status,
-                   const ans *answers) {
+/* Ingests one response to survey (stored, checked). */
+static void ingest_to(pv_cdb *db, const char *territory, long long device,
+                      const char *survey, const char *uuid, int version,
+                      const char *session, const char *lang, const char *start,
+                      const char *end, pv_store_status status, const ans *answers) {
   pv_store_response r;
   pv_store_answer a[16];
   memset(&r, 0, sizeof r);
   memset(a, 0, sizeof a);
   snprintf(r.uuid, sizeof r.uuid, "%s", uuid);
-  snprintf(r.survey_id, sizeof r.survey_id, "essai");
+  snprintf(r.survey_id, sizeof r.survey_id, "%s", survey);
   r.survey_version = version;
   snprintf(r.session_uuid, sizeof r.session_uuid, "%s", session ? session : "");
   snprintf(r.device_id, sizeof r.device_id, DEV);
@@ -235,6 +260,42 @@ static void ingest(pv_cdb *db, const char *territory, long long device,
   CHECK_INT(pv_cdb_ingest(db, territory, device, &it, 1, NOW), PV_OK);
   CHECK_INT(it.outcome, PV_OUT_STORED);
   free((char *)it.canonical);
+}
+
+/* Ingests one response to "essai". */
+static void ingest(pv_cdb *db, const char *territory, long long device,
+                   const char *uuid, int version, const char *session, const char *lang,
+                   const char *start, const char *end, pv_store_status status,
+                   const ans *answers) {
+  ingest_to(db, territory, device, "essai", uuid, version, session, lang, start, end,
+            status, answers);
+}
+
+/* Survey "carto" and its responses: pins at the corners, in the middle,
+ * of a kind no version has, malformed, and on the map without bounds. */
+static void build_carto(pv_cdb *db, long long dev) {
+  file_in f = {"survey.json", carto_v1, strlen(carto_v1)};
+  publish(db, NULL, "carto", 1, &f, 1);
+  ingest_to(db, T, dev, "carto", G1, 1, S1, "ar", "2026-11-04T10:00:00.000Z",
+            "2026-11-04T10:01:00.000Z", PV_STORE_COMPLETE,
+            (ans[]){{"zone",
+                     "[{\"kind\":\"aime\",\"x\":0,\"y\":0},"
+                     "{\"kind\":\"souk\",\"x\":1,\"y\":1},"
+                     "{\"kind\":\"aime\",\"x\":0.5,\"y\":0.25},"
+                     "{\"kind\":\"aime\",\"x\":2,\"y\":0.5}]",
+                     NULL},
+                    {"croquis", "[{\"kind\":\"aime\",\"x\":0.3,\"y\":0.3}]", NULL},
+                    {"mot", "\"مرحبا\"", NULL},
+                    {NULL, NULL, NULL}});
+  ingest_to(db, T, dev, "carto", G2, 1, NULL, "fr", "2026-11-06T10:00:00.000Z",
+            "2026-11-06T10:01:00.000Z", PV_STORE_COMPLETE,
+            (ans[]){{"zone", "[]", NULL},
+                    {"croquis", "[{\"kind\":\"aime\",\"x\":0.1,\"y\":0.9}]", NULL},
+                    {NULL, NULL, NULL}});
+  ingest_to(db, T, dev, "carto", G3, 1, NULL, "fr", "2026-11-07T10:00:00.000Z",
+            "2026-11-07T10:01:00.000Z", PV_STORE_ABANDONED,
+            (ans[]){{"zone", "[{\"kind\":\"ancien\",\"x\":0.25,\"y\":0.75}]", NULL},
+                    {NULL, NULL, NULL}});
 }
 
 static void build(pv_cdb *db) {
@@ -319,6 +380,7 @@ static void build(pv_cdb *db) {
   ingest(db, T2, dev2, R5, 2, NULL, "fr", "2026-11-03T08:00:00.000Z",
          "2026-11-03T08:00:10.000Z", PV_STORE_COMPLETE,
          (ans[]){{"mot", "\"Paris\"", NULL}, {NULL, NULL, NULL}});
+  build_carto(db, dev);
 }
 
 /* ---- output to memory, and a small RFC 4180 reader
@@ -842,6 +904,201 @@ static void test_dir(pv_cdb *db) {
   free(book.s);
 }
 
+/* ---- GeoJSON ------------------------------------------------------------------------
+ */
+
+static const char *const geo_props[] = {"response_uuid",
+                                        "survey_id",
+                                        "survey_version",
+                                        "territory",
+                                        "session_uuid",
+                                        "language",
+                                        "started_at",
+                                        "question_id",
+                                        "pin_index",
+                                        "kind",
+                                        "kind_label_fr",
+                                        "x",
+                                        "y",
+                                        NULL};
+
+/* Checks text against RFC 7946's structure for this export (a
+ * FeatureCollection of Point Features inside the bounds, every property
+ * present, no other) and returns the parsed document (caller frees), or
+ * NULL. */
+static cJSON *geo_parse(const char *text, size_t len) {
+  cJSON *j = cJSON_ParseWithLength(text, len);
+  CHECK(j != NULL);
+  if (!j)
+    return NULL;
+  CHECK(cJSON_IsObject(j));
+  CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "type")),
+            "FeatureCollection");
+  CHECK(cJSON_GetObjectItemCaseSensitive(j, "crs") == NULL); /* RFC 7946 4 */
+  const cJSON *fs = cJSON_GetObjectItemCaseSensitive(j, "features");
+  CHECK(cJSON_IsArray(fs));
+  for (const cJSON *ft = fs ? fs->child : NULL; ft; ft = ft->next) {
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ft, "type")),
+              "Feature");
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(ft, "geometry");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "type")),
+              "Point");
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(g, "coordinates");
+    CHECK(cJSON_IsArray(c));
+    CHECK_INT(cJSON_GetArraySize(c), 2);
+    const cJSON *lon = cJSON_GetArrayItem(c, 0), *lat = cJSON_GetArrayItem(c, 1);
+    CHECK(cJSON_IsNumber(lon) && isfinite(lon->valuedouble));
+    CHECK(cJSON_IsNumber(lat) && isfinite(lat->valuedouble));
+    if (cJSON_IsNumber(lon) && cJSON_IsNumber(lat)) {
+      CHECK(lon->valuedouble >= W && lon->valuedouble <= E);
+      CHECK(lat->valuedouble >= S && lat->valuedouble <= N);
+    }
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(ft, "properties");
+    CHECK(cJSON_IsObject(p));
+    int n = 0;
+    for (; geo_props[n]; n++)
+      CHECK(cJSON_GetObjectItemCaseSensitive(p, geo_props[n]) != NULL);
+    CHECK_INT(cJSON_GetArraySize(p), n);
+  }
+  return j;
+}
+
+static const cJSON *geo_prop(const cJSON *j, int i, const char *name) {
+  const cJSON *ft =
+      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "features"), i);
+  return cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(ft, "properties"), name);
+}
+
+static double geo_coord(const cJSON *j, int i, int k) {
+  const cJSON *ft =
+      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "features"), i);
+  const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(ft, "geometry"), "coordinates");
+  const cJSON *v = cJSON_GetArrayItem(c, k);
+  return cJSON_IsNumber(v) ? v->valuedouble : -999;
+}
+
+static void test_geojson(pv_cdb *db) {
+  CHECK(pv_export_format_valid("geojson"));
+  CHECK_STR(pv_export_media_type("geojson"), "application/geo+json");
+  membuf m;
+  pv_cdb_filter f = {.survey_id = "carto"};
+  export_mem(db, T, &f, "geojson", &m, PV_OK);
+  cJSON *j = geo_parse(m.s, m.len);
+  /* G1: three good pins (the fourth is off the plan); G2: none; G3: one;
+   * the map without bounds ("croquis") is left out. */
+  CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "features")), 4);
+  static const struct {
+    const char *uuid;
+    int pin;
+    const char *kind, *label;
+    double x, y, lon, lat;
+  } want[] = {
+      {G1, 1, "aime", "J'aime", 0, 0, W, N},                /* top left */
+      {G1, 2, "souk", "Le souk سوق", 1, 1, E, S},           /* bottom right */
+      {G1, 3, "aime", "J'aime", 0.5, 0.25, 3.828, 43.6218}, /* 7 decimals */
+      {G3, 1, "ancien", NULL, 0.25, 0.75, 3.8261500, 43.6202},
+  };
+  for (int i = 0; i < 4; i++) {
+    CHECK(geo_coord(j, i, 0) == want[i].lon);
+    CHECK(geo_coord(j, i, 1) == want[i].lat);
+    CHECK_STR(cJSON_GetStringValue(geo_prop(j, i, "response_uuid")), want[i].uuid);
+    CHECK_STR(cJSON_GetStringValue(geo_prop(j, i, "question_id")), "zone");
+    CHECK_INT(geo_prop(j, i, "pin_index") ? geo_prop(j, i, "pin_index")->valueint : 0,
+              want[i].pin);
+    CHECK_STR(cJSON_GetStringValue(geo_prop(j, i, "kind")), want[i].kind);
+    if (want[i].label)
+      CHECK_STR(cJSON_GetStringValue(geo_prop(j, i, "kind_label_fr")), want[i].label);
+    else
+      CHECK(cJSON_IsNull(geo_prop(j, i, "kind_label_fr")));
+    CHECK(cJSON_IsNumber(geo_prop(j, i, "x")) &&
+          geo_prop(j, i, "x")->valuedouble == want[i].x);
+    CHECK(cJSON_IsNumber(geo_prop(j, i, "y")) &&
+          geo_prop(j, i, "y")->valuedouble == want[i].y);
+    CHECK_STR(cJSON_GetStringValue(geo_prop(j, i, "survey_id")), "carto");
+    CHECK_INT(geo_prop(j, i, "survey_version")
+                  ? geo_prop(j, i, "survey_version")->valueint
+                  : 0,
+              1);
+    CHECK_STR(cJSON_GetStringValue(geo_prop(j, i, "territory")), T);
+  }
+  CHECK_STR(cJSON_GetStringValue(geo_prop(j, 0, "session_uuid")), S1);
+  CHECK_STR(cJSON_GetStringValue(geo_prop(j, 0, "language")), "ar");
+  CHECK_STR(cJSON_GetStringValue(geo_prop(j, 0, "started_at")),
+            "2026-11-04T10:00:00.000Z");
+  CHECK(cJSON_IsNull(geo_prop(j, 3, "session_uuid")));
+  CHECK_STR(cJSON_GetStringValue(geo_prop(j, 3, "language")), "fr");
+  /* Coordinates as written: 7 decimals; Arabic as UTF-8, not \u escapes. */
+  CHECK_CONTAINS(m.s, "\"coordinates\":[3.8243000,43.6226000]");
+  CHECK_CONTAINS(m.s, "\"coordinates\":[3.8317000,43.6194000]");
+  CHECK_CONTAINS(m.s, "Le souk سوق");
+  CHECK(strstr(m.s, "\\u") == NULL);
+  cJSON_Delete(j);
+  free(m.s);
+
+  /* The CSV keeps the pins of the map without bounds. */
+  table t;
+  export_mem(db, T, &f, "csv", &m, PV_OK);
+  csv_read(m.s, m.len, &t);
+  CHECK(t.ok);
+  CHECK_STR(cell(&t, row_of(&t, G2), "croquis"),
+            "[{\"kind\":\"aime\",\"x\":0.1,\"y\":0.9}]");
+  CHECK_STR(cell(&t, row_of(&t, G2), "zone.count"), "0");
+  table_free(&t);
+  free(m.s);
+
+  /* Every territory: territory null. */
+  export_mem(db, NULL, &f, "geojson", &m, PV_OK);
+  j = geo_parse(m.s, m.len);
+  CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "features")), 4);
+  CHECK(cJSON_IsNull(geo_prop(j, 0, "territory")));
+  cJSON_Delete(j);
+  free(m.s);
+
+  /* Zero pins: no response matches; a survey whose map has no bounds. */
+  static const char empty[] = "{\"type\":\"FeatureCollection\",\"features\":[]}\n";
+  pv_cdb_filter none = {.survey_id = "carto", .from = "2030-01-01"};
+  pv_cdb_filter essai = {.survey_id = "essai"};
+  pv_cdb_filter sample = {.survey_id = "qualite-habiter"};
+  const pv_cdb_filter *empties[] = {&none, &essai, &sample};
+  for (size_t i = 0; i < sizeof empties / sizeof empties[0]; i++) {
+    export_mem(db, T, empties[i], "geojson", &m, PV_OK);
+    CHECK_STR(m.s, empty);
+    cJSON_Delete(geo_parse(m.s, m.len));
+    free(m.s);
+  }
+
+  /* Folders: <survey>.geojson beside the CSV and JSON when a map has
+   * bounds (the sample's too), not otherwise; --format geojson writes it
+   * as the data file. */
+  char dir[512], path[1024];
+  snprintf(dir, sizeof dir, "%s", pv_test_tmpdir());
+  export_mem(db, T, &f, "geojson", &m, PV_OK);
+  static const char *const formats[] = {"csv", "json", "geojson"};
+  for (size_t i = 0; i < 3; i++) {
+    CHECK_INT(pv_export_to_dir(db, T, &f, formats[i], dir), PV_OK);
+    snprintf(path, sizeof path, "%s/carto.geojson", dir);
+    CHECK(file_equals(path, m.s, m.len));
+    snprintf(path, sizeof path, "%s/codebook.csv", dir);
+    CHECK(access(path, F_OK) == 0);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/carto.geojson", dir);
+    unlink(path);
+  }
+  free(m.s);
+  CHECK_INT(pv_export_to_dir(db, T, &sample, "csv", dir), PV_OK);
+  snprintf(path, sizeof path, "%s/qualite-habiter.geojson", dir);
+  CHECK(file_equals(path, empty, strlen(empty)));
+  CHECK_INT(pv_export_to_dir(db, T, &essai, "json", dir), PV_OK);
+  snprintf(path, sizeof path, "%s/essai.json", dir);
+  CHECK(access(path, F_OK) == 0);
+  snprintf(path, sizeof path, "%s/essai.geojson", dir);
+  CHECK(access(path, F_OK) != 0);
+  CHECK_INT(count_tmp(dir), 0);
+  pv_test_rmtree(dir);
+}
+
 static void suite(pv_cdb *db) {
   build(db);
   test_csv(db);
@@ -850,6 +1107,7 @@ static void suite(pv_cdb *db) {
   test_codebook(db);
   test_errors(db);
   test_dir(db);
+  test_geojson(db);
 }
 
 /* ---- bench mode -------------------------------------------------------------------
