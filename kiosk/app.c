@@ -14,6 +14,7 @@
 
 #include "core/log.h"
 #include "core/tts.h"
+#include "kiosk/q_map.h"
 #include "kiosk/strings.h"
 
 /* UI.md palette. */
@@ -86,6 +87,7 @@ struct pv_app {
   /* Working selection of the current question. */
   int sel[MAX_OPT]; /* choice/photo: 1 when picked; ranking: rank, 0 = none */
   int value;        /* smileys 1..N, scale 0..10, yes_no 1 yes / 2 no; -1 */
+  pv_qmap map;      /* map: the pins on the plan */
 
   int still_there; /* the countdown is on screen */
   int64_t countdown_ms;
@@ -191,7 +193,6 @@ static int answer_matches(const char *answer, const pv_condition *c) {
 static int visible(const pv_app *app, size_t i) {
   const pv_question *q = &cur(app)->questions[i];
   switch (q->type) { /* the qualitative widgets arrive with issue 5 */
-  case PV_Q_MAP:
   case PV_Q_DRAWING:
   case PV_Q_VOICE:
   case PV_Q_TEXT:
@@ -218,6 +219,10 @@ static void load_selection(pv_app *app) {
   const pv_question *q = question(app);
   memset(app->sel, 0, sizeof app->sel);
   app->value = -1;
+  if (q->type == PV_Q_MAP) {
+    pv_qmap_load(&app->map, q, app->answers[app->q]);
+    return;
+  }
   cJSON *a = app->answers[app->q] ? cJSON_Parse(app->answers[app->q]) : NULL;
   if (!a)
     return;
@@ -283,6 +288,9 @@ static char *encode_selection(const pv_app *app) {
           if (app->sel[i] == r)
             cJSON_AddItemToArray(v, cJSON_CreateString(q->options[i].id));
     }
+    break;
+  case PV_Q_MAP:
+    v = pv_qmap_encode(&app->map, q);
     break;
   default:
     break;
@@ -924,12 +932,60 @@ static void widget_ranking(const frame *f, pv_rect area) {
   }
 }
 
+static void map_say_option(void *ud, const pv_option *o) {
+  speak_choice(ud, o);
+}
+
+static void map_say(void *ud, pv_str_id id) {
+  pv_app *app = ud;
+  say_str(app, id, app->lang);
+}
+
+/* map (kiosk/q_map.c): in landscape the prompt goes beside the plan, in
+ * the rect the widget leaves for it, stepping down in size to fit. */
+static void widget_map(const frame *f, pv_rect area) {
+  pv_app *app = f->app;
+  const pv_question *q = question(app);
+  const pv_metrics *m = f->m;
+  pv_qmap_env e = {.ui = f->ui,
+                   .dl = f->dl,
+                   .m = m,
+                   .q = q,
+                   .li = app->li,
+                   .lang = app->lang,
+                   .remove_icon = pic_path(app, PIC_CROSS),
+                   .check_icon = pic_path(app, PIC_CHECK),
+                   .say_option = map_say_option,
+                   .say = map_say,
+                   .ud = app};
+  pv_rect r = pv_qmap_do(&app->map, &e, area);
+  if (r.w <= 0)
+    return;
+  const char *text = text_of(app, &q->label);
+  int size = m->prompt_px, lines = 1, h = 0;
+  for (;; size -= 2) { /* the largest size whose whole text fits */
+    lines = r.h / (size * 5 / 4) > 1 ? r.h / (size * 5 / 4) : 1;
+    h = text_height(f, text, size, 1, lines + 4, r.w);
+    if (h <= r.h || size - 2 < m->small_px)
+      break;
+  }
+  int pic = m->picto;
+  if (q->image && r.h - h - m->gap >= pic) { /* room for the pictogram above */
+    pv_draw_image(f->dl, (pv_rect){app->rtl ? r.x + r.w - pic : r.x, r.y, pic, pic},
+                  q->image);
+    r.y += pic + m->gap;
+    r.h -= pic + m->gap;
+  }
+  text_in(f, r, COL_INK, text, size, 1, PV_ALIGN_START, lines);
+}
+
 typedef void (*widget_fn)(const frame *f, pv_rect area);
 
 static const widget_fn widgets[PV_Q__COUNT] = {
     [PV_Q_SMILEYS] = widget_smileys, [PV_Q_CHOICE] = widget_choice,
     [PV_Q_YES_NO] = widget_yes_no,   [PV_Q_SCALE] = widget_scale,
     [PV_Q_RANKING] = widget_ranking, [PV_Q_PHOTO_CHOICE] = widget_choice,
+    [PV_Q_MAP] = widget_map,
 };
 
 /* ---- screens ------------------------------------------------------------------ */
@@ -1080,7 +1136,9 @@ static void screen_question(const frame *f) {
   if (speaker(f))
     say_text(app, &q->label, &q->audio);
   progress(f);
-  int bottom = prompt_row(f, q->image, text_of(app, &q->label));
+  int bottom = q->type == PV_Q_MAP && !m->portrait /* the prompt beside the plan */
+                   ? m->margin + m->top_bar
+                   : prompt_row(f, q->image, text_of(app, &q->label));
   int nav_y = m->height - m->margin - m->nav_h;
   pv_rect area = {m->margin, bottom + m->gap, m->width - 2 * m->margin,
                   nav_y - bottom - 2 * m->gap};

@@ -98,18 +98,60 @@ static int target(run *r, const args *a, int at, int *x, int *y, int *code) {
   return 1;
 }
 
+/* A finger down at (x, y), 80 ms, up. */
+static void tap_at(pv_script_env *env, int x, int y) {
+  pointer(env, PV_PTR_DOWN, x, y);
+  pv_script_frame(env); /* the pressed look */
+  advance(env, 80);
+  pointer(env, PV_PTR_UP, x, y);
+  pv_script_frame(env); /* reports the tap */
+  pv_script_frame(env); /* shows the new state */
+}
+
 static int cmd_tap(run *r, const args *a) {
   int x, y, code = PV_SCRIPT_OK;
   if (a->n != 2 && a->n != 3)
     return fail(r, PV_SCRIPT_BAD_LINE, "usage: tap X Y | tap @ID");
   if (!target(r, a, 1, &x, &y, &code))
     return code;
-  pointer(r->env, PV_PTR_DOWN, x, y);
-  pv_script_frame(r->env); /* the pressed look */
-  advance(r->env, 80);
-  pointer(r->env, PV_PTR_UP, x, y);
-  pv_script_frame(r->env); /* reports the tap */
-  pv_script_frame(r->env); /* shows the new state */
+  tap_at(r->env, x, y);
+  return PV_SCRIPT_OK;
+}
+
+static int parse_unit(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end || !(v >= 0.0 && v <= 1.0))
+    return 0;
+  *out = v;
+  return 1;
+}
+
+/* pin @KIND X Y: taps the palette's KIND, then the plan at (X, Y) in
+ * 0..1 of the plan image; fails when a pin already covers that spot. */
+static int cmd_pin(run *r, const args *a) {
+  double nx, ny;
+  if (a->n != 4 || a->v[1][0] != '@' || !parse_unit(a->v[2], &nx) ||
+      !parse_unit(a->v[3], &ny))
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: pin @KIND X Y (X, Y in 0..1)");
+  char id[PV_UI_MAX_ID];
+  snprintf(id, sizeof id, "pin:%s", a->v[1] + 1);
+  const pv_rect *kind = pv_ui_find(r->env->ui, id);
+  if (!kind)
+    return fail(r, PV_SCRIPT_FAILED, "no pin kind %s on screen", a->v[1] + 1);
+  tap_at(r->env, kind->x + kind->w / 2, kind->y + kind->h / 2);
+  const pv_rect *plan = pv_ui_find(r->env->ui, "plan");
+  if (!plan || plan->w < 1 || plan->h < 1)
+    return fail(r, PV_SCRIPT_FAILED, "no plan on screen");
+  int x = plan->x + (int)(nx * plan->w + 0.5), y = plan->y + (int)(ny * plan->h + 0.5);
+  x = x < plan->x + plan->w ? x : plan->x + plan->w - 1;
+  y = y < plan->y + plan->h ? y : plan->y + plan->h - 1;
+  const char *under = pv_ui_hit(r->env->ui, x, y);
+  if (!under || strcmp(under, "plan") != 0)
+    return fail(r, PV_SCRIPT_FAILED, "pin %s %s: the spot is under %s", a->v[2],
+                a->v[3], under ? under : "nothing");
+  tap_at(r->env, x, y);
   return PV_SCRIPT_OK;
 }
 
@@ -186,8 +228,8 @@ static const struct command {
   const char *name;
   int (*run)(run *r, const args *a);
 } commands[] = {
-    {"tap", cmd_tap},   {"drag", cmd_drag},     {"hold", cmd_hold},
-    {"wait", cmd_wait}, {"expect", cmd_expect}, {"shot", cmd_shot},
+    {"tap", cmd_tap},       {"drag", cmd_drag}, {"hold", cmd_hold}, {"wait", cmd_wait},
+    {"expect", cmd_expect}, {"shot", cmd_shot}, {"pin", cmd_pin},
 };
 
 int pv_script_line(pv_script_env *env, const char *line, int line_no, const char *name,

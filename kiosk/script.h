@@ -2,8 +2,8 @@
  *
  * One command per line (docs/headless.md): `tap X Y`, `tap @ID`,
  * `drag @ID X Y`, `hold @ID MS`, `wait MS` (virtual time, instant),
- * `expect SCREEN`, `shot NAME`; `#` starts a comment. Each command feeds
- * pointer events to the ui context at the virtual clock's time and draws
+ * `expect SCREEN`, `shot NAME`, `pin @KIND X Y` (map); `#` starts a comment. Each
+ * command feeds pointer events to the ui context at the virtual clock's time and draws
  * frames between them, as the real loop would. Rendering and screenshots
  * are callbacks, so tests run scripts without a display and pv-kiosk
  * --headless runs the same scripts through SDL. */

@@ -4,6 +4,8 @@
  * apply, going back keeps answers editable, a timeout leaves an abandoned
  * response and nothing on screen, RTL mirrors the layout, and every touch
  * target stays at least 12 mm on the Pi's 7" screen. */
+#include <cjson/cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +14,7 @@
 #include "core/survey.h"
 #include "kiosk/app.h"
 #include "kiosk/script.h"
+#include "kiosk/strings.h"
 #include "tests/check.h"
 
 static const char *const names[] = {"lien-social", "qualite-habiter", "tranquillite"};
@@ -134,10 +137,11 @@ typedef struct want {
 } want;
 
 /* Checks the one pending response: its survey, status, language and
- * answers, and that question `absent` (when given) has none. */
-static void check_response(world *w, const char *survey, pv_store_status status,
-                           const char *lang, const want *answers, size_t n,
-                           const char *absent) {
+ * answers (n of them, plus `more` checked elsewhere), and that question
+ * `absent` (when given) has none. */
+static void check_response_ex(world *w, const char *survey, pv_store_status status,
+                              const char *lang, const want *answers, size_t n,
+                              size_t more, const char *absent) {
   pv_store_batch b = {0};
   CHECK_INT(pv_store_pending(w->store, 10, &b), PV_OK);
   CHECK_INT(b.count, 1);
@@ -150,8 +154,51 @@ static void check_response(world *w, const char *survey, pv_store_status status,
       CHECK(answer_of(r, absent) == NULL);
     for (size_t i = 0; i < n; i++)
       CHECK_STR(answer_of(r, answers[i].qid), answers[i].value);
-    CHECK_INT(r->answer_count, n);
+    CHECK_INT(r->answer_count, n + more);
   }
+  pv_store_batch_free(&b);
+}
+
+static void check_response(world *w, const char *survey, pv_store_status status,
+                           const char *lang, const want *answers, size_t n,
+                           const char *absent) {
+  check_response_ex(w, survey, status, lang, answers, n, 0, absent);
+}
+
+/* A pin the script asked for: its kind and where (0..1 on the plan). */
+typedef struct want_pin {
+  const char *kind;
+  double x, y;
+} want_pin;
+
+/* Checks the stored answer to qid of the one pending response: exactly
+ * these pins, in order, each within 1/100 of where it was asked. */
+static void check_pins(world *w, const char *qid, const want_pin *pins, int n) {
+  pv_store_batch b = {0};
+  CHECK_INT(pv_store_pending(w->store, 10, &b), PV_OK);
+  CHECK_INT(b.count, 1);
+  const char *value = b.count == 1 ? answer_of(&b.responses[0], qid) : NULL;
+  CHECK(value != NULL);
+  cJSON *a = value ? cJSON_Parse(value) : NULL;
+  CHECK(cJSON_IsArray(a));
+  CHECK_INT(cJSON_GetArraySize(a), n);
+  int i = 0;
+  for (const cJSON *it = a ? a->child : NULL; it && i < n; it = it->next, i++) {
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(it, "kind");
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(it, "x");
+    const cJSON *y = cJSON_GetObjectItemCaseSensitive(it, "y");
+    CHECK(cJSON_IsString(k) && cJSON_IsNumber(x) && cJSON_IsNumber(y));
+    if (!cJSON_IsString(k) || !cJSON_IsNumber(x) || !cJSON_IsNumber(y))
+      continue;
+    CHECK_STR(k->valuestring, pins[i].kind);
+    CHECK(fabs(x->valuedouble - pins[i].x) <= 0.01);
+    CHECK(fabs(y->valuedouble - pins[i].y) <= 0.01);
+    if (fabs(x->valuedouble - pins[i].x) > 0.01 ||
+        fabs(y->valuedouble - pins[i].y) > 0.01)
+      fprintf(stderr, "pin %d: got %g %g, want %g %g\n", i + 1, x->valuedouble,
+              y->valuedouble, pins[i].x, pins[i].y);
+  }
+  cJSON_Delete(a);
   pv_store_batch_free(&b);
 }
 
@@ -322,7 +369,14 @@ static const char *const arabic_run[] = {
     "tap @next",
     "expect question:espaces_verts",
     "tap @choice:jeux",
-    "tap @next                          # the map comes with issue 5",
+    "tap @next",
+    "expect question:carte",
+    "pin @aime 0.25 0.30",
+    "pin @evite 0.75 0.80",
+    "pin @reparer 0.50 0.55",
+    "pin @sale 0.10 0.80",
+    "pin @rencontre 0.90 0.35",
+    "tap @next",
     "expect thanks",
     NULL,
 };
@@ -345,9 +399,137 @@ static void test_arabic_run(const char *dir) {
        "[\"commerces\",\"logement\",\"transports\",\"espaces_verts\",\"proprete\"]"},
       {"espaces_verts", "[\"jeux\"]"},
   };
-  check_response(&w, "qualite-habiter", PV_STORE_COMPLETE, "ar", answers,
-                 sizeof answers / sizeof *answers, "carte" /* not yet asked */);
+  check_response_ex(&w, "qualite-habiter", PV_STORE_COMPLETE, "ar", answers,
+                    sizeof answers / sizeof *answers, 1, NULL);
+  /* The plan is not mirrored: x still runs from the plan's left. */
+  static const want_pin pins[] = {{"aime", 0.25, 0.30},
+                                  {"evite", 0.75, 0.80},
+                                  {"reparer", 0.50, 0.55},
+                                  {"sale", 0.10, 0.80},
+                                  {"rencontre", 0.90, 0.35}};
+  check_pins(&w, "carte", pins, 5);
   CHECK_INT(w.small_targets, 0);
+  world_close(&w);
+}
+
+/* The French journey through qualite-habiter up to the map. */
+static const char *const to_map_fr[] = {
+    "tap 10 10",
+    "tap @lang:fr",
+    "tap @consent:yes",
+    "tap @survey:qualite-habiter",
+    "tap @choice:4",
+    "tap @next",
+    "tap @choice:4",
+    "tap @next",
+    "expect question:proprete  # logement_problemes hidden",
+    "tap @choice:2",
+    "tap @next",
+    "tap @choice:6",
+    "tap @next",
+    "tap @skip",
+    "tap @choice:yes",
+    "tap @next",
+    "tap @choice:no",
+    "tap @next",
+    "expect question:priorites",
+    "tap @choice:proprete",
+    "tap @choice:logement",
+    "tap @choice:transports",
+    "tap @choice:espaces_verts",
+    "tap @next",
+    "expect question:espaces_verts",
+    "tap @choice:jardin",
+    "tap @next",
+    "expect question:carte",
+    NULL,
+};
+
+/* The map in French: place, remove (tap then the remove button, or drag
+ * onto it), move, come back to find the pins, fill to max and be refused
+ * (shown and spoken), then the stored value. */
+static void test_map_fr(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  CHECK_INT(play(&w, to_map_fr), PV_SCRIPT_OK);
+  CHECK(pv_ui_find(&w.ui, "skip") != NULL); /* nothing placed: skippable */
+  static const char *const place[] = {"pin @aime 0.25 0.30",
+                                      "pin @evite 0.75 0.80",
+                                      "pin @reparer 0.50 0.55",
+                                      "pin @sale 0.10 0.80",
+                                      "pin @rencontre 0.90 0.35",
+                                      "tap @pinned:2            # ringed and spoken",
+                                      "tap @remove              # evite is gone",
+                                      "drag @pinned:1 @remove   # and so is aime",
+                                      NULL};
+  CHECK_INT(play(&w, place), PV_SCRIPT_OK);
+  CHECK(pv_ui_find(&w.ui, "pinned:3") != NULL);
+  CHECK(pv_ui_find(&w.ui, "pinned:4") == NULL);
+  CHECK(pv_ui_find(&w.ui, "skip") == NULL);
+  /* Move pin 1 (reparer, at 0.50 0.55) by +40 px, -20 px. */
+  const pv_rect *plan = pv_ui_find(&w.ui, "plan"), *p1 = pv_ui_find(&w.ui, "pinned:1");
+  CHECK(plan && p1 && plan->w > 300);
+  double moved_x = 0.5, moved_y = 0.55;
+  if (plan && p1) {
+    char line[96];
+    snprintf(line, sizeof line, "drag @pinned:1 %d %d", p1->x + p1->w / 2 + 40,
+             p1->y + p1->h / 2 - 20);
+    moved_x += 40.0 / plan->w;
+    moved_y -= 20.0 / plan->h;
+    CHECK_INT(pv_script_line(&w.env, line, 1, "move", stderr), PV_SCRIPT_OK);
+  }
+  static const char *const more[] = {"tap @back",
+                                     "expect question:espaces_verts",
+                                     "tap @next",
+                                     "expect question:carte",
+                                     "pin @aime 0.25 0.30",
+                                     "pin @aime 0.30 0.80",
+                                     "pin @evite 0.50 0.10",
+                                     "pin @evite 0.70 0.30",
+                                     "pin @reparer 0.70 0.80",
+                                     "pin @sale 0.10 0.30",
+                                     "pin @rencontre 0.90 0.80 # the 10th: the max",
+                                     NULL};
+  CHECK_INT(play(&w, more), PV_SCRIPT_OK);
+  CHECK(pv_ui_find(&w.ui, "pinned:10") != NULL);
+  int spoken = w.spoken;
+  CHECK_INT(play(&w, (const char *const[]){"pin @aime 0.50 0.85", NULL}), PV_SCRIPT_OK);
+  CHECK(pv_ui_find(&w.ui, "pinned:11") == NULL); /* refused */
+  CHECK(w.spoken > spoken);
+  char want_path[4096];
+  CHECK_INT(pv_str_audio_path(PV_SOURCE_DIR "/build/tts", PV_STR_MAX_REACHED, "fr",
+                              want_path, sizeof want_path),
+            PV_OK);
+  CHECK_STR(w.last_spoken, want_path);
+  CHECK_INT(play(&w, (const char *const[]){"tap @next", "expect thanks", NULL}),
+            PV_SCRIPT_OK);
+  static want_pin pins[] = {{"reparer", 0.50, 0.55},   {"sale", 0.10, 0.80},
+                            {"rencontre", 0.90, 0.35}, {"aime", 0.25, 0.30},
+                            {"aime", 0.30, 0.80},      {"evite", 0.50, 0.10},
+                            {"evite", 0.70, 0.30},     {"reparer", 0.70, 0.80},
+                            {"sale", 0.10, 0.30},      {"rencontre", 0.90, 0.80}};
+  pins[0].x = moved_x;
+  pins[0].y = moved_y;
+  check_pins(&w, "carte", pins, 10);
+  CHECK_INT(w.small_targets, 0);
+  if (w.small_targets)
+    fprintf(stderr, "small target: %s\n", w.small_example);
+  world_close(&w);
+}
+
+/* Skipping the map stores nothing for it. */
+static void test_map_skip(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  CHECK_INT(play(&w, to_map_fr), PV_SCRIPT_OK);
+  CHECK_INT(play(&w, (const char *const[]){"tap @skip", "expect thanks", NULL}),
+            PV_SCRIPT_OK);
+  pv_store_batch b = {0};
+  CHECK_INT(pv_store_pending(w.store, 10, &b), PV_OK);
+  CHECK_INT(b.count, 1);
+  if (b.count == 1)
+    CHECK(answer_of(&b.responses[0], "carte") == NULL);
+  pv_store_batch_free(&b);
   world_close(&w);
 }
 
@@ -397,11 +579,12 @@ int main(void) {
   char dir[256];
   snprintf(dir, sizeof dir, "%s", pv_test_tmpdir());
   char sub[300];
-  static const char *const parts[] = {"fr", "ar", "ar2", "no", "en", "err"};
-  void (*const tests[])(const char *) = {test_french_run,       test_arabic_timeout,
-                                         test_arabic_run,       test_consent_no,
-                                         test_default_language, test_script_errors};
-  for (int i = 0; i < 6; i++) {
+  static const char *const parts[] = {"fr", "ar",  "ar2", "no",
+                                      "en", "err", "map", "skip"};
+  void (*const tests[])(const char *) = {
+      test_french_run,       test_arabic_timeout, test_arabic_run, test_consent_no,
+      test_default_language, test_script_errors,  test_map_fr,     test_map_skip};
+  for (int i = 0; i < 8; i++) {
     snprintf(sub, sizeof sub, "%s/%s", dir, parts[i]);
     PV_ASSERT(mkdir(sub, 0700) == 0);
     tests[i](sub);

@@ -372,6 +372,15 @@ int main(void) {
       char v[64];
       snprintf(v, sizeof v, "%.*s", (int)strlen(value) - 2, value + 1);
       CHECK_STR(cell(&c, row, qid), v);
+    } else if (strncmp(value, "[{", 2) == 0) { /* map: the pins, and their count */
+      int pins = 0;
+      for (const char *p = strstr(value, "\"kind\""); p; p = strstr(p + 1, "\"kind\""))
+        pins++;
+      char want[16];
+      snprintf(want, sizeof want, "%d", pins);
+      snprintf(col, sizeof col, "%s.count", qid);
+      CHECK_STR(cell(&c, row, col), want);
+      CHECK_STR(cell(&c, row, qid), value);
     } else if (value[0] == '[') { /* multiple, photos (0/1) or ranking (rank) */
       int rank = 1, is_ranking = strcmp(qid, "priorites") == 0;
       for (const char *p = strchr(value, '"'); p; rank++) {
