@@ -37,6 +37,7 @@ fuzz-smoke: deps
 bench: build
 	$(RELEASE)/bench/bench_survey content/surveys
 	$(RELEASE)/bench/bench_store build
+	$(RELEASE)/bench/bench_drawing content/surveys
 	BUILD=$(RELEASE) bench/kiosk-bench.sh
 	BUILD=$(RELEASE) bench/collector-bench.sh
 

@@ -14,23 +14,15 @@
 
 #include "core/log.h"
 #include "core/tts.h"
+#include "core/wav.h"
+#include "kiosk/canvas.h"
+#include "kiosk/q_drawing.h"
 #include "kiosk/q_map.h"
+#include "kiosk/q_voice.h"
+#include "kiosk/q_text.h"
 #include "kiosk/strings.h"
 
-/* UI.md palette. */
-#define COL_BG 0xFFF8ECFFu
-#define COL_INK 0x1B1B1FFFu
-#define COL_MUTED 0x6B6B70FFu
-#define COL_ACCENT 0x00796BFFu
-#define COL_SELECT 0x1565C0FFu
-#define COL_CARD 0xFFFFFFFFu
-#define COL_EDGE 0xE3D7C3FFu
-#define COL_PRESSED 0xE8F0FBFFu
-#define COL_DISABLED 0xD9D4CCFFu
-#define COL_BAD 0xD84315FFu
-#define COL_MID 0xF9A825FFu
-#define COL_GOOD 0x2E7D32FFu
-#define COL_VEIL 0x1B1B1FC8u
+#include "kiosk/palette.h"
 
 /* The kiosk's own pictograms, resolved once (draw commands borrow paths). */
 typedef enum pic_id {
@@ -45,13 +37,17 @@ typedef enum pic_id {
   PIC_HEART,
   PIC_STAR,
   PIC_QUESTION,
+  PIC_KEYBOARD,
+  PIC_MIC,
+  PIC_EAR,
+  PIC_TRASH,
   PIC__COUNT
 } pic_id;
 
 static const char *const pic_files[PIC__COUNT] = {
-    "check.svg", "cross.svg",  "speaker.svg",    "touch.svg",
-    "globe.svg", "shield.svg", "arrow_left.svg", "arrow_right.svg",
-    "heart.svg", "star.svg",   "question.svg",
+    "check.svg",    "cross.svg",      "speaker.svg",     "touch.svg", "globe.svg",
+    "shield.svg",   "arrow_left.svg", "arrow_right.svg", "heart.svg", "star.svg",
+    "question.svg", "keyboard.svg",   "microphone.svg",  "ear.svg",   "trash.svg",
 };
 
 #define MAX_Q PV_SURVEY_MAX_QUESTIONS
@@ -85,9 +81,20 @@ struct pv_app {
   int saved[MAX_Q];     /* answers[i] is what the store holds */
 
   /* Working selection of the current question. */
-  int sel[MAX_OPT]; /* choice/photo: 1 when picked; ranking: rank, 0 = none */
-  int value;        /* smileys 1..N, scale 0..10, yes_no 1 yes / 2 no; -1 */
-  pv_qmap map;      /* map: the pins on the plan */
+  int sel[MAX_OPT];      /* choice/photo: 1 when picked; ranking: rank, 0 = none */
+  int value;             /* smileys 1..N, scale 0..10, yes_no 1 yes / 2 no; -1 */
+  pv_qmap map;           /* map: the pins on the plan */
+  pv_canvas *canvas;     /* drawing: made on the first drawing question */
+  pv_qdraw draw;         /* drawing: tools and the stroke in progress */
+  uint32_t *kept[MAX_Q]; /* drawing: each stored drawing's raster, for going
+                            back within the response (never decoded again) */
+  pv_png_fn png;
+  void *png_ud;
+  pv_qvoice voice;       /* voice: the recording */
+  int voice_consent;     /* this response: -1 not asked yet, 0 declined, 1 agreed */
+  pv_qvoice_capture cap; /* the microphone; available == NULL: none */
+  pv_qtext text;         /* text: what is written, the keyboard's mode */
+  int preview;           /* photo_choice: the photo held for a full-screen look, -1 */
 
   int still_there; /* the countdown is on screen */
   int64_t countdown_ms;
@@ -158,18 +165,33 @@ static const pv_question *question(const pv_app *app) {
   return &cur(app)->questions[app->q];
 }
 
+/* Nothing of a resident's drawing stays once the response ends. */
+static void forget_drawings(pv_app *app) {
+  for (size_t i = 0; i < MAX_Q; i++) {
+    free(app->kept[i]);
+    app->kept[i] = NULL;
+  }
+  if (app->canvas)
+    pv_canvas_reset(app->canvas);
+  pv_qdraw_reset(&app->draw, app->canvas);
+}
+
 static void forget_response(pv_app *app) {
+  forget_drawings(app);
   for (size_t i = 0; i < MAX_Q; i++) {
     free(app->answers[i]);
     app->answers[i] = NULL;
     app->saved[i] = 0;
   }
   app->uuid[0] = '\0';
+  pv_qvoice_reset(&app->voice, &app->cap);
+  app->voice_consent = -1;
   app->n_history = 0;
   app->survey = -1;
   app->lang = NULL;
   app->rtl = 0;
   app->still_there = 0;
+  memset(&app->text, 0, sizeof app->text); /* nothing written stays */
 }
 
 /* Returns 1 when the answer text matches one of the condition's values. */
@@ -189,22 +211,40 @@ static int answer_matches(const char *answer, const pv_condition *c) {
   return hit;
 }
 
-/* Returns 1 when question i is shown given the answers so far. */
-static int visible(const pv_app *app, size_t i) {
+static int capture_ok(const pv_app *app) {
+  return app->cap.available && app->cap.available(app->cap.ud);
+}
+
+/* Returns 1 when voice questions may be asked on this kiosk, in this
+ * response (the device allows them, the resident did not decline). */
+static int voice_allowed(const pv_app *app) {
+  return !app->cfg.voice_off && app->voice_consent != 0;
+}
+
+static int visible(const pv_app *app, size_t i);
+
+/* Returns 1 when question i's condition holds given the answers so far. */
+static int relevant(const pv_app *app, size_t i) {
   const pv_question *q = &cur(app)->questions[i];
-  switch (q->type) { /* the qualitative widgets arrive with issue 5 */
-  case PV_Q_DRAWING:
-  case PV_Q_VOICE:
-  case PV_Q_TEXT:
-    return 0;
-  default:
-    break;
-  }
   if (!q->relevant)
     return 1;
   size_t t = q->relevant->question_index;
   return visible(app, t) && app->answers[t] &&
          answer_matches(app->answers[t], q->relevant);
+}
+
+/* Returns 1 when question i is shown given the answers so far. */
+static int visible(const pv_app *app, size_t i) {
+  const pv_question *q = &cur(app)->questions[i];
+  switch (q->type) { /* the qualitative widgets arrive with issue 5 */
+  case PV_Q_VOICE:   /* off on this kiosk, declined, or no microphone */
+    if (!voice_allowed(app) || !capture_ok(app))
+      return 0;
+    break;
+  default:
+    break;
+  }
+  return relevant(app, i);
 }
 
 static int option_index(const pv_question *q, const char *id) {
@@ -214,6 +254,21 @@ static int option_index(const pv_question *q, const char *id) {
   return -1;
 }
 
+/* Loads the current voice question's recording back from the store (going
+ * back to it); a missing or unreadable one leaves the question empty. */
+static void load_voice(pv_app *app) {
+  pv_qvoice_reset(&app->voice, &app->cap);
+  cJSON *a = app->answers[app->q] ? cJSON_Parse(app->answers[app->q]) : NULL;
+  const cJSON *sha = cJSON_GetObjectItemCaseSensitive(a, "attachment");
+  pv_store_blob blob = {0};
+  if (cJSON_IsString(sha) &&
+      pv_store_get_attachment(app->store, sha->valuestring, &blob) == PV_OK &&
+      pv_qvoice_load_wav(&app->voice, question(app), blob.bytes, blob.size) != PV_OK)
+    PV_WARN("app: voice answer %s: %s", sha->valuestring, pv_err_detail());
+  pv_store_blob_free(&blob);
+  cJSON_Delete(a);
+}
+
 /* Loads the working selection from the stored JSON answer of question q. */
 static void load_selection(pv_app *app) {
   const pv_question *q = question(app);
@@ -221,6 +276,24 @@ static void load_selection(pv_app *app) {
   app->value = -1;
   if (q->type == PV_Q_MAP) {
     pv_qmap_load(&app->map, q, app->answers[app->q]);
+    return;
+  }
+  if (q->type == PV_Q_DRAWING) { /* the raster kept when it was stored */
+    if (!app->canvas && !(app->canvas = pv_canvas_new()))
+      PV_ERROR("app: no memory for a drawing canvas");
+    pv_qdraw_reset(&app->draw, app->canvas);
+    if (app->canvas && app->kept[app->q] && app->answers[app->q])
+      pv_canvas_load(app->canvas, app->kept[app->q]);
+    else if (app->canvas)
+      pv_canvas_reset(app->canvas);
+    return;
+  }
+  if (q->type == PV_Q_VOICE) {
+    load_voice(app);
+    return;
+  }
+  if (q->type == PV_Q_TEXT) {
+    pv_qtext_load(&app->text, q, app->answers[app->q], app->lang);
     return;
   }
   cJSON *a = app->answers[app->q] ? cJSON_Parse(app->answers[app->q]) : NULL;
@@ -292,6 +365,13 @@ static char *encode_selection(const pv_app *app) {
   case PV_Q_MAP:
     v = pv_qmap_encode(&app->map, q);
     break;
+  case PV_Q_VOICE: /* only says "answered": save_voice stores the file */
+    if (app->voice.state == PV_QVOICE_DONE && app->voice.n)
+      v = cJSON_CreateTrue();
+    break;
+  case PV_Q_TEXT:
+    v = pv_qtext_encode(&app->text);
+    break;
   default:
     break;
   }
@@ -318,8 +398,20 @@ static int begin_response(pv_app *app) {
 /* Keeps the working selection as the question's answer and writes it to
  * the store when it changed. A store failure is logged; the resident goes
  * on (the answer stays in memory and is written again on the next leave). */
+static void save_voice(pv_app *app);
+
+static void save_drawing(pv_app *app);
+
 static void save_current(pv_app *app) {
   const pv_question *q = question(app);
+  if (q->type == PV_Q_DRAWING) {
+    save_drawing(app);
+    return;
+  }
+  if (q->type == PV_Q_VOICE) {
+    save_voice(app);
+    return;
+  }
   char *json = encode_selection(app);
   char *old = app->answers[app->q];
   if (!json && !old)
@@ -345,7 +437,135 @@ static void save_current(pv_app *app) {
             pv_err_detail());
 }
 
+/* Stores the recording as a WAV attachment (or null when it was deleted)
+ * when it changed; leaving while recording keeps what was said. */
+static void save_voice(pv_app *app) {
+  const pv_question *q = question(app);
+  pv_qvoice *v = &app->voice;
+  uint8_t *wav = NULL;
+  size_t len = 0;
+  cJSON *o = NULL;
+  pv_qvoice_stop(v, &app->cap);
+  if (!v->dirty || (!v->n && !app->answers[app->q]) || !begin_response(app))
+    goto out;
+  pv_err err;
+  char sha[PV_SHA256_HEX + 1] = "";
+  if (!v->n) {
+    err = pv_store_put_answer(app->store, app->uuid, q->id, "null",
+                              pv_qtype_measure(q->type));
+  } else {
+    err = pv_qvoice_wav(v, &wav, &len);
+    if (err == PV_OK)
+      err = pv_store_put_attachment(app->store, app->uuid, q->id, PV_WAV_MEDIA_TYPE,
+                                    wav, len, sha);
+  }
+  if (err != PV_OK) {
+    PV_WARN("app: storing %s/%s: %s: %s", cur(app)->id, q->id, pv_strerror(err),
+            pv_err_detail());
+    goto out;
+  }
+  free(app->answers[app->q]);
+  app->answers[app->q] = NULL;
+  if (v->n) {
+    o = cJSON_CreateObject();
+    if (o && cJSON_AddStringToObject(o, "attachment", sha) &&
+        cJSON_AddStringToObject(o, "media_type", PV_WAV_MEDIA_TYPE) &&
+        cJSON_AddNumberToObject(o, "size", (double)len)) {
+      char *json = cJSON_PrintUnformatted(o);
+      app->answers[app->q] = json ? strdup(json) : NULL;
+      cJSON_free(json);
+    }
+  }
+  app->saved[app->q] = 1;
+  v->dirty = 0;
+out:
+  cJSON_Delete(o);
+  free(wav);
+}
+
+/* A voice question passed over for want of a microphone says so in the
+ * response (docs/qualitative.md), unless the device or the resident
+ * turned voice off. */
+static void note_no_device(pv_app *app, size_t i) {
+  const pv_question *q = &cur(app)->questions[i];
+  if (q->type != PV_Q_VOICE || !voice_allowed(app) || capture_ok(app) ||
+      !relevant(app, i) || !begin_response(app))
+    return;
+  pv_err err = pv_store_put_answer(app->store, app->uuid, q->id,
+                                   "{\"skipped\":\"no_capture_device\"}",
+                                   pv_qtype_measure(q->type));
+  if (err != PV_OK)
+    PV_WARN("app: storing %s/%s: %s: %s", cur(app)->id, q->id, pv_strerror(err),
+            pv_err_detail());
+}
+
+/* Stores the drawing on screen as a PNG attachment when it changed (or
+ * was not stored yet), keeping its raster for going back; a drawing
+ * cleared after it was stored is withdrawn (null). Failures are logged;
+ * the drawing stays on the canvas and is stored again on the next leave. */
+static void save_drawing(pv_app *app) {
+  const pv_question *q = question(app);
+  unsigned char *png = NULL;
+  size_t len = 0;
+  if (!app->canvas)
+    return;
+  pv_canvas_end_all(app->canvas);
+  app->draw.drawing = 0;
+  app->draw.n_others = 0;
+  if (!app->draw.changed && (app->saved[app->q] || !app->answers[app->q]))
+    return;
+  int blank = pv_canvas_blank(app->canvas);
+  if (blank && !app->answers[app->q])
+    return;
+  if (!begin_response(app))
+    return;
+  pv_err err;
+  if (blank) {
+    free(app->answers[app->q]);
+    app->answers[app->q] = NULL;
+    free(app->kept[app->q]);
+    app->kept[app->q] = NULL;
+    err = pv_store_put_answer(app->store, app->uuid, q->id, "null",
+                              pv_qtype_measure(q->type));
+    goto out;
+  }
+  if (!app->png) {
+    err = pv_fail(PV_ERR_STATE, "no PNG encoder");
+    goto out;
+  }
+  err = app->png(app->png_ud, pv_canvas_pixels(app->canvas), PV_CANVAS_W, PV_CANVAS_H,
+                 PV_STORE_MAX_ATTACHMENT, &png, &len);
+  if (err != PV_OK)
+    goto out;
+  char sha[PV_SHA256_HEX + 1];
+  err =
+      pv_store_put_attachment(app->store, app->uuid, q->id, "image/png", png, len, sha);
+  if (err != PV_OK)
+    goto out;
+  char json[160];
+  snprintf(json, sizeof json,
+           "{\"attachment\":\"%s\",\"media_type\":\"image/png\",\"size\":%zu}", sha,
+           len);
+  free(app->answers[app->q]);
+  app->answers[app->q] = strdup(json);
+  size_t bytes = (size_t)PV_CANVAS_W * PV_CANVAS_H * sizeof(uint32_t);
+  if (!app->kept[app->q])
+    app->kept[app->q] = malloc(bytes);
+  if (app->kept[app->q])
+    memcpy(app->kept[app->q], pv_canvas_pixels(app->canvas), bytes);
+out:
+  free(png);
+  app->saved[app->q] = err == PV_OK;
+  if (err == PV_OK)
+    app->draw.changed = 0;
+  else
+    PV_WARN("app: storing the drawing %s/%s: %s: %s", cur(app)->id, q->id,
+            pv_strerror(err), pv_err_detail());
+}
+
 static int answered(const pv_app *app) {
+  if (question(app)->type == PV_Q_DRAWING)
+    return app->canvas && !pv_canvas_blank(app->canvas);
   char *json = encode_selection(app);
   cJSON_free(json);
   return json != NULL;
@@ -369,7 +589,10 @@ static void to_attract(pv_app *app) {
 static void enter_question(pv_app *app, size_t i) {
   app->q = i;
   load_selection(app);
-  enter(app, PV_SCREEN_QUESTION);
+  /* The first recording of a response is asked for first. */
+  enter(app, question(app)->type == PV_Q_VOICE && app->voice_consent < 0
+                 ? PV_SCREEN_VOICE_CONSENT
+                 : PV_SCREEN_QUESTION);
 }
 
 static void finish(pv_app *app) {
@@ -384,18 +607,24 @@ static void finish(pv_app *app) {
     free(app->answers[i]);
     app->answers[i] = NULL;
   }
+  forget_drawings(app);
+  memset(&app->text, 0, sizeof app->text);
   app->uuid[0] = '\0';
+  pv_qvoice_reset(&app->voice, &app->cap);
+  app->voice_consent = -1;
   enter(app, PV_SCREEN_THANKS);
 }
 
 static void go_next(pv_app *app) {
   save_current(app);
-  for (size_t i = app->q + 1; i < cur(app)->n_questions; i++)
+  for (size_t i = app->q + 1; i < cur(app)->n_questions; i++) {
+    note_no_device(app, i);
     if (visible(app, i)) {
       app->history[app->n_history++] = app->q;
       enter_question(app, i);
       return;
     }
+  }
   finish(app);
 }
 
@@ -413,11 +642,13 @@ static void start_survey(pv_app *app, int s) {
   app->li = pv_survey_lang_index(cur(app), app->lang);
   if (app->li < 0)
     app->li = 0;
-  for (size_t i = 0; i < cur(app)->n_questions; i++)
+  for (size_t i = 0; i < cur(app)->n_questions; i++) {
+    note_no_device(app, i);
     if (visible(app, i)) {
       enter_question(app, i);
       return;
     }
+  }
   finish(app);
 }
 
@@ -782,6 +1013,8 @@ static void widget_choice(const frame *f, pv_rect area) {
     int flags = pv_ui_widget_do(f->ui, id, cards[i], 0);
     if (flags & PV_UI_HELD)
       speak_choice(app, o);
+    if (q->type == PV_Q_PHOTO_CHOICE && (flags & PV_UI_PRESSED) && f->ui->held_fired)
+      app->preview = (int)i; /* shown full screen until the finger lifts */
     if (flags & PV_UI_TAPPED) {
       int on = !app->sel[i];
       if (!multiple) {
@@ -941,6 +1174,8 @@ static void map_say(void *ud, pv_str_id id) {
   say_str(app, id, app->lang);
 }
 
+static void prompt_beside(const frame *f, pv_rect r);
+
 /* map (kiosk/q_map.c): in landscape the prompt goes beside the plan, in
  * the rect the widget leaves for it, stepping down in size to fit. */
 static void widget_map(const frame *f, pv_rect area) {
@@ -958,7 +1193,15 @@ static void widget_map(const frame *f, pv_rect area) {
                    .say_option = map_say_option,
                    .say = map_say,
                    .ud = app};
-  pv_rect r = pv_qmap_do(&app->map, &e, area);
+  prompt_beside(f, pv_qmap_do(&app->map, &e, area));
+}
+
+/* The prompt in the rect a widget left for it (map, drawing), stepping
+ * down in size to fit; nothing when r is empty (portrait). */
+static void prompt_beside(const frame *f, pv_rect r) {
+  pv_app *app = f->app;
+  const pv_question *q = question(app);
+  const pv_metrics *m = f->m;
   if (r.w <= 0)
     return;
   const char *text = text_of(app, &q->label);
@@ -979,13 +1222,108 @@ static void widget_map(const frame *f, pv_rect area) {
   text_in(f, r, COL_INK, text, size, 1, PV_ALIGN_START, lines);
 }
 
+static void text_say_prompt(void *ud) {
+  pv_app *app = ud;
+  const pv_question *q = question(app);
+  say_text(app, &q->label, &q->audio);
+}
+
+/* text (kiosk/q_text.c): closed, a keyboard button in area; open, the
+ * keyboard takes the whole screen (screen_question then draws nothing
+ * else). */
+static void widget_text(const frame *f, pv_rect area) {
+  pv_app *app = f->app;
+  const pv_metrics *m = f->m;
+  pv_qtext_env e = {.ui = f->ui,
+                    .dl = f->dl,
+                    .m = m,
+                    .q = question(app),
+                    .lang = app->lang,
+                    .keyboard_icon = pic_path(app, PIC_KEYBOARD),
+                    .done_icon = pic_path(app, PIC_CHECK),
+                    .backspace_icon = pic_path(app, PIC_ARROW_LEFT),
+                    .measure = f->measure,
+                    .measure_ud = f->mud,
+                    .say = map_say,
+                    .say_prompt = text_say_prompt,
+                    .ud = app};
+  int edge = m->margin / 2; /* twelve keys of 12 mm fit across 800 px */
+  pv_rect all = {edge, edge, m->width - 2 * edge, m->height - 2 * edge};
+  pv_qtext_do(&app->text, &e, area, all);
+}
+
+static void voice_play(void *ud, const char *path) {
+  say_file(ud, path);
+}
+
+static pv_qvoice_env voice_env(const frame *f) {
+  pv_app *app = f->app;
+  return (pv_qvoice_env){.ui = f->ui,
+                         .dl = f->dl,
+                         .m = f->m,
+                         .q = question(app),
+                         .lang = app->lang,
+                         .cap = &app->cap,
+                         .mic_icon = pic_path(app, PIC_MIC),
+                         .ear_icon = pic_path(app, PIC_EAR),
+                         .cross_icon = pic_path(app, PIC_CROSS),
+                         .check_icon = pic_path(app, PIC_CHECK),
+                         .say = map_say,
+                         .play = voice_play,
+                         .ud = app};
+}
+
+/* voice (kiosk/q_voice.c): record, then replay, record again or delete. */
+static void widget_voice(const frame *f, pv_rect area) {
+  pv_qvoice_env e = voice_env(f);
+  pv_qvoice_do(&f->app->voice, &e, area);
+}
+
+/* drawing (kiosk/q_drawing.c): the prompt over the swatches in landscape. */
+static void widget_drawing(const frame *f, pv_rect area) {
+  pv_app *app = f->app;
+  if (!app->canvas)
+    return; /* no memory for it: the question can only be skipped */
+  pv_qdraw_env e = {.ui = f->ui,
+                    .dl = f->dl,
+                    .m = f->m,
+                    .lang = app->lang,
+                    .undo_icon =
+                        pic_path(app, app->rtl ? PIC_ARROW_RIGHT : PIC_ARROW_LEFT),
+                    .clear_icon = pic_path(app, PIC_TRASH),
+                    .check_icon = pic_path(app, PIC_CHECK),
+                    .say = map_say,
+                    .ud = app};
+  prompt_beside(f, pv_qdraw_do(&app->draw, &e, area));
+}
+
+/* photo_choice: a held photo, full screen on dark ink (nothing of the
+ * question shows through), its label under it (spoken when the hold
+ * began); lifting the finger returns. */
+static void photo_preview(const frame *f, const pv_option *o) {
+  pv_app *app = f->app;
+  const pv_metrics *m = f->m;
+  pv_draw_rect(f->dl, (pv_rect){0, 0, m->width, m->height}, COL_INK, 0);
+  int label_h = m->prompt_px * 2;
+  pv_rect pic = {m->margin, m->margin, m->width - 2 * m->margin,
+                 m->height - 2 * m->margin - label_h - m->gap};
+  pv_draw_rect(f->dl, pic, COL_CARD, m->radius);
+  pv_draw_image(
+      f->dl,
+      (pv_rect){pic.x + m->gap, pic.y + m->gap, pic.w - 2 * m->gap, pic.h - 2 * m->gap},
+      o->image);
+  text_in(f, (pv_rect){m->margin, pic.y + pic.h + m->gap, pic.w, label_h}, COL_CARD,
+          text_of(app, &o->label), m->prompt_px, 1, PV_ALIGN_CENTER, 1);
+}
+
 typedef void (*widget_fn)(const frame *f, pv_rect area);
 
 static const widget_fn widgets[PV_Q__COUNT] = {
     [PV_Q_SMILEYS] = widget_smileys, [PV_Q_CHOICE] = widget_choice,
     [PV_Q_YES_NO] = widget_yes_no,   [PV_Q_SCALE] = widget_scale,
     [PV_Q_RANKING] = widget_ranking, [PV_Q_PHOTO_CHOICE] = widget_choice,
-    [PV_Q_MAP] = widget_map,
+    [PV_Q_MAP] = widget_map,         [PV_Q_VOICE] = widget_voice,
+    [PV_Q_TEXT] = widget_text,       [PV_Q_DRAWING] = widget_drawing,
 };
 
 /* ---- screens ------------------------------------------------------------------ */
@@ -1090,6 +1428,44 @@ static void screen_consent(const frame *f) {
     after_consent(app);
 }
 
+/* Before a response's first recording: what happens to it, yes / no. No
+ * skips every voice question of the response. */
+static void screen_voice_consent(const frame *f) {
+  pv_app *app = f->app;
+  const pv_metrics *m = f->m;
+  if (!app->autoplayed && app->cfg.autoplay) {
+    say_str(app, PV_STR_VOICE_CONSENT, app->lang);
+    app->autoplayed = 1;
+  }
+  if (speaker(f))
+    say_str(app, PV_STR_VOICE_CONSENT, app->lang);
+  int top = m->margin + m->top_bar + m->gap;
+  int nav_y = m->height - m->margin - m->nav_h;
+  pv_qvoice_env e = voice_env(f);
+  int said = pv_qvoice_consent_do(
+      &e, (pv_rect){m->margin, top, m->width - 2 * m->margin, nav_y - top - m->gap});
+  if (said == 1) {
+    app->voice_consent = 1;
+    enter(app, PV_SCREEN_QUESTION);
+    return;
+  }
+  if (said == 2) {
+    app->voice_consent = 0;
+    for (size_t i = app->q + 1; i < cur(app)->n_questions; i++)
+      if (visible(app, i)) { /* no history: back skips the voice question */
+        enter_question(app, i);
+        return;
+      }
+    finish(app);
+    return;
+  }
+  const char *back = pic_path(app, app->rtl ? PIC_ARROW_RIGHT : PIC_ARROW_LEFT);
+  if (button(f, "back", at(f, m->margin, nav_y, m->nav_w, m->nav_h), back,
+             pv_str(PV_STR_BACK, app->lang), COL_CARD, COL_INK, 1) &
+      PV_UI_TAPPED)
+    go_back(app);
+}
+
 static void screen_survey(const frame *f) {
   pv_app *app = f->app;
   const pv_metrics *m = f->m;
@@ -1133,10 +1509,15 @@ static void screen_question(const frame *f) {
     say_text(app, &q->label, &q->audio);
     app->autoplayed = 1;
   }
+  if (q->type == PV_Q_TEXT && pv_qtext_is_open(&app->text)) {
+    widgets[q->type](f, (pv_rect){0, 0, 0, 0}); /* the keyboard, full screen */
+    return;
+  }
   if (speaker(f))
     say_text(app, &q->label, &q->audio);
   progress(f);
-  int bottom = q->type == PV_Q_MAP && !m->portrait /* the prompt beside the plan */
+  int beside = q->type == PV_Q_MAP || q->type == PV_Q_DRAWING;
+  int bottom = beside && !m->portrait /* the prompt beside the plan or canvas */
                    ? m->margin + m->top_bar
                    : prompt_row(f, q->image, text_of(app, &q->label));
   int nav_y = m->height - m->margin - m->nav_h;
@@ -1144,6 +1525,7 @@ static void screen_question(const frame *f) {
                   nav_y - bottom - 2 * m->gap};
   size_t before = app->q;
   pv_screen screen_before = app->screen;
+  app->preview = -1;
   widgets[q->type](f, area);
   if (app->q != before || app->screen != screen_before)
     return;
@@ -1160,7 +1542,7 @@ static void screen_question(const frame *f) {
   int started = (q->type == PV_Q_CHOICE && q->multiple) ||
                         q->type == PV_Q_PHOTO_CHOICE || q->type == PV_Q_RANKING
                     ? picked(app) > 0
-                    : 0;
+                    : q->type == PV_Q_VOICE && app->voice.state == PV_QVOICE_RECORDING;
   if (!q->required && !ok && !started) {
     int w = m->nav_w;
     if (button(f, "skip", at(f, (m->width - w) / 2, nav_y, w, m->nav_h), NULL,
@@ -1173,8 +1555,12 @@ static void screen_question(const frame *f) {
   if (button(f, "next",
              at(f, m->width - m->margin - m->nav_w, nav_y, m->nav_w, m->nav_h), next,
              pv_str(PV_STR_NEXT, app->lang), COL_ACCENT, COL_CARD, ok) &
-      PV_UI_TAPPED)
+      PV_UI_TAPPED) {
     go_next(app);
+    return;
+  }
+  if (app->preview >= 0 && (size_t)app->preview < q->n_options)
+    photo_preview(f, &q->options[app->preview]); /* over everything */
 }
 
 static void screen_thanks(const frame *f) {
@@ -1236,9 +1622,13 @@ static void overlay_still_there(const frame *f) {
 typedef void (*screen_fn)(const frame *f);
 
 static const screen_fn screens[] = {
-    [PV_SCREEN_ATTRACT] = screen_attract,   [PV_SCREEN_LANGUAGE] = screen_language,
-    [PV_SCREEN_CONSENT] = screen_consent,   [PV_SCREEN_SURVEY] = screen_survey,
-    [PV_SCREEN_QUESTION] = screen_question, [PV_SCREEN_THANKS] = screen_thanks,
+    [PV_SCREEN_ATTRACT] = screen_attract,
+    [PV_SCREEN_LANGUAGE] = screen_language,
+    [PV_SCREEN_CONSENT] = screen_consent,
+    [PV_SCREEN_SURVEY] = screen_survey,
+    [PV_SCREEN_QUESTION] = screen_question,
+    [PV_SCREEN_THANKS] = screen_thanks,
+    [PV_SCREEN_VOICE_CONSENT] = screen_voice_consent,
 };
 
 /* ---- the app's face ------------------------------------------------------------ */
@@ -1257,6 +1647,7 @@ pv_app *pv_app_new(pv_survey *const *surveys, size_t n_surveys, pv_store *store,
   if (app->cfg.inactivity_s <= 0)
     app->cfg.inactivity_s = 40;
   app->survey = -1;
+  app->voice_consent = -1;
   for (int p = 0; p < PIC__COUNT; p++)
     snprintf(app->pics[p], sizeof app->pics[p], "%.900s/pictograms/%s", cfg->assets_dir,
              pic_files[p]);
@@ -1285,12 +1676,26 @@ void pv_app_free(pv_app *app) {
   if (!app)
     return;
   forget_response(app);
+  pv_canvas_free(app->canvas);
   free(app);
+}
+
+void pv_app_set_capture(pv_app *app, const pv_qvoice_capture *cap) {
+  app->cap = cap ? *cap : (pv_qvoice_capture){0};
 }
 
 void pv_app_set_speaker(pv_app *app, pv_speak_fn fn, void *ud) {
   app->speak = fn;
   app->speak_ud = ud;
+}
+
+void pv_app_set_png(pv_app *app, pv_png_fn fn, void *ud) {
+  app->png = fn;
+  app->png_ud = ud;
+}
+
+const uint32_t *pv_app_canvas(const pv_app *app) {
+  return app->canvas ? pv_canvas_pixels(app->canvas) : NULL;
 }
 
 void pv_app_frame(pv_app *app, pv_ui *ui, pv_draw_list *dl, const pv_metrics *m,
@@ -1334,6 +1739,11 @@ int64_t pv_app_tick(pv_app *app, pv_ui *ui) {
     }
     return t - app->entered_ms < 1000 ? 16 : left;
   }
+  if (app->screen == PV_SCREEN_QUESTION && app->voice.state == PV_QVOICE_RECORDING &&
+      !app->still_there) {
+    ui->last_input_ms = t; /* speaking is not being idle */
+    return 50;             /* the meter and the countdown move */
+  }
   int64_t idle_ms = (int64_t)app->cfg.inactivity_s * 1000;
   int64_t last =
       ui->last_input_ms > app->entered_ms ? ui->last_input_ms : app->entered_ms;
@@ -1344,7 +1754,12 @@ int64_t pv_app_tick(pv_app *app, pv_ui *ui) {
       say_str(app, PV_STR_STILL_THERE, app->lang ? app->lang : "fr");
       return 0;
     }
-    return idle_ms - (t - last);
+    int64_t wait = idle_ms - (t - last);
+    int64_t soon =
+        app->screen == PV_SCREEN_QUESTION && question(app)->type == PV_Q_DRAWING
+            ? pv_qdraw_next_frame(&app->draw, ui)
+            : -1;
+    return soon >= 0 && soon < wait ? soon : wait;
   }
   int64_t left = PV_APP_COUNTDOWN_S * 1000 - (t - app->countdown_ms);
   if (left <= 0) {
@@ -1358,8 +1773,8 @@ int64_t pv_app_tick(pv_app *app, pv_ui *ui) {
 }
 
 const char *pv_app_screen_name(const pv_app *app, char *buf, size_t size) {
-  static const char *const names[] = {"attract", "language", "consent",
-                                      "survey",  "question", "thanks"};
+  static const char *const names[] = {"attract",  "language", "consent",      "survey",
+                                      "question", "thanks",   "voice-consent"};
   if (app->screen == PV_SCREEN_QUESTION)
     snprintf(buf, size, "question:%s", question(app)->id);
   else

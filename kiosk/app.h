@@ -19,6 +19,7 @@
 #include "core/survey.h"
 #include "kiosk/draw.h"
 #include "kiosk/metrics.h"
+#include "kiosk/q_voice.h"
 #include "kiosk/ui.h"
 
 #define PV_APP_MAX_SURVEYS 32
@@ -33,6 +34,7 @@ typedef enum pv_screen {
   PV_SCREEN_SURVEY,
   PV_SCREEN_QUESTION,
   PV_SCREEN_THANKS,
+  PV_SCREEN_VOICE_CONSENT, /* before a response's first recording */
 } pv_screen;
 
 /* Plays a WAV file (NULL: stop). The platform decides what "no audio
@@ -45,6 +47,7 @@ typedef struct pv_app_config {
   const char *tts_dir;
   const char *assets_dir;   /* pictograms for the kiosk's own screens */
   const char *default_lang; /* offered first (NULL: the surveys' order) */
+  int voice_off;            /* 1: voice questions hidden (voice_notes: false) */
 } pv_app_config;
 
 typedef struct pv_app pv_app;
@@ -59,6 +62,25 @@ void pv_app_free(pv_app *app);
 /* Sets where speech goes (NULL fn: silent). */
 void pv_app_set_speaker(pv_app *app, pv_speak_fn fn, void *ud);
 
+/* Encodes w x h pixels (0xRRGGBBAA, rows from the top) as PNG into *out
+ * (caller frees with free()), at most cap bytes (else PV_ERR_TOOBIG).
+ * kiosk/png.c's pv_png_encode is the one the platform sets. */
+typedef pv_err (*pv_png_fn)(void *ud, const uint32_t *px, int w, int h, size_t cap,
+                            unsigned char **out, size_t *len);
+
+/* Sets the drawing question's PNG encoder (NULL: drawings are not stored,
+ * and say so in the log). */
+void pv_app_set_png(pv_app *app, pv_png_fn fn, void *ud);
+
+/* Returns the drawing canvas's pixels (kiosk/canvas.h's layout; borrowed,
+ * valid until the next frame), or NULL before the first drawing question. */
+const uint32_t *pv_app_canvas(const pv_app *app);
+
+/* Sets the microphone (copied; its ud and replay_path must outlive the
+ * app). Without one, voice questions are skipped and the response records
+ * {"skipped": "no_capture_device"}. */
+void pv_app_set_capture(pv_app *app, const pv_qvoice_capture *cap);
+
 /* Builds one frame: handles what the widgets report, then draws into dl
  * (cleared first) for a window described by m. measure sizes text. */
 void pv_app_frame(pv_app *app, pv_ui *ui, pv_draw_list *dl, const pv_metrics *m,
@@ -70,7 +92,8 @@ void pv_app_frame(pv_app *app, pv_ui *ui, pv_draw_list *dl, const pv_metrics *m,
 int64_t pv_app_tick(pv_app *app, pv_ui *ui);
 
 /* The current screen's name as the headless runner's `expect` spells it:
- * "attract", "language", "consent", "survey", "question:QID", "thanks".
+ * "attract", "language", "consent", "survey", "question:QID", "thanks",
+ * "voice-consent".
  * Written into buf; returns buf. */
 const char *pv_app_screen_name(const pv_app *app, char *buf, size_t size);
 

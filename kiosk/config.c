@@ -144,6 +144,14 @@ static void parse_autoplay(ctx *c, const cJSON *m, pv_config *cfg) {
   cfg->autoplay = cJSON_IsTrue(m) ? 1 : 0;
 }
 
+static void parse_voice_notes(ctx *c, const cJSON *m, pv_config *cfg) {
+  if (!cJSON_IsBool(m)) {
+    err_at(c, m, "\"voice_notes\" must be true or false, not %s", pv_json_kind(m));
+    return;
+  }
+  cfg->voice_notes = cJSON_IsTrue(m) ? 1 : 0;
+}
+
 static void parse_volume(ctx *c, const cJSON *m, pv_config *cfg) {
   int_value(c, m, 0, 100, &cfg->volume);
 }
@@ -232,10 +240,15 @@ static const struct {
   const char *key;
   void (*parse)(ctx *c, const cJSON *m, pv_config *cfg);
 } keys[] = {
-    {"device_name", parse_name},  {"language", parse_language},
-    {"surveys", parse_surveys},   {"inactivity_seconds", parse_inactivity},
-    {"autoplay", parse_autoplay}, {"volume", parse_volume},
-    {"sync", parse_sync},         {"comment", parse_comment},
+    {"device_name", parse_name},
+    {"language", parse_language},
+    {"surveys", parse_surveys},
+    {"inactivity_seconds", parse_inactivity},
+    {"autoplay", parse_autoplay},
+    {"volume", parse_volume},
+    {"sync", parse_sync},
+    {"comment", parse_comment},
+    {"voice_notes", parse_voice_notes},
 };
 
 static void parse_root(ctx *c, const cJSON *root, pv_config *cfg) {
@@ -257,7 +270,7 @@ static void parse_root(ctx *c, const cJSON *root, pv_config *cfg) {
     if (k == sizeof keys / sizeof keys[0]) {
       err_key(c, m,
               "unknown key \"%s\" (known: device_name, language, surveys, "
-              "inactivity_seconds, autoplay, volume, sync, comment)",
+              "inactivity_seconds, autoplay, volume, voice_notes, sync, comment)",
               m->string);
       continue;
     }
@@ -274,6 +287,7 @@ void pv_config_defaults(pv_config *c) {
   c->inactivity_seconds = PV_CONFIG_DEFAULT_INACTIVITY;
   c->autoplay = PV_CONFIG_DEFAULT_AUTOPLAY;
   c->volume = PV_CONFIG_DEFAULT_VOLUME;
+  c->voice_notes = 1;
 }
 
 void pv_config_free(pv_config *c) {

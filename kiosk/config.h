@@ -53,8 +53,9 @@ typedef struct pv_config {
   char surveys[PV_CONFIG_MAX_SURVEYS][PV_SURVEY_MAX_ID + 1]; /* enabled ids */
   size_t n_surveys;                                          /* 0: all */
   int inactivity_seconds;
-  int autoplay; /* 0 or 1 */
-  int volume;   /* 0..100 */
+  int autoplay;    /* 0 or 1 */
+  int volume;      /* 0..100 */
+  int voice_notes; /* 0: voice questions hidden on this device (default 1) */
   pv_config_sync sync;
 } pv_config;
 

@@ -64,3 +64,10 @@ void pv_draw_image(pv_draw_list *dl, pv_rect r, const char *path) {
 void pv_draw_clip(pv_draw_list *dl, pv_rect r) {
   pv_draw_push(dl, &(pv_draw_cmd){.kind = PV_DRAW_CLIP, .rect = r});
 }
+
+void pv_draw_pixels(pv_draw_list *dl, pv_rect r, const uint32_t *pixels, int pw,
+                    int ph) {
+  pv_draw_push(
+      dl, &(pv_draw_cmd){
+              .kind = PV_DRAW_PIXELS, .rect = r, .pixels = pixels, .pw = pw, .ph = ph});
+}

@@ -30,6 +30,8 @@ typedef enum pv_draw_kind {
   PV_DRAW_TEXT,   /* a text run fitted into rect (see pv_text_style) */
   PV_DRAW_IMAGE,  /* an SVG or PNG file scaled to fit rect, aspect kept */
   PV_DRAW_CLIP,   /* restrict later commands to rect (w = 0: no clip) */
+  PV_DRAW_PIXELS, /* a raster (pixels, pw x ph, 0xRRGGBBAA rows from the top,
+                     borrowed) stretched to rect: the drawing canvas */
 } pv_draw_kind;
 
 typedef enum pv_text_align {
@@ -51,12 +53,14 @@ typedef struct pv_draw_cmd {
   pv_draw_kind kind;
   pv_rect rect;
   pv_color color;
-  int radius;          /* RECT, FRAME */
-  int thickness;       /* FRAME, RING, ARC */
-  int angle0, angle1;  /* ARC */
-  const char *text;    /* TEXT (UTF-8, borrowed) */
-  pv_text_style style; /* TEXT */
-  const char *path;    /* IMAGE (borrowed) */
+  int radius;             /* RECT, FRAME */
+  int thickness;          /* FRAME, RING, ARC */
+  int angle0, angle1;     /* ARC */
+  const char *text;       /* TEXT (UTF-8, borrowed) */
+  pv_text_style style;    /* TEXT */
+  const char *path;       /* IMAGE (borrowed) */
+  const uint32_t *pixels; /* PIXELS (borrowed, must outlive the frame) */
+  int pw, ph;             /* PIXELS */
 } pv_draw_cmd;
 
 typedef struct pv_draw_list {
@@ -83,6 +87,8 @@ void pv_draw_text(pv_draw_list *dl, pv_rect r, pv_color c, const char *text,
                   const pv_text_style *style);
 void pv_draw_image(pv_draw_list *dl, pv_rect r, const char *path);
 void pv_draw_clip(pv_draw_list *dl, pv_rect r);
+void pv_draw_pixels(pv_draw_list *dl, pv_rect r, const uint32_t *pixels, int pw,
+                    int ph);
 
 /* Text measurement, provided by the renderer (or a fake in tests):
  * returns the pixel size of text laid out with style in at most max_w

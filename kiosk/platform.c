@@ -6,6 +6,7 @@
  * clock. Touch and mouse both come in; SDL's synthesised mouse-from-touch
  * and touch-from-mouse events are switched off so nothing counts twice. */
 #include "kiosk/platform.h"
+#include "kiosk/png.h"
 
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_image.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/tts.h"
@@ -24,6 +26,7 @@
 #include "kiosk/config.h"
 #include "kiosk/input.h"
 #include "kiosk/link.h"
+#include "kiosk/recorder.h"
 #include "kiosk/render.h"
 #include "kiosk/script.h"
 #include "kiosk/text.h"
@@ -64,6 +67,9 @@ typedef struct kiosk {
   pv_text_ctx *text;
   pv_render_ctx *render;
   pv_audio_ctx *audio; /* kiosk/audio.h: pv_audio is a survey's recordings */
+  pv_recorder *rec;    /* the microphone (a synthetic one when headless) */
+  pv_qvoice_capture cap;
+  char replay[PV_LINK_MAX_PATH]; /* scratch WAV for replaying a recording */
   pv_app *app;
   pv_ui ui;
   pv_draw_list dl;
@@ -141,6 +147,7 @@ static int parse_args(int argc, char **argv, opts *o) {
 }
 
 static void speak(void *ud, const char *path);
+static void set_capture(kiosk *k);
 
 static int by_name(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -212,6 +219,8 @@ static void reload_surveys(kiosk *k) {
   pv_app_free(k->app);
   k->app = app;
   pv_app_set_speaker(k->app, speak, k);
+  pv_app_set_png(k->app, pv_png_encode, NULL);
+  set_capture(k);
   PV_INFO("kiosk: %zu surveys loaded after a sync", k->n_surveys);
   pv_link_collect(k->sync_dir, k->surveys, k->n_surveys, k->store);
 }
@@ -225,6 +234,33 @@ static void speak(void *ud, const char *path) {
   pv_err err = pv_audio_play_file(k->audio, path);
   if (err != PV_OK) /* never the resident's problem: log and carry on */
     PV_DEBUG("kiosk: audio: %s: %s", path, pv_err_detail());
+}
+
+/* The microphone for voice questions, through kiosk/recorder.h. */
+static int rec_available(void *ud) {
+  return pv_recorder_available(ud);
+}
+
+static pv_err rec_start(void *ud) {
+  return pv_recorder_start(ud);
+}
+
+static void rec_stop(void *ud) {
+  pv_recorder_stop(ud);
+}
+
+static size_t rec_take(void *ud, int16_t *out, size_t max) {
+  return pv_recorder_take(ud, out, max);
+}
+
+static void set_capture(kiosk *k) {
+  k->cap = (pv_qvoice_capture){.available = rec_available,
+                               .start = rec_start,
+                               .stop = rec_stop,
+                               .take = rec_take,
+                               .ud = k->rec,
+                               .replay_path = k->replay};
+  pv_app_set_capture(k->app, k->rec ? &k->cap : NULL);
 }
 
 static void render_frame(kiosk *k) {
@@ -415,6 +451,11 @@ static int open_sdl(kiosk *k) {
   }
   k->audio = pv_audio_open(); /* silent without a device, never an error */
   pv_audio_set_volume(k->audio, k->cfg.volume);
+  /* Headless runs record a synthetic tone on the script's clock. */
+  k->rec = k->o.headless ? pv_recorder_open_synth(&k->virtual_ms) : pv_recorder_open();
+  const char *run = getenv("XDG_RUNTIME_DIR");
+  snprintf(k->replay, sizeof k->replay, "%.200s/pv-kiosk-replay-%ld.wav",
+           run && *run ? run : "/tmp", (long)getpid());
   if (k->o.diagonal_in <= 0 && !k->o.headless) {
     int ow, oh;
     SDL_GetRendererOutputSize(k->ren, &ow, &oh);
@@ -426,6 +467,9 @@ static int open_sdl(kiosk *k) {
 static void close_all(kiosk *k) {
   pv_sync_stop(k->sync);
   pv_app_free(k->app);
+  pv_recorder_close(k->rec);
+  if (k->replay[0])
+    remove(k->replay); /* nothing of a resident stays */
   pv_audio_close(k->audio);
   pv_render_close(k->render);
   pv_text_close(k->text);
@@ -503,11 +547,14 @@ int pv_kiosk_main(int argc, char **argv) {
                           .autoplay = k->cfg.autoplay,
                           .tts_dir = k->o.tts,
                           .assets_dir = k->o.assets,
-                          .default_lang = k->cfg.language};
+                          .default_lang = k->cfg.language,
+                          .voice_off = !k->cfg.voice_notes};
   k->app = pv_app_new(k->surveys, k->n_surveys, k->store, &k->clock, &k->ac);
   if (!k->app)
     goto out;
   pv_app_set_speaker(k->app, speak, k);
+  pv_app_set_png(k->app, pv_png_encode, NULL);
+  set_capture(k);
   pv_ui_init(&k->ui, 20);
   if (k->o.headless) {
     if (k->o.shots)

@@ -8,15 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* UI.md palette (as in app.c). */
-#define COL_INK 0x1B1B1FFFu
-#define COL_SELECT 0x1565C0FFu
-#define COL_CARD 0xFFFFFFFFu
-#define COL_EDGE 0xE3D7C3FFu
-#define COL_PRESSED 0xE8F0FBFFu
-#define COL_DISABLED 0xD9D4CCFFu
-#define COL_BAD 0xD84315FFu
-#define COL_ACCENT 0x00796BFFu
+#include "kiosk/palette.h"
 
 #define HEADER_BYTES 65536 /* a JPEG's size marker lies within this */
 

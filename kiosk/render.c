@@ -46,6 +46,8 @@ struct pv_render_ctx {
   SDL_Vertex verts[2 * MAX_PTS + 2];
   int idx[6 * MAX_PTS + 6];
   SDL_Rect spans[MAX_SPANS]; /* filled shapes as runs of rows */
+  SDL_Texture *raster;       /* PIXELS: one streaming texture, reused */
+  int raster_w, raster_h;
 };
 
 /* Returns the SDL colour of a 0xRRGGBBAA value. */
@@ -440,6 +442,31 @@ static void draw_image(pv_render_ctx *rc, const pv_draw_cmd *cmd) {
   SDL_RenderCopy(rc->r, e->tex, NULL, &dst);
 }
 
+/* Uploads the raster into the one streaming texture (made again when
+ * the raster's size changes) and stretches it to the rect. */
+static void draw_pixels(pv_render_ctx *rc, const pv_draw_cmd *cmd) {
+  pv_rect q = cmd->rect;
+  if (!cmd->pixels || cmd->pw <= 0 || cmd->ph <= 0 || q.w <= 0 || q.h <= 0)
+    return;
+  if (rc->raster && (rc->raster_w != cmd->pw || rc->raster_h != cmd->ph)) {
+    SDL_DestroyTexture(rc->raster);
+    rc->raster = NULL;
+  }
+  if (!rc->raster) {
+    rc->raster = SDL_CreateTexture(rc->r, SDL_PIXELFORMAT_RGBA8888,
+                                   SDL_TEXTUREACCESS_STREAMING, cmd->pw, cmd->ph);
+    if (!rc->raster) {
+      warn_once(rc, "(raster)", SDL_GetError());
+      draw_placeholder(rc, q);
+      return;
+    }
+    rc->raster_w = cmd->pw;
+    rc->raster_h = cmd->ph;
+  }
+  SDL_UpdateTexture(rc->raster, NULL, cmd->pixels, cmd->pw * (int)sizeof(uint32_t));
+  SDL_RenderCopy(rc->r, rc->raster, NULL, &(SDL_Rect){q.x, q.y, q.w, q.h});
+}
+
 pv_render_ctx *pv_render_open(SDL_Renderer *r, pv_text_ctx *t) {
   pv_render_ctx *rc = calloc(1, sizeof *rc);
   if (!rc)
@@ -457,6 +484,8 @@ void pv_render_close(pv_render_ctx *rc) {
     if (rc->images[i].tex)
       SDL_DestroyTexture(rc->images[i].tex);
   }
+  if (rc->raster)
+    SDL_DestroyTexture(rc->raster);
   free(rc);
 }
 
@@ -485,6 +514,9 @@ void pv_render_list(pv_render_ctx *rc, const pv_draw_list *dl) {
       break;
     case PV_DRAW_IMAGE:
       draw_image(rc, c);
+      break;
+    case PV_DRAW_PIXELS:
+      draw_pixels(rc, c);
       break;
     case PV_DRAW_CLIP:
       SDL_RenderSetClipRect(

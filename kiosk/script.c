@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kiosk/keyboard.h"
 #include "kiosk/metrics.h"
+#include "kiosk/q_drawing.h"
 
 #define FINGER 1
-#define STEP_MS 16 /* time between synthesised frames during a gesture */
+#define MAX_WORDS 66 /* a command and its words: draw takes 32 points */
+#define STEP_MS 16   /* time between synthesised frames during a gesture */
 
 void pv_script_frame(pv_script_env *env) {
   pv_metrics m;
@@ -40,7 +43,7 @@ static void pointer(pv_script_env *env, pv_ptr_kind kind, int x, int y) {
 
 typedef struct args {
   int n;
-  char *v[4];
+  char *v[MAX_WORDS];
 } args;
 
 static int parse_int(const char *s, long lo, long hi, long *out) {
@@ -155,6 +158,94 @@ static int cmd_pin(run *r, const args *a) {
   return PV_SCRIPT_OK;
 }
 
+/* Taps widget id if it is on screen; returns 1 if it was. */
+static int tap_id(pv_script_env *env, const char *id) {
+  const pv_rect *rect = pv_ui_find(env->ui, id);
+  if (!rect)
+    return 0;
+  tap_at(env, rect->x + rect->w / 2, rect->y + rect->h / 2);
+  return 1;
+}
+
+/* key NAME: taps the text keyboard's key:NAME (backspace, shift, space,
+ * lang, page). */
+static int cmd_key(run *r, const args *a) {
+  static const char *const names[] = {"backspace", "shift", "space", "lang", "page"};
+  if (a->n != 2)
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: key backspace|shift|space|lang|page");
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (strcmp(a->v[1], names[i]) == 0) {
+      char id[PV_UI_MAX_ID];
+      snprintf(id, sizeof id, "key:%s", names[i]);
+      if (!tap_id(r->env, id))
+        return fail(r, PV_SCRIPT_FAILED, "no key %s on screen (keyboard closed?)",
+                    names[i]);
+      return PV_SCRIPT_OK;
+    }
+  return fail(r, PV_SCRIPT_BAD_LINE,
+              "key %s: expected backspace, shift, space, lang or page", a->v[1]);
+}
+
+/* Mode keys tapped in turn until a character's key shows: from any mode
+ * this visits every layout, page and shift state (absent keys, such as
+ * shift on the digits page, are passed over). */
+static const char *const mode_walk[] = {"key:shift", "key:page",  "key:shift",
+                                        "key:lang",  "key:shift", "key:page",
+                                        "key:shift"};
+
+/* type TEXT: types TEXT (UTF-8, the rest of the line) on the text
+ * keyboard key by key, switching shift, page and language as a resident
+ * would; opens the keyboard first if needed. Fails on a character no key
+ * types. */
+static int cmd_type(run *r, const char *text) {
+  pv_script_env *env = r->env;
+  if (!*text)
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: type TEXT");
+  if (pv_kb_utf8_count(text) < 0)
+    return fail(r, PV_SCRIPT_BAD_LINE, "type: the text is not valid UTF-8");
+  if (!pv_ui_find(env->ui, "key:backspace") && !tap_id(env, "keyboard"))
+    return fail(r, PV_SCRIPT_FAILED, "type: no keyboard on screen");
+  for (const char *p = text; *p;) {
+    int l = pv_kb_utf8_len(p);
+    char cp[8], id[PV_UI_MAX_ID];
+    memcpy(cp, p, (size_t)l);
+    cp[l] = '\0';
+    p += l;
+    pv_kb where = {0, 0, 0};
+    if (!pv_kb_locate(cp, &where))
+      return fail(r, PV_SCRIPT_FAILED, "type: no key types \"%s\"", cp);
+    snprintf(id, sizeof id, "key:%s", strcmp(cp, " ") == 0 ? "space" : cp);
+    size_t step = 0;
+    while (!pv_ui_find(env->ui, id) && step < sizeof mode_walk / sizeof *mode_walk)
+      tap_id(env, mode_walk[step++]);
+    if (!tap_id(env, id))
+      return fail(r, PV_SCRIPT_FAILED, "type: the key for \"%s\" never showed", cp);
+  }
+  return PV_SCRIPT_OK;
+}
+
+/* record MS: taps the record button (or record again), lets MS of sound
+ * in on the virtual clock, then taps stop (unless the countdown ran out). */
+static int cmd_record(run *r, const args *a) {
+  long ms;
+  if (a->n != 2 || !parse_int(a->v[1], 1, PV_SCRIPT_MAX_WAIT_MS, &ms))
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: record MS (1 to %lld)",
+                (long long)PV_SCRIPT_MAX_WAIT_MS);
+  const pv_rect *b = pv_ui_find(r->env->ui, "record");
+  if (!b)
+    b = pv_ui_find(r->env->ui, "rerecord");
+  if (!b)
+    return fail(r, PV_SCRIPT_FAILED, "no record button on screen");
+  tap_at(r->env, b->x + b->w / 2, b->y + b->h / 2);
+  if (!pv_ui_find(r->env->ui, "stop"))
+    return fail(r, PV_SCRIPT_FAILED, "the recording did not start");
+  advance(r->env, ms);
+  const pv_rect *s = pv_ui_find(r->env->ui, "stop");
+  if (s)
+    tap_at(r->env, s->x + s->w / 2, s->y + s->h / 2);
+  return PV_SCRIPT_OK;
+}
+
 static int cmd_drag(run *r, const args *a) {
   int x0, y0, tx, ty, code = PV_SCRIPT_OK;
   if (!((a->n == 4 || (a->n == 3 && a->v[2][0] == '@')) && a->v[1][0] == '@'))
@@ -192,6 +283,34 @@ static int cmd_hold(run *r, const args *a) {
   return PV_SCRIPT_OK;
 }
 
+/* press @ID MS: finger down on ID for MS milliseconds, left down (a shot
+ * can show what a long press shows); `release` lifts it. */
+static int cmd_press(run *r, const args *a) {
+  int x, y, code = PV_SCRIPT_OK;
+  long ms;
+  if (a->n != 3 || a->v[1][0] != '@' || !parse_int(a->v[2], 1, 600000, &ms))
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: press @ID MS");
+  if (r->env->ui->down)
+    return fail(r, PV_SCRIPT_FAILED, "press: a finger is already down (release it)");
+  if (!target(r, a, 1, &x, &y, &code))
+    return code;
+  pointer(r->env, PV_PTR_DOWN, x, y);
+  pv_script_frame(r->env);
+  advance(r->env, ms);
+  return PV_SCRIPT_OK;
+}
+
+static int cmd_release(run *r, const args *a) {
+  if (a->n != 1)
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: release");
+  if (!r->env->ui->down)
+    return fail(r, PV_SCRIPT_FAILED, "release: no finger is down");
+  pointer(r->env, PV_PTR_UP, r->env->ui->x, r->env->ui->y);
+  pv_script_frame(r->env);
+  pv_script_frame(r->env);
+  return PV_SCRIPT_OK;
+}
+
 static int cmd_wait(run *r, const args *a) {
   long ms;
   if (a->n != 2 || !parse_int(a->v[1], 0, PV_SCRIPT_MAX_WAIT_MS, &ms))
@@ -224,12 +343,99 @@ static int cmd_shot(run *r, const args *a) {
   return PV_SCRIPT_OK;
 }
 
+/* draw X1 Y1 X2 Y2 ...: one stroke on the canvas through the points, in
+ * 0..1 of the canvas (x from the left, y from the top), one frame per
+ * point as a finger would give; a single point is a dot. */
+static int cmd_draw(run *r, const args *a) {
+  if (a->n < 3 || a->n % 2 == 0)
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: draw X1 Y1 [X2 Y2 ...] (in 0..1)");
+  const pv_rect *c = pv_ui_find(r->env->ui, "canvas");
+  if (!c || c->w < 1 || c->h < 1)
+    return fail(r, PV_SCRIPT_FAILED, "no canvas on screen");
+  pv_rect rect = *c; /* the table changes as frames go */
+  for (int i = 1; i < a->n; i += 2) {
+    double nx, ny;
+    if (!parse_unit(a->v[i], &nx) || !parse_unit(a->v[i + 1], &ny))
+      return fail(r, PV_SCRIPT_BAD_LINE, "draw: %s %s is not in 0..1", a->v[i],
+                  a->v[i + 1]);
+    int x = rect.x + (int)(nx * rect.w), y = rect.y + (int)(ny * rect.h);
+    x = x < rect.x + rect.w ? x : rect.x + rect.w - 1;
+    y = y < rect.y + rect.h ? y : rect.y + rect.h - 1;
+    if (i == 1) {
+      pointer(r->env, PV_PTR_DOWN, x, y);
+    } else {
+      *r->env->clock_ms += STEP_MS;
+      pointer(r->env, PV_PTR_MOVE, x, y);
+    }
+    pv_script_frame(r->env);
+    if (i + 2 >= a->n) {
+      pointer(r->env, PV_PTR_UP, x, y);
+      pv_script_frame(r->env);
+      pv_script_frame(r->env);
+    }
+  }
+  return PV_SCRIPT_OK;
+}
+
+/* Taps the widget PREFIX:N for `colour N` and `brush N`. */
+static int tap_numbered(run *r, const args *a, const char *prefix, int most) {
+  long n;
+  char id[PV_UI_MAX_ID];
+  if (a->n != 2 || !parse_int(a->v[1], 1, most, &n))
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: %s N (1 to %d)", a->v[0], most);
+  snprintf(id, sizeof id, "%s:%ld", prefix, n);
+  const pv_rect *w = pv_ui_find(r->env->ui, id);
+  if (!w)
+    return fail(r, PV_SCRIPT_FAILED, "no %s on screen", id);
+  tap_at(r->env, w->x + w->w / 2, w->y + w->h / 2);
+  return PV_SCRIPT_OK;
+}
+
+static int cmd_colour(run *r, const args *a) {
+  return tap_numbered(r, a, "colour", PV_QDRAW_COLOURS);
+}
+
+static int cmd_brush(run *r, const args *a) {
+  return tap_numbered(r, a, "brush", PV_QDRAW_BRUSHES);
+}
+
+static int cmd_undo(run *r, const args *a) {
+  const pv_rect *w = pv_ui_find(r->env->ui, "undo");
+  if (a->n != 1)
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: undo");
+  if (!w)
+    return fail(r, PV_SCRIPT_FAILED, "no undo on screen");
+  tap_at(r->env, w->x + w->w / 2, w->y + w->h / 2);
+  return PV_SCRIPT_OK;
+}
+
+/* clear: holds the bin past PV_QDRAW_CLEAR_MS, as a resident must. */
+static int cmd_clear(run *r, const args *a) {
+  const pv_rect *w = pv_ui_find(r->env->ui, "clear");
+  if (a->n != 1)
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: clear");
+  if (!w)
+    return fail(r, PV_SCRIPT_FAILED, "no clear on screen");
+  int x = w->x + w->w / 2, y = w->y + w->h / 2;
+  pointer(r->env, PV_PTR_DOWN, x, y);
+  pv_script_frame(r->env);
+  advance(r->env, PV_QDRAW_CLEAR_MS + 100);
+  pointer(r->env, PV_PTR_UP, x, y);
+  pv_script_frame(r->env);
+  pv_script_frame(r->env);
+  return PV_SCRIPT_OK;
+}
+
 static const struct command {
   const char *name;
   int (*run)(run *r, const args *a);
 } commands[] = {
-    {"tap", cmd_tap},       {"drag", cmd_drag}, {"hold", cmd_hold}, {"wait", cmd_wait},
-    {"expect", cmd_expect}, {"shot", cmd_shot}, {"pin", cmd_pin},
+    {"tap", cmd_tap},       {"drag", cmd_drag},     {"hold", cmd_hold},
+    {"wait", cmd_wait},     {"expect", cmd_expect}, {"shot", cmd_shot},
+    {"pin", cmd_pin},       {"draw", cmd_draw},     {"colour", cmd_colour},
+    {"brush", cmd_brush},   {"undo", cmd_undo},     {"clear", cmd_clear},
+    {"key", cmd_key},       {"press", cmd_press},   {"release", cmd_release},
+    {"record", cmd_record},
 };
 
 int pv_script_line(pv_script_env *env, const char *line, int line_no, const char *name,
@@ -239,6 +445,9 @@ int pv_script_line(pv_script_env *env, const char *line, int line_no, const char
   if (strlen(line) >= sizeof buf)
     return fail(&r, PV_SCRIPT_BAD_LINE, "line too long");
   snprintf(buf, sizeof buf, "%s", line);
+  buf[strcspn(buf, "\r\n")] = '\0';
+  if (strncmp(buf, "type", 4) == 0 && (buf[4] == ' ' || buf[4] == '\t'))
+    return cmd_type(&r, buf + 5); /* the rest of the line, '#' included */
   char *hash = strchr(buf, '#');
   if (hash)
     *hash = '\0';
@@ -246,7 +455,7 @@ int pv_script_line(pv_script_env *env, const char *line, int line_no, const char
   char *save = NULL;
   for (char *tok = strtok_r(buf, " \t\r\n", &save); tok;
        tok = strtok_r(NULL, " \t\r\n", &save)) {
-    if (a.n == 4)
+    if (a.n == MAX_WORDS)
       return fail(&r, PV_SCRIPT_BAD_LINE, "too many words");
     a.v[a.n++] = tok;
   }

@@ -2,7 +2,9 @@
  *
  * One command per line (docs/headless.md): `tap X Y`, `tap @ID`,
  * `drag @ID X Y`, `hold @ID MS`, `wait MS` (virtual time, instant),
- * `expect SCREEN`, `shot NAME`, `pin @KIND X Y` (map); `#` starts a comment. Each
+ * `expect SCREEN`, `shot NAME`, `pin @KIND X Y` (map), `type TEXT` and
+ * `key NAME` (text keyboard), `press @ID MS` and `release` (a long press
+ * left down, for shots); `#` starts a comment (not in `type`). Each
  * command feeds pointer events to the ui context at the virtual clock's time and draws
  * frames between them, as the real loop would. Rendering and screenshots
  * are callbacks, so tests run scripts without a display and pv-kiosk

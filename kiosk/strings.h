@@ -45,6 +45,25 @@ typedef enum pv_str_id {
   PV_STR_STOP,            /* voice question: stop recording */
   PV_STR_PLAY_BACK,       /* voice question: hear the recording */
   PV_STR_ERASE,           /* voice and drawing: start over */
+  PV_STR_VOICE_CONSENT,   /* before the first recording: what happens to it */
+  PV_STR_VOICE_YES,       /* voice consent: yes, record */
+  PV_STR_VOICE_NO,        /* voice consent: no, skip the voice questions */
+  PV_STR_RECORD_AGAIN,    /* voice question: record over the last one */
+  PV_STR_COLOUR_BLACK,     /* drawing: swatches, spoken */
+  PV_STR_COLOUR_RED,
+  PV_STR_COLOUR_ORANGE,
+  PV_STR_COLOUR_GREEN,
+  PV_STR_COLOUR_BLUE,
+  PV_STR_COLOUR_SKY,
+  PV_STR_COLOUR_PINK,
+  PV_STR_COLOUR_BROWN,
+  PV_STR_ERASER,          /* drawing: paint with the background */
+  PV_STR_BRUSH_FINE,      /* drawing: brush sizes */
+  PV_STR_BRUSH_MEDIUM,
+  PV_STR_BRUSH_THICK,
+  PV_STR_UNDO,            /* drawing: take back the last stroke */
+  PV_STR_CLEAR_HOLD,      /* drawing: the bin, tapped: how to use it */
+  PV_STR_CLEARED,         /* drawing: the bin, held: done */
   PV_STR__COUNT
 } pv_str_id;
 

@@ -41,14 +41,36 @@ static int beyond_slop(const pv_ui *ui) {
   return abs(ui->x - ui->down_x) > ui->slop_px || abs(ui->y - ui->down_y) > ui->slop_px;
 }
 
+/* Follows a finger other than the first: down in a free slot, moves, up. */
+static void extra_pointer(pv_ui *ui, pv_ptr_kind kind, int64_t finger, int x, int y) {
+  pv_ui_finger *slot = NULL;
+  for (int i = 0; i < PV_UI_MAX_EXTRA && !slot; i++)
+    if (ui->extra[i].down && ui->extra[i].id == finger)
+      slot = &ui->extra[i];
+  if (kind == PV_PTR_DOWN && !slot)
+    for (int i = 0; i < PV_UI_MAX_EXTRA && !slot; i++)
+      if (!ui->extra[i].down) {
+        slot = &ui->extra[i];
+        *slot = (pv_ui_finger){1, finger, x, y, x, y};
+      }
+  if (!slot)
+    return;
+  slot->x = x;
+  slot->y = y;
+  if (kind == PV_PTR_UP || kind == PV_PTR_CANCEL)
+    slot->down = 0;
+}
+
 void pv_ui_pointer(pv_ui *ui, pv_ptr_kind kind, int64_t finger, int x, int y,
                    int64_t now_ms) {
   ui->now_ms = now_ms;
   ui->last_input_ms = now_ms;
   ui->dirty = 1;
   if (kind == PV_PTR_DOWN) {
-    if (ui->down)
-      return; /* a second finger: ignored while the first is down */
+    if (ui->down) { /* a second finger: no widget sees it */
+      extra_pointer(ui, kind, finger, x, y);
+      return;
+    }
     ui->down = 1;
     ui->finger = finger;
     ui->x = ui->down_x = x;
@@ -58,8 +80,10 @@ void pv_ui_pointer(pv_ui *ui, pv_ptr_kind kind, int64_t finger, int x, int y,
     set_id(ui->pressed, pv_ui_hit(ui, x, y));
     return;
   }
-  if (!ui->down || finger != ui->finger)
+  if (!ui->down || finger != ui->finger) {
+    extra_pointer(ui, kind, finger, x, y);
     return;
+  }
   ui->x = x;
   ui->y = y;
   if (kind == PV_PTR_MOVE) {

@@ -20,6 +20,7 @@
 #define PV_UI_MAX_ID 48
 #define PV_UI_HOLD_MS 600 /* a long press speaks the label */
 #define PV_UI_SLOP_MM 4.0 /* movement that turns a press into a drag */
+#define PV_UI_MAX_EXTRA 4 /* further fingers followed (for the drawing canvas) */
 
 typedef enum pv_ptr_kind {
   PV_PTR_DOWN,
@@ -48,6 +49,14 @@ typedef struct pv_ui_widget {
   int opts;
 } pv_ui_widget;
 
+/* A finger down while the first one is: widgets never see it (a palm
+ * presses no button), but a canvas may draw with it. */
+typedef struct pv_ui_finger {
+  int down;
+  int64_t id;
+  int x, y, down_x, down_y;
+} pv_ui_finger;
+
 typedef struct pv_ui {
   /* Widgets declared this frame, and those of the last finished frame
    * (used for hit tests and by the headless runner). */
@@ -65,6 +74,7 @@ typedef struct pv_ui {
   int slop_px;
   char pressed[PV_UI_MAX_ID]; /* widget under the finger at touch-down */
   int dragging, held_fired;
+  pv_ui_finger extra[PV_UI_MAX_EXTRA]; /* further fingers (more are ignored) */
 
   /* Events waiting for the frame that reports them. */
   char tapped[PV_UI_MAX_ID];

@@ -13,6 +13,9 @@
 #include "core/store.h"
 #include "core/survey.h"
 #include "kiosk/app.h"
+#include "kiosk/canvas.h"
+#include "kiosk/png.h"
+#include "kiosk/q_drawing.h"
 #include "kiosk/script.h"
 #include "kiosk/strings.h"
 #include "tests/check.h"
@@ -94,6 +97,7 @@ static void world_open(world *w, const char *dir, int width, int height) {
   w->app = pv_app_new(w->surveys, 3, w->store, &clock, &cfg);
   PV_ASSERT(w->app);
   pv_app_set_speaker(w->app, speak, w);
+  pv_app_set_png(w->app, pv_png_encode, NULL);
   pv_ui_init(&w->ui, 20);
   w->env = (pv_script_env){.app = w->app,
                            .ui = &w->ui,
@@ -248,6 +252,10 @@ static const char *const french_run[] = {
     "tap @choice:reunion",
     "tap @choice:animateur      # the last one ranks itself",
     "tap @next",
+    "expect question:dessin",
+    "tap @skip                  # nothing drawn: nothing stored",
+    "expect question:idee",
+    "tap @skip                  # writing is optional",
     "expect thanks",
     "wait 9000",
     "expect attract",
@@ -517,6 +525,41 @@ static void test_map_fr(const char *dir) {
   world_close(&w);
 }
 
+/* photo_choice: holding a photo shows it full screen with its label
+ * spoken; lifting the finger returns and chooses nothing. */
+static void test_photo_preview(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  for (int i = 0; to_map_fr[i] && strcmp(to_map_fr[i], "tap @choice:jardin") != 0; i++)
+    CHECK_INT(pv_script_line(&w.env, to_map_fr[i], i + 1, "to_photos", stderr),
+              PV_SCRIPT_OK);
+  CHECK(pv_ui_find(&w.ui, "skip") != NULL);
+  int spoken = w.spoken;
+  CHECK_INT(pv_script_line(&w.env, "press @choice:jardin 800", 1, "p", stderr),
+            PV_SCRIPT_OK);
+  CHECK(w.spoken > spoken); /* its label */
+  /* The last image drawn is the photo, over most of the screen. */
+  const pv_draw_cmd *img = NULL;
+  for (size_t i = 0; i < w.dl.count; i++)
+    if (w.dl.cmds[i].kind == PV_DRAW_IMAGE)
+      img = &w.dl.cmds[i];
+  CHECK(img && img->rect.w > 600 && img->rect.h > 300);
+  CHECK(img && strstr(img->path, "jardin") != NULL);
+  CHECK_INT(pv_script_line(&w.env, "release", 2, "p", stderr), PV_SCRIPT_OK);
+  img = NULL;
+  for (size_t i = 0; i < w.dl.count; i++)
+    if (w.dl.cmds[i].kind == PV_DRAW_IMAGE && w.dl.cmds[i].rect.w > 600)
+      img = &w.dl.cmds[i];
+  CHECK(img == NULL);
+  CHECK(pv_ui_find(&w.ui, "skip") != NULL); /* nothing chosen */
+  CHECK_INT(pv_script_line(&w.env, "release", 3, "p", stderr), PV_SCRIPT_FAILED);
+  static const char *const rest[] = {"tap @choice:jardin", "tap @next",
+                                     "expect question:carte", NULL};
+  CHECK_INT(play(&w, rest), PV_SCRIPT_OK);
+  CHECK_INT(w.small_targets, 0);
+  world_close(&w);
+}
+
 /* Skipping the map stores nothing for it. */
 static void test_map_skip(const char *dir) {
   world w;
@@ -530,6 +573,111 @@ static void test_map_skip(const char *dir) {
   if (b.count == 1)
     CHECK(answer_of(&b.responses[0], "carte") == NULL);
   pv_store_batch_free(&b);
+  world_close(&w);
+}
+
+/* Into lien-social in lang, answering the one required question and
+ * skipping the others, up to the text question `idee`. */
+static int to_idee(world *w, const char *lang) {
+  char pick[32];
+  snprintf(pick, sizeof pick, "tap @lang:%s", lang);
+  const char *const start[] = {"tap 10 10",
+                               pick,
+                               "tap @consent:yes",
+                               "tap @survey:lien-social",
+                               "expect question:seul",
+                               "tap @choice:5",
+                               "tap @next",
+                               NULL};
+  int code = play(w, start);
+  char screen[64];
+  for (int i = 0; code == PV_SCRIPT_OK && i < 20; i++) {
+    if (strcmp(pv_app_screen_name(w->app, screen, sizeof screen), "question:idee") == 0)
+      return PV_SCRIPT_OK;
+    code = pv_script_line(&w->env, "tap @skip", i + 1, "to_idee", stderr);
+  }
+  return code == PV_SCRIPT_OK ? PV_SCRIPT_FAILED : code;
+}
+
+#define FR_TEXT "Le hall est sombre, ça fait peur à côté"
+#define AR_TEXT "الدرج مظلم"
+
+/* The text question in French: closed, only the keyboard button and skip;
+ * typed key by key (accents, shift for capitals), kept when going back,
+ * edited with backspace, stored byte for byte as a JSON string. */
+static void test_text_fr(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  CHECK_INT(to_idee(&w, "fr"), PV_SCRIPT_OK);
+  CHECK(pv_ui_find(&w.ui, "keyboard") != NULL);
+  CHECK(pv_ui_find(&w.ui, "skip") != NULL);
+  CHECK(pv_ui_find(&w.ui, "key:a") == NULL); /* writing is optional */
+  static const char *const write[] = {"tap @keyboard",
+                                      "expect question:idee",
+                                      "type " FR_TEXT,
+                                      "type xy",
+                                      "key backspace",
+                                      "key backspace",
+                                      NULL};
+  CHECK_INT(play(&w, write), PV_SCRIPT_OK);
+  /* The keyboard takes the screen: no navigation under it. */
+  CHECK(pv_ui_find(&w.ui, "next") == NULL);
+  CHECK(pv_ui_find(&w.ui, "key:backspace") != NULL);
+  CHECK(pv_ui_find(&w.ui, "key:é") != NULL);
+  CHECK(pv_ui_find(&w.ui, "key:œ") != NULL);
+  /* A character no key types fails clearly, typing nothing. */
+  CHECK_INT(pv_script_line(&w.env, "type ß", 1, "s", stderr), PV_SCRIPT_FAILED);
+  CHECK_INT(pv_script_line(&w.env, "key enter", 1, "s", stderr), PV_SCRIPT_BAD_LINE);
+  static const char *const leave[] = {"tap @keyboard:done",
+                                      "expect question:idee",
+                                      "tap @back",
+                                      "expect question:dessin",
+                                      "tap @back",
+                                      "expect question:envie_participer",
+                                      "tap @skip",
+                                      "tap @skip",
+                                      "expect question:idee",
+                                      NULL};
+  CHECK_INT(play(&w, leave), PV_SCRIPT_OK);
+  /* Back again: the text is there (a card, next enabled, no skip). */
+  CHECK(pv_ui_find(&w.ui, "field") != NULL);
+  CHECK(pv_ui_find(&w.ui, "skip") == NULL);
+  static const char *const end[] = {
+      "tap @field", "key backspace", "type é", "tap @keyboard:done",
+      "tap @next",  "expect thanks", NULL};
+  CHECK_INT(play(&w, end), PV_SCRIPT_OK);
+  static const want answers[] = {{"seul", "5"}, {"idee", "\"" FR_TEXT "\""}};
+  check_response(&w, "lien-social", PV_STORE_COMPLETE, "fr", answers, 2, NULL);
+  CHECK_INT(w.small_targets, 0);
+  if (w.small_targets)
+    fprintf(stderr, "small target: %s\n", w.small_example);
+  world_close(&w);
+}
+
+/* The text question in Arabic, on a 10-inch screen: the keyboard opens in
+ * Arabic, the language key reaches French and back, and the text is
+ * stored as typed. Erasing everything stores no answer. */
+static void test_text_ar(const char *dir) {
+  world w;
+  world_open(&w, dir, 1280, 800);
+  w.env.diagonal_in = 10.1;
+  CHECK_INT(to_idee(&w, "ar"), PV_SCRIPT_OK);
+  static const char *const write[] = {"tap @keyboard", NULL};
+  CHECK_INT(play(&w, write), PV_SCRIPT_OK);
+  CHECK(pv_ui_find(&w.ui, "key:ض") != NULL); /* the resident's language first */
+  CHECK(pv_ui_find(&w.ui, "key:a") == NULL);
+  static const char *const more[] = {"type " AR_TEXT, "type  2A",      "key backspace",
+                                     "key backspace", "key backspace", NULL};
+  CHECK_INT(play(&w, more), PV_SCRIPT_OK);
+  CHECK(pv_ui_find(&w.ui, "key:a") != NULL); /* typing A switched to French */
+  static const char *const end[] = {"key lang", "tap @keyboard:done", "tap @next",
+                                    "expect thanks", NULL};
+  CHECK_INT(play(&w, end), PV_SCRIPT_OK);
+  static const want answers[] = {{"seul", "5"}, {"idee", "\"" AR_TEXT "\""}};
+  check_response(&w, "lien-social", PV_STORE_COMPLETE, "ar", answers, 2, NULL);
+  CHECK_INT(w.small_targets, 0);
+  if (w.small_targets)
+    fprintf(stderr, "small target: %s\n", w.small_example);
   world_close(&w);
 }
 
@@ -575,16 +723,200 @@ static void test_script_errors(const char *dir) {
   world_close(&w);
 }
 
+/* lien-social up to its drawing question, in LANG (the quickest way:
+ * the one required answer, then skip). */
+static void to_drawing(world *w, const char *lang) {
+  char pick[32];
+  snprintf(pick, sizeof pick, "tap @lang:%s", lang);
+  const char *const lines[] = {"tap 10 10",
+                               pick,
+                               "tap @consent:yes",
+                               "tap @survey:lien-social",
+                               "tap @choice:7",
+                               "tap @next",
+                               "tap @skip",
+                               "tap @skip",
+                               "tap @skip",
+                               "tap @skip",
+                               "tap @skip",
+                               "tap @skip",
+                               "tap @skip",
+                               "expect question:dessin",
+                               NULL};
+  CHECK_INT(play(w, lines), PV_SCRIPT_OK);
+}
+
+static uint32_t canvas_at(const uint32_t *px, double x, double y) {
+  return px[(size_t)(y * PV_CANVAS_H) * PV_CANVAS_W + (size_t)(x * PV_CANVAS_W)];
+}
+
+/* Fills px with the stored drawing of the pending response (decoded);
+ * returns 1 when it is a PNG attachment of the canvas's size. */
+static int stored_drawing(world *w, uint32_t *px) {
+  pv_store_response r = {0};
+  pv_store_blob blob = {0};
+  int ok = 0;
+  CHECK_INT(pv_store_get_response(w->store, pv_app_response(w->app), &r), PV_OK);
+  const char *v = answer_of(&r, "dessin");
+  cJSON *a = v ? cJSON_Parse(v) : NULL;
+  const cJSON *sha = cJSON_GetObjectItemCaseSensitive(a, "attachment");
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(a, "media_type");
+  CHECK(cJSON_IsString(sha) && cJSON_IsString(type));
+  if (cJSON_IsString(sha) && cJSON_IsString(type)) {
+    CHECK_STR(type->valuestring, "image/png");
+    CHECK_INT(pv_store_get_attachment(w->store, sha->valuestring, &blob), PV_OK);
+    CHECK(blob.size > 8 && memcmp(blob.bytes, "\x89PNG", 4) == 0);
+    CHECK(blob.size < 200 * 1024); /* flat colours: tens of KiB */
+    ok = pv_png_decode(blob.bytes, blob.size, PV_CANVAS_W, PV_CANVAS_H, px) == PV_OK;
+    CHECK(ok);
+  }
+  pv_store_blob_free(&blob);
+  cJSON_Delete(a);
+  pv_store_response_free(&r);
+  return ok;
+}
+
+/* The drawing question in LANG: a figure drawn with colours, brushes,
+ * undo and the eraser is stored on leaving as a PNG whose decoded pixels
+ * are the canvas's; going back shows it again; clear (held) empties it
+ * and withdraws the stored answer. The canvas never mirrors. */
+static void test_drawing(const char *dir, const char *lang) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  to_drawing(&w, lang);
+  const pv_rect *skip = pv_ui_find(&w.ui, "skip");
+  CHECK(skip != NULL); /* nothing drawn yet: skip, not next */
+  static const char *const figure[] = {
+      "colour 2",
+      "brush 3",
+      "draw 0.1 0.1 0.9 0.1 0.9 0.9 0.1 0.9 0.1 0.1  # a thick red square",
+      "colour 5",
+      "brush 1",
+      "draw 0.2 0.5 0.8 0.5                         # undone below",
+      "undo",
+      "draw 0.25 0.2 0.25 0.8                       # a fine blue line, left",
+      "tap @eraser",
+      "brush 2",
+      "draw 0.85 0.45 0.95 0.55                     # a bite out of the square",
+      NULL};
+  CHECK_INT(play(&w, figure), PV_SCRIPT_OK);
+  CHECK(pv_ui_find(&w.ui, "next") != NULL);
+  const uint32_t *px = pv_app_canvas(w.app);
+  CHECK(px != NULL);
+  if (!px) {
+    world_close(&w);
+    return;
+  }
+  CHECK_INT(canvas_at(px, 0.1, 0.1), pv_qdraw_colours[1]);
+  CHECK_INT(canvas_at(px, 0.5, 0.9), pv_qdraw_colours[1]);
+  CHECK_INT(canvas_at(px, 0.25, 0.5), pv_qdraw_colours[4]); /* left: not mirrored */
+  CHECK_INT(canvas_at(px, 0.75, 0.5), PV_CANVAS_BG);        /* undone */
+  CHECK_INT(canvas_at(px, 0.4, 0.5), PV_CANVAS_BG);
+  CHECK_INT(canvas_at(px, 0.9, 0.5), PV_CANVAS_BG); /* erased */
+  CHECK_INT(canvas_at(px, 0.9, 0.2), pv_qdraw_colours[1]);
+  size_t bytes = (size_t)PV_CANVAS_W * PV_CANVAS_H * sizeof(uint32_t);
+  uint32_t *expect_px = malloc(bytes), *got = malloc(bytes);
+  PV_ASSERT(expect_px && got);
+  memcpy(expect_px, px, bytes);
+  /* Leaving stores the PNG; its pixels are the canvas's. */
+  CHECK_INT(play(&w, (const char *const[]){"tap @back",
+                                           "expect question:envie_participer", NULL}),
+            PV_SCRIPT_OK);
+  CHECK(stored_drawing(&w, got) && memcmp(got, expect_px, bytes) == 0);
+  /* Back on it: the same drawing, from the raster kept in memory. */
+  CHECK_INT(
+      play(&w, (const char *const[]){"tap @skip", "expect question:dessin", NULL}),
+      PV_SCRIPT_OK);
+  px = pv_app_canvas(w.app);
+  CHECK(px && memcmp(px, expect_px, bytes) == 0);
+  /* Clear, held: blank, and the stored answer is withdrawn (null). */
+  CHECK_INT(play(&w, (const char *const[]){"clear", NULL}), PV_SCRIPT_OK);
+  px = pv_app_canvas(w.app);
+  CHECK(px && px[0] == PV_CANVAS_BG && canvas_at(px, 0.1, 0.1) == PV_CANVAS_BG);
+  CHECK(pv_ui_find(&w.ui, "skip") != NULL);
+  CHECK_INT(play(&w, (const char *const[]){"tap @back", NULL}), PV_SCRIPT_OK);
+  pv_store_response r = {0};
+  CHECK_INT(pv_store_get_response(w.store, pv_app_response(w.app), &r), PV_OK);
+  const char *v = answer_of(&r, "dessin");
+  CHECK(v && strcmp(v, "null") == 0);
+  pv_store_response_free(&r);
+  free(expect_px);
+  free(got);
+  CHECK_INT(w.small_targets, 0);
+  if (w.small_targets)
+    fprintf(stderr, "small target: %s\n", w.small_example);
+  world_close(&w);
+}
+
+/* Two fingers on the canvas at once draw two strokes, none joining them;
+ * a third finger landing on a swatch meanwhile chooses nothing. */
+static void test_drawing_fingers(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  to_drawing(&w, "fr");
+  const pv_rect *cv = pv_ui_find(&w.ui, "canvas");
+  const pv_rect *sw = pv_ui_find(&w.ui, "colour:2");
+  CHECK(cv && sw);
+  if (!cv || !sw) {
+    world_close(&w);
+    return;
+  }
+  pv_rect c = *cv, red = *sw;
+  int y1 = c.y + c.h / 4, y2 = c.y + c.h * 3 / 4;
+  pv_ui_pointer(&w.ui, PV_PTR_DOWN, 11, c.x + c.w / 10, y1, w.clock_ms);
+  pv_script_frame(&w.env);
+  pv_ui_pointer(&w.ui, PV_PTR_DOWN, 12, c.x + c.w / 10, y2, w.clock_ms);
+  pv_ui_pointer(&w.ui, PV_PTR_DOWN, 13, red.x + red.w / 2, red.y + red.h / 2,
+                w.clock_ms);
+  pv_script_frame(&w.env);
+  for (int i = 2; i <= 9; i++) {
+    w.clock_ms += 16;
+    pv_ui_pointer(&w.ui, PV_PTR_MOVE, 11, c.x + c.w * i / 10, y1, w.clock_ms);
+    pv_ui_pointer(&w.ui, PV_PTR_MOVE, 12, c.x + c.w * i / 10, y2, w.clock_ms);
+    pv_script_frame(&w.env);
+  }
+  pv_ui_pointer(&w.ui, PV_PTR_UP, 13, red.x + red.w / 2, red.y + red.h / 2, w.clock_ms);
+  pv_ui_pointer(&w.ui, PV_PTR_UP, 11, c.x + c.w * 9 / 10, y1, w.clock_ms);
+  pv_script_frame(&w.env);
+  pv_ui_pointer(&w.ui, PV_PTR_UP, 12, c.x + c.w * 9 / 10, y2, w.clock_ms);
+  pv_script_frame(&w.env);
+  pv_script_frame(&w.env);
+  const uint32_t *px = pv_app_canvas(w.app);
+  CHECK(px != NULL);
+  if (px) {
+    CHECK_INT(canvas_at(px, 0.5, 0.25), pv_qdraw_colours[0]); /* first finger */
+    CHECK_INT(canvas_at(px, 0.5, 0.75), pv_qdraw_colours[0]); /* second finger */
+    CHECK_INT(canvas_at(px, 0.5, 0.5), PV_CANVAS_BG);         /* nothing between */
+  }
+  /* The strokes are two: one undo leaves one of them. */
+  CHECK_INT(play(&w, (const char *const[]){"undo", NULL}), PV_SCRIPT_OK);
+  px = pv_app_canvas(w.app);
+  CHECK(px && (canvas_at(px, 0.5, 0.25) == PV_CANVAS_BG) !=
+                  (canvas_at(px, 0.5, 0.75) == PV_CANVAS_BG));
+  world_close(&w);
+}
+
+static void test_drawing_fr(const char *dir) {
+  test_drawing(dir, "fr");
+}
+
+static void test_drawing_ar(const char *dir) {
+  test_drawing(dir, "ar");
+}
+
 int main(void) {
   char dir[256];
   snprintf(dir, sizeof dir, "%s", pv_test_tmpdir());
   char sub[300];
-  static const char *const parts[] = {"fr", "ar",  "ar2", "no",
-                                      "en", "err", "map", "skip"};
+  static const char *const parts[] = {
+      "fr",   "ar",     "ar2",    "no",      "en",      "err",     "map",
+      "skip", "textfr", "textar", "draw-fr", "draw-ar", "fingers", "photo"};
   void (*const tests[])(const char *) = {
       test_french_run,       test_arabic_timeout, test_arabic_run, test_consent_no,
-      test_default_language, test_script_errors,  test_map_fr,     test_map_skip};
-  for (int i = 0; i < 8; i++) {
+      test_default_language, test_script_errors,  test_map_fr,     test_map_skip,
+      test_text_fr,          test_text_ar,        test_drawing_fr, test_drawing_ar,
+      test_drawing_fingers,  test_photo_preview};
+  for (size_t i = 0; i < sizeof tests / sizeof *tests; i++) {
     snprintf(sub, sizeof sub, "%s/%s", dir, parts[i]);
     PV_ASSERT(mkdir(sub, 0700) == 0);
     tests[i](sub);

@@ -130,6 +130,8 @@ static const struct {
     {"{\"Volume\": 80}", 1, 2, "unknown key \"Volume\""},
     {"{\"volume\": 80, \"volume\": 70}", 1, 16, "duplicate key \"volume\""},
     {"{\"volume\": 101}", 1, 12, "\"volume\" is 101; it must be between 0 and 100"},
+    {"{\"voice_notes\": \"no\"}", 1, 17,
+     "\"voice_notes\" must be true or false, not a string"},
     {"{\"volume\": -1}", 1, 12, "between 0 and 100"},
     {"{\"volume\": 50.5}", 1, 12, "\"volume\" must be a whole number, not a number"},
     {"{\"volume\": \"80\"}", 1, 12, "must be a whole number, not a string"},
@@ -288,8 +290,27 @@ static void test_files(void) {
   pv_diags_free(&d);
 }
 
+/* voice_notes: on unless the file says false. */
+static void test_voice_notes(void) {
+  static const struct {
+    const char *json;
+    int want;
+  } cases[] = {
+      {"{}", 1}, {"{\"voice_notes\": true}", 1}, {"{\"voice_notes\": false}", 0}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    pv_config c;
+    pv_diags d = {0};
+    CHECK_INT(pv_config_parse("k.json", cases[i].json, strlen(cases[i].json), &c, &d),
+              PV_OK);
+    CHECK_INT(c.voice_notes, cases[i].want);
+    pv_config_free(&c);
+    pv_diags_free(&d);
+  }
+}
+
 int main(void) {
   test_defaults();
+  test_voice_notes();
   test_good();
   test_bad();
   test_files();

@@ -83,9 +83,12 @@ static long diff_ppm(const char *a_path, const char *b_path) {
 }
 
 static const char *const goldens[] = {
-    "attract",  "consent", "smileys-5",  "smileys-3",    "choice-multiple",
-    "scale",    "ranking", "yes-no",     "photo-choice", "map",
-    "map-full", "thanks",  "still-there"};
+    "attract",       "consent", "smileys-5",       "smileys-3",      "choice-multiple",
+    "scale",         "ranking", "yes-no",          "photo-choice",   "map",
+    "map-full",      "thanks",  "still-there",     "text",           "text-keyboard",
+    "voice-consent", "voice",   "voice-recording", "voice-recorded", "drawing",
+    "photo-preview",
+};
 
 static void test_tour(const char *lang) {
   char *script = tour(lang);
