@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/wav.h"
 #include "core/clock.h"
 
 #define MAX_NAME 96               /* a column name: qid "." option ".seconds" */
@@ -666,8 +667,18 @@ static pv_err render(run *r, const mquestion *mq, const cJSON *v,
         (err = note_attachment(r, sha, file)))
       return err;
     const cJSON *sec = cJSON_GetObjectItemCaseSensitive(v, "seconds");
+    const cJSON *mt = cJSON_GetObjectItemCaseSensitive(v, "media_type");
+    const cJSON *size = cJSON_GetObjectItemCaseSensitive(v, "size");
     if (mq->n_cols > 1 && cJSON_IsNumber(sec) && fabs(sec->valuedouble) < 1e9)
       err = row_setf(r, c0 + 1, 1, "%d", (int)lround(sec->valuedouble));
+    else if (mq->n_cols > 1 && cJSON_IsString(mt) &&
+             strcmp(mt->valuestring, PV_WAV_MEDIA_TYPE) == 0 && cJSON_IsNumber(size) &&
+             size->valuedouble > PV_WAV_HEADER && size->valuedouble < 1e9)
+      /* The kiosk's WAV: mono 16-bit at PV_WAV_VOICE_RATE after a 44-byte
+       * header, so its length follows from its size. */
+      err = row_setf(
+          r, c0 + 1, 1, "%d",
+          (int)lround((size->valuedouble - PV_WAV_HEADER) / (2.0 * PV_WAV_VOICE_RATE)));
     return err;
   }
   default:

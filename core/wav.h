@@ -16,6 +16,7 @@
 #define PV_WAV_HEADER 44           /* bytes before the samples */
 #define PV_WAV_MAX_BYTES (8 << 20) /* PV_STORE_MAX_ATTACHMENT */
 #define PV_WAV_MEDIA_TYPE "audio/wav"
+#define PV_WAV_VOICE_RATE 16000 /* Hz: the kiosk records voice notes at this rate */
 
 /* Returns the file size of n mono 16-bit samples as WAV. */
 size_t pv_wav_size(size_t n);

@@ -458,6 +458,108 @@ int main(void) {
       pv_test_fail(__FILE__, __LINE__, "column %s has no codebook row", c.cells[0][k]);
   }
 
+  /* Qualitative answers end to end: every attachment the device holds (the
+   * tour's drawing PNG and voice WAV) comes out of sync and export
+   * byte-identical, and the Arabic and French text answer is one CSV cell,
+   * exactly as typed. */
+  static const char *const qual[] = {"lien-social", "tranquillite"};
+  for (size_t i = 0; i < 2; i++) {
+    char qdir[600];
+    snprintf(qdir, sizeof qdir, "%s/export-%s", dir, qual[i]);
+    collector((const char *[]){"export", "--survey", qual[i], "--format", "csv",
+                               "--out", qdir, NULL},
+              0, NULL);
+  }
+  sqlite3 *kd = NULL;
+  sqlite3_stmt *at = NULL;
+  int attachments = 0;
+  CHECK_INT(sqlite3_open_v2(kdb, &kd, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  CHECK_INT(
+      sqlite3_prepare_v2(kd,
+                         "SELECT a.sha256, a.bytes, r.survey_id FROM attachments a"
+                         " JOIN answer_attachments l ON l.sha256 = a.sha256"
+                         " JOIN responses r ON r.uuid = l.response_uuid",
+                         -1, &at, NULL),
+      SQLITE_OK);
+  while (at && sqlite3_step(at) == SQLITE_ROW) {
+    const char *sha = (const char *)sqlite3_column_text(at, 0);
+    const void *bytes = sqlite3_column_blob(at, 1);
+    size_t n = (size_t)sqlite3_column_bytes(at, 1);
+    const char *sid = (const char *)sqlite3_column_text(at, 2);
+    static const char *const exts[] = {".png", ".wav", ".bin"};
+    char *got = NULL;
+    size_t got_len = 0;
+    for (size_t e = 0; e < 3 && !got; e++) {
+      char path[800];
+      snprintf(path, sizeof path, "%s/export-%s/attachments/%s%s", dir, sid, sha,
+               exts[e]);
+      got = slurp(path, &got_len);
+    }
+    CHECK(got != NULL);
+    CHECK(got && got_len == n && memcmp(got, bytes, n) == 0);
+    free(got);
+    attachments++;
+  }
+  sqlite3_finalize(at);
+  CHECK(attachments >= 2); /* at least the drawing and the voice note */
+  char ls_csv_path[700];
+  snprintf(ls_csv_path, sizeof ls_csv_path, "%s/export-lien-social/lien-social.csv",
+           dir);
+  size_t ls_len = 0;
+  char *ls_text = slurp(ls_csv_path, &ls_len);
+  csv ls = {0};
+  CHECK(ls_text && csv_parse(ls_text + 3, &ls) == 0);
+  sqlite3_stmt *tx = NULL;
+  int texts = 0;
+  CHECK_INT(sqlite3_prepare_v2(
+                kd,
+                "SELECT r.uuid, json_extract(a.value, '$') FROM answers a"
+                " JOIN responses r ON r.uuid = a.response_uuid"
+                " WHERE r.survey_id = 'lien-social' AND a.question_id = 'idee'",
+                -1, &tx, NULL),
+            SQLITE_OK);
+  while (tx && ls.rows && sqlite3_step(tx) == SQLITE_ROW) {
+    int row = csv_row(&ls, (const char *)sqlite3_column_text(tx, 0));
+    CHECK(row > 0);
+    CHECK_STR(cell(&ls, row, "idee"), (const char *)sqlite3_column_text(tx, 1));
+    CHECK_CONTAINS(cell(&ls, row, "idee"), "الدرج مظلم");
+    texts++;
+  }
+  CHECK(texts >= 1);
+  sqlite3_finalize(tx);
+  /* The voice note's length comes out in whole seconds. */
+  char tq_path[700];
+  snprintf(tq_path, sizeof tq_path, "%s/export-tranquillite/tranquillite.csv", dir);
+  size_t tq_len = 0;
+  char *tq_text = slurp(tq_path, &tq_len);
+  csv tq = {0};
+  CHECK(tq_text && csv_parse(tq_text + 3, &tq) == 0);
+  sqlite3_stmt *vs = NULL;
+  int voices = 0;
+  CHECK_INT(
+      sqlite3_prepare_v2(kd,
+                         "SELECT r.uuid, json_extract(a.value, '$.size') FROM answers a"
+                         " JOIN responses r ON r.uuid = a.response_uuid"
+                         " WHERE r.survey_id = 'tranquillite' AND a.question_id ="
+                         " 'idees' AND json_extract(a.value, '$.size') IS NOT NULL",
+                         -1, &vs, NULL),
+      SQLITE_OK);
+  while (vs && tq.rows && sqlite3_step(vs) == SQLITE_ROW) {
+    int row = csv_row(&tq, (const char *)sqlite3_column_text(vs, 0));
+    long long size = sqlite3_column_int64(vs, 1);
+    char want[32];
+    snprintf(want, sizeof want, "%lld", ((size - 44) + 16000) / 32000);
+    CHECK_STR(cell(&tq, row, "idees.seconds"), want);
+    voices++;
+  }
+  CHECK(voices >= 1);
+  sqlite3_finalize(vs);
+  csv_free(&tq);
+  free(tq_text);
+  sqlite3_close(kd);
+  csv_free(&ls);
+  free(ls_text);
+
   /* The analyst's HTTP export is the same file, byte for byte; a device
    * token may not pull it. */
   char get[400];
