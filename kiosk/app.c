@@ -282,10 +282,14 @@ static void load_selection(pv_app *app) {
     if (!app->canvas && !(app->canvas = pv_canvas_new()))
       PV_ERROR("app: no memory for a drawing canvas");
     pv_qdraw_reset(&app->draw, app->canvas);
-    if (app->canvas && app->kept[app->q] && app->answers[app->q])
+    /* A raster kept but not stored (the store failed: disk full) comes
+     * back too, marked changed so the next leave stores it. */
+    int unsaved = app->kept[app->q] && !app->saved[app->q];
+    if (app->canvas && app->kept[app->q] && (app->answers[app->q] || unsaved))
       pv_canvas_load(app->canvas, app->kept[app->q]);
     else if (app->canvas)
       pv_canvas_reset(app->canvas);
+    app->draw.changed = unsaved;
     return;
   }
   if (q->type == PV_Q_VOICE) {
@@ -529,6 +533,13 @@ static void save_drawing(pv_app *app) {
                               pv_qtype_measure(q->type));
     goto out;
   }
+  /* Kept first: if storing fails (disk full), the drawing is still on
+   * screen when the resident comes back, and stored on the next leave. */
+  size_t bytes = (size_t)PV_CANVAS_W * PV_CANVAS_H * sizeof(uint32_t);
+  if (!app->kept[app->q])
+    app->kept[app->q] = malloc(bytes);
+  if (app->kept[app->q])
+    memcpy(app->kept[app->q], pv_canvas_pixels(app->canvas), bytes);
   if (!app->png) {
     err = pv_fail(PV_ERR_STATE, "no PNG encoder");
     goto out;
@@ -548,11 +559,6 @@ static void save_drawing(pv_app *app) {
            len);
   free(app->answers[app->q]);
   app->answers[app->q] = strdup(json);
-  size_t bytes = (size_t)PV_CANVAS_W * PV_CANVAS_H * sizeof(uint32_t);
-  if (!app->kept[app->q])
-    app->kept[app->q] = malloc(bytes);
-  if (app->kept[app->q])
-    memcpy(app->kept[app->q], pv_canvas_pixels(app->canvas), bytes);
 out:
   free(png);
   app->saved[app->q] = err == PV_OK;

@@ -8,6 +8,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "core/store.h"
@@ -904,18 +906,56 @@ static void test_drawing_ar(const char *dir) {
   test_drawing(dir, "ar");
 }
 
+/* A full disk while a drawing is stored: the kiosk carries on to the next
+ * question without crashing, the answers stored before are intact, and
+ * once there is room again the drawing is stored on the next leave.
+ * RLIMIT_FSIZE at 1 byte makes every write past offset 0 fail (EFBIG),
+ * as a full disk would make them fail (ENOSPC). */
+static void test_full_disk(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  to_drawing(&w, "fr");
+  CHECK_INT(play(&w, (const char *const[]){"draw 0.2 0.2 0.8 0.8", NULL}),
+            PV_SCRIPT_OK);
+  char uuid[PV_UUID_LEN + 1];
+  snprintf(uuid, sizeof uuid, "%s", pv_app_response(w.app));
+  struct rlimit was, full = {.rlim_cur = 1};
+  void (*old)(int) = signal(SIGXFSZ, SIG_IGN);
+  PV_ASSERT(getrlimit(RLIMIT_FSIZE, &was) == 0);
+  full.rlim_max = was.rlim_max;
+  PV_ASSERT(setrlimit(RLIMIT_FSIZE, &full) == 0);
+  int moved =
+      play(&w, (const char *const[]){"tap @next", "expect question:idee", NULL});
+  PV_ASSERT(setrlimit(RLIMIT_FSIZE, &was) == 0);
+  signal(SIGXFSZ, old);
+  CHECK_INT(moved, PV_SCRIPT_OK); /* the resident goes on */
+  pv_store_response r = {0};
+  CHECK_INT(pv_store_get_response(w.store, uuid, &r), PV_OK);
+  CHECK(answer_of(&r, "seul") != NULL); /* stored before the disk filled */
+  CHECK(answer_of(&r, "dessin") == NULL);
+  pv_store_response_free(&r);
+  /* Room again: back to the drawing, still on screen, stored on leaving. */
+  CHECK_INT(play(&w, (const char *const[]){"tap @back", "expect question:dessin",
+                                           "tap @next", "expect question:idee", NULL}),
+            PV_SCRIPT_OK);
+  CHECK_INT(pv_store_get_response(w.store, uuid, &r), PV_OK);
+  CHECK(answer_of(&r, "dessin") != NULL);
+  pv_store_response_free(&r);
+  world_close(&w);
+}
+
 int main(void) {
   char dir[256];
   snprintf(dir, sizeof dir, "%s", pv_test_tmpdir());
   char sub[300];
   static const char *const parts[] = {
-      "fr",   "ar",     "ar2",    "no",      "en",      "err",     "map",
-      "skip", "textfr", "textar", "draw-fr", "draw-ar", "fingers", "photo"};
+      "fr",     "ar",     "ar2",     "no",      "en",      "err",   "map", "skip",
+      "textfr", "textar", "draw-fr", "draw-ar", "fingers", "photo", "full"};
   void (*const tests[])(const char *) = {
       test_french_run,       test_arabic_timeout, test_arabic_run, test_consent_no,
       test_default_language, test_script_errors,  test_map_fr,     test_map_skip,
       test_text_fr,          test_text_ar,        test_drawing_fr, test_drawing_ar,
-      test_drawing_fingers,  test_photo_preview};
+      test_drawing_fingers,  test_photo_preview,  test_full_disk};
   for (size_t i = 0; i < sizeof tests / sizeof *tests; i++) {
     snprintf(sub, sizeof sub, "%s/%s", dir, parts[i]);
     PV_ASSERT(mkdir(sub, 0700) == 0);

@@ -3,6 +3,7 @@
  * expected file:line:col. Cases are a table of edits to the valid text. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/survey.h"
 #include "tests/check.h"
@@ -67,6 +68,11 @@ static void make_media(void) {
   pv_test_write(p, wav, sizeof wav - 1);
   snprintf(p, sizeof p, "%s/media/fake.png", dir);
   pv_test_write(p, svg, sizeof svg - 1);
+  /* A plan over PV_SURVEY_MAX_PHOTO: a PNG header, then a hole. */
+  snprintf(p, sizeof p, "%s/media/huge.png", dir);
+  pv_test_write(p, png, sizeof png - 1);
+  if (truncate(p, (off_t)PV_SURVEY_MAX_PHOTO + 1) != 0)
+    abort();
   snprintf(p, sizeof p, "%s/media/folder.png/x", dir);
   pv_test_write(p, svg, sizeof svg - 1);
 }
@@ -205,6 +211,10 @@ static const struct bad_case {
     {"media is a folder", "\"image\": \"media/p.svg\",\n  \"referentiel\"",
      "\"image\": \"media/folder.png\",\n  \"referentiel\"", "5:12",
      "not a regular file"},
+    {"map plan missing", "\"plan\": \"media/plan.png\"",
+     "\"plan\": \"media/absent.png\"", "25:14", "not found"},
+    {"map plan too large", "\"plan\": \"media/plan.png\"",
+     "\"plan\": \"media/huge.png\"", "25:14", "the limit is 4194304"},
     {"audio undeclared lang", "{\"fr\": \"media/voix.wav\"}",
      "{\"en\": \"media/voix.wav\"}", "33:16", "\"en\" is not a declared language"},
     {"optional keys dropped", "\"plan\": \"media/plan.png\", \"max\": 5,",
