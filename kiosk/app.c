@@ -90,8 +90,9 @@ struct pv_app {
                             back within the response (never decoded again) */
   pv_png_fn png;
   void *png_ud;
-  pv_qvoice voice;       /* voice: the recording */
-  int voice_consent;     /* this response: -1 not asked yet, 0 declined, 1 agreed */
+  pv_qvoice voice;   /* voice: the recording */
+  size_t voice_of;   /* the question an unstored recording (voice.dirty) belongs to */
+  int voice_consent; /* this response: -1 not asked yet, 0 declined, 1 agreed */
   pv_qvoice_capture cap; /* the microphone; available == NULL: none */
   pv_qtext text;         /* text: what is written, the keyboard's mode */
   int preview;           /* photo_choice: the photo held for a full-screen look, -1 */
@@ -257,6 +258,10 @@ static int option_index(const pv_question *q, const char *id) {
 /* Loads the current voice question's recording back from the store (going
  * back to it); a missing or unreadable one leaves the question empty. */
 static void load_voice(pv_app *app) {
+  /* A recording the store could not take (disk full) is still here: keep
+   * it on screen, to be stored on the next leave. */
+  if (app->voice.dirty && app->voice.n && app->voice_of == app->q)
+    return;
   pv_qvoice_reset(&app->voice, &app->cap);
   cJSON *a = app->answers[app->q] ? cJSON_Parse(app->answers[app->q]) : NULL;
   const cJSON *sha = cJSON_GetObjectItemCaseSensitive(a, "attachment");
@@ -466,6 +471,7 @@ static void save_voice(pv_app *app) {
   if (err != PV_OK) {
     PV_WARN("app: storing %s/%s: %s: %s", cur(app)->id, q->id, pv_strerror(err),
             pv_err_detail());
+    app->voice_of = app->q; /* v->dirty stays: stored on the next leave */
     goto out;
   }
   free(app->answers[app->q]);

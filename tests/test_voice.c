@@ -14,6 +14,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <signal.h>
 #include <string.h>
 
 #include "core/store.h"
@@ -452,6 +454,44 @@ static void test_no_driver(void) {
   SDL_Quit();
 }
 
+/* A full disk when the recording is stored: the resident goes on, the
+ * recording stays in memory, and it is stored on the next leave once
+ * there is room (RLIMIT_FSIZE at 1 byte makes every write fail). */
+static void test_full_disk(const char *dir) {
+  world w;
+  world_open(&w, dir, 0, 0);
+  CHECK_INT(play(&w, to_idees), PV_SCRIPT_OK);
+  static const char *const rec[] = {"tap @skip", "tap @consent:voice:yes",
+                                    "record 1000", NULL};
+  CHECK_INT(play(&w, rec), PV_SCRIPT_OK);
+  struct rlimit was, full = {.rlim_cur = 1};
+  void (*old)(int) = signal(SIGXFSZ, SIG_IGN);
+  PV_ASSERT(getrlimit(RLIMIT_FSIZE, &was) == 0);
+  full.rlim_max = was.rlim_max;
+  PV_ASSERT(setrlimit(RLIMIT_FSIZE, &full) == 0);
+  int moved =
+      play(&w, (const char *const[]){"tap @back", "expect question:evolution", NULL});
+  PV_ASSERT(setrlimit(RLIMIT_FSIZE, &was) == 0);
+  signal(SIGXFSZ, old);
+  CHECK_INT(moved, PV_SCRIPT_OK);
+  pv_store_response r = {0}; /* nothing half-stored */
+  CHECK_INT(pv_store_get_response(w.store, pv_app_response(w.app), &r), PV_OK);
+  for (size_t i = 0; i < r.answer_count; i++)
+    CHECK(strcmp(r.answers[i].question_id, "idees") != 0);
+  CHECK(r.answer_count >= 2); /* securite_jour, securite_nuit: still there */
+  pv_store_response_free(&r);
+  CHECK_INT(play(&w, (const char *const[]){"tap @skip", "expect question:idees", NULL}),
+            PV_SCRIPT_OK);
+  CHECK(pv_ui_find(&w.ui, "replay") != NULL); /* the recording came back */
+  CHECK_INT(play(&w, (const char *const[]){"tap @next", "expect thanks", NULL}),
+            PV_SCRIPT_OK);
+  char sha[PV_SHA256_HEX + 1] = "";
+  char *v = answer(&w, "idees", sha);
+  CHECK(v != NULL && strlen(sha) == PV_SHA256_HEX);
+  free(v);
+  world_close(&w);
+}
+
 int main(void) {
   const char *dir = pv_test_tmpdir();
   test_wav();
@@ -459,6 +499,7 @@ int main(void) {
   test_consent_yes(dir);
   test_consent_no(dir);
   test_back(dir);
+  test_full_disk(dir);
   test_voice_off(dir);
   test_no_device(dir);
   test_no_driver();
