@@ -65,6 +65,11 @@ void pv_test_write(const char *path, const void *data, size_t len);
 /* Removes a folder tree; ignores errors. */
 void pv_test_rmtree(const char *path);
 
+/* full = 1: from now every file write of this process past offset 0
+ * fails (RLIMIT_FSIZE at 1 byte, SIGXFSZ ignored), as writes fail on a
+ * full disk; full = 0 lifts it. */
+void pv_test_disk_full(int full);
+
 /* Makes a fresh, empty PostgreSQL database dbname (dropped first if there)
  * on the test server that the ctest fixture "pg" started (its conninfo in
  * the file named by PV_TEST_PG_CONNINFO_FILE), and writes a conninfo for

@@ -8,8 +8,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "core/store.h"
@@ -919,15 +917,10 @@ static void test_full_disk(const char *dir) {
             PV_SCRIPT_OK);
   char uuid[PV_UUID_LEN + 1];
   snprintf(uuid, sizeof uuid, "%s", pv_app_response(w.app));
-  struct rlimit was, full = {.rlim_cur = 1};
-  void (*old)(int) = signal(SIGXFSZ, SIG_IGN);
-  PV_ASSERT(getrlimit(RLIMIT_FSIZE, &was) == 0);
-  full.rlim_max = was.rlim_max;
-  PV_ASSERT(setrlimit(RLIMIT_FSIZE, &full) == 0);
+  pv_test_disk_full(1);
   int moved =
       play(&w, (const char *const[]){"tap @next", "expect question:idee", NULL});
-  PV_ASSERT(setrlimit(RLIMIT_FSIZE, &was) == 0);
-  signal(SIGXFSZ, old);
+  pv_test_disk_full(0);
   CHECK_INT(moved, PV_SCRIPT_OK); /* the resident goes on */
   pv_store_response r = {0};
   CHECK_INT(pv_store_get_response(w.store, uuid, &r), PV_OK);

@@ -14,8 +14,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <signal.h>
 #include <string.h>
 
 #include "core/store.h"
@@ -464,15 +462,10 @@ static void test_full_disk(const char *dir) {
   static const char *const rec[] = {"tap @skip", "tap @consent:voice:yes",
                                     "record 1000", NULL};
   CHECK_INT(play(&w, rec), PV_SCRIPT_OK);
-  struct rlimit was, full = {.rlim_cur = 1};
-  void (*old)(int) = signal(SIGXFSZ, SIG_IGN);
-  PV_ASSERT(getrlimit(RLIMIT_FSIZE, &was) == 0);
-  full.rlim_max = was.rlim_max;
-  PV_ASSERT(setrlimit(RLIMIT_FSIZE, &full) == 0);
+  pv_test_disk_full(1);
   int moved =
       play(&w, (const char *const[]){"tap @back", "expect question:evolution", NULL});
-  PV_ASSERT(setrlimit(RLIMIT_FSIZE, &was) == 0);
-  signal(SIGXFSZ, old);
+  pv_test_disk_full(0);
   CHECK_INT(moved, PV_SCRIPT_OK);
   pv_store_response r = {0}; /* nothing half-stored */
   CHECK_INT(pv_store_get_response(w.store, pv_app_response(w.app), &r), PV_OK);

@@ -1,12 +1,16 @@
 /* testlib: see check.h. */
 #include "tests/check.h"
 
+#include "core/err.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -139,4 +143,19 @@ out:
   if (f)
     fclose(f);
   return rc;
+}
+
+void pv_test_disk_full(int full) {
+  static struct rlimit was;
+  static void (*old)(int);
+  if (full) {
+    struct rlimit lim;
+    PV_ASSERT(getrlimit(RLIMIT_FSIZE, &was) == 0);
+    lim = (struct rlimit){.rlim_cur = 1, .rlim_max = was.rlim_max};
+    old = signal(SIGXFSZ, SIG_IGN);
+    PV_ASSERT(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+  } else {
+    PV_ASSERT(setrlimit(RLIMIT_FSIZE, &was) == 0);
+    signal(SIGXFSZ, old);
+  }
 }
