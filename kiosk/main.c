@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kiosk/admin.h"
 #include "kiosk/check.h"
 #include "kiosk/link.h"
 #include "kiosk/platform.h"
@@ -16,6 +17,8 @@ static const struct command {
      pv_check_main},
     {"sync", "sync --once --config FILE [--db FILE]   send what is waiting, once",
      pv_link_main},
+    {"set-pin", "set-pin [--db FILE]   set the animateur PIN (read twice on stdin)",
+     pv_admin_set_pin_main},
 };
 
 static int usage(FILE *f) {
