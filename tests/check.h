@@ -65,6 +65,10 @@ void pv_test_write(const char *path, const void *data, size_t len);
 /* Removes a folder tree; ignores errors. */
 void pv_test_rmtree(const char *path);
 
+/* Returns the whole file, NUL-terminated (caller frees), its size in *len
+ * (may be NULL; 0 on failure), or NULL when it cannot be opened. */
+char *pv_test_read(const char *path, size_t *len);
+
 /* full = 1: from now every file write of this process past offset 0
  * fails (RLIMIT_FSIZE at 1 byte, SIGXFSZ ignored), as writes fail on a
  * full disk; full = 0 lifts it. */

@@ -51,17 +51,6 @@ static int run(char *out, size_t cap, const char *const *argv) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  char *buf = malloc(OUT_CAP);
-  *len = fread(buf, 1, OUT_CAP - 1, f);
-  buf[*len] = '\0';
-  fclose(f);
-  return buf;
-}
-
 static void chomp(char *s) {
   size_t n = strlen(s);
   while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
@@ -284,7 +273,7 @@ int main(void) {
   size_t tour_len;
   snprintf(tour_src_path, sizeof tour_src_path, "%s/tests/scripts/tour.txt",
            PV_SOURCE_DIR);
-  tour_src = slurp(tour_src_path, &tour_len);
+  tour_src = pv_test_read(tour_src_path, &tour_len);
   CHECK(tour_src != NULL);
   static const char *const langs[] = {"fr", "ar"};
   for (size_t i = 0; tour_src && i < 2; i++) {
@@ -336,8 +325,8 @@ int main(void) {
   snprintf(csv_path, sizeof csv_path, "%s/qualite-habiter.csv", export_dir);
   snprintf(codebook_path, sizeof codebook_path, "%s/codebook.csv", export_dir);
   size_t csv_len = 0, cb_len = 0;
-  char *csv_text = slurp(csv_path, &csv_len);
-  char *cb_text = slurp(codebook_path, &cb_len);
+  char *csv_text = pv_test_read(csv_path, &csv_len);
+  char *cb_text = pv_test_read(codebook_path, &cb_len);
   CHECK(csv_text && cb_text);
   csv c = {0}, cb = {0};
   if (csv_text && cb_text) {
@@ -493,7 +482,7 @@ int main(void) {
       char path[800];
       snprintf(path, sizeof path, "%s/export-%s/attachments/%s%s", dir, sid, sha,
                exts[e]);
-      got = slurp(path, &got_len);
+      got = pv_test_read(path, &got_len);
     }
     CHECK(got != NULL);
     CHECK(got && got_len == n && memcmp(got, bytes, n) == 0);
@@ -506,7 +495,7 @@ int main(void) {
   snprintf(ls_csv_path, sizeof ls_csv_path, "%s/export-lien-social/lien-social.csv",
            dir);
   size_t ls_len = 0;
-  char *ls_text = slurp(ls_csv_path, &ls_len);
+  char *ls_text = pv_test_read(ls_csv_path, &ls_len);
   csv ls = {0};
   CHECK(ls_text && csv_parse(ls_text + 3, &ls) == 0);
   sqlite3_stmt *tx = NULL;
@@ -531,7 +520,7 @@ int main(void) {
   char tq_path[700];
   snprintf(tq_path, sizeof tq_path, "%s/export-tranquillite/tranquillite.csv", dir);
   size_t tq_len = 0;
-  char *tq_text = slurp(tq_path, &tq_len);
+  char *tq_text = pv_test_read(tq_path, &tq_len);
   csv tq = {0};
   CHECK(tq_text && csv_parse(tq_text + 3, &tq) == 0);
   sqlite3_stmt *vs = NULL;

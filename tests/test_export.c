@@ -167,25 +167,6 @@ static void publish(pv_cdb *db, const char *territory, const char *id, int versi
   free(s.files);
 }
 
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  char *buf = NULL;
-  size_t cap = 0, n = 0;
-  for (;;) {
-    if (n == cap && !(buf = realloc(buf, cap = cap ? cap * 2 : 65536)))
-      abort();
-    size_t k = fread(buf + n, 1, cap - n, f);
-    if (k == 0)
-      break;
-    n += k;
-  }
-  fclose(f);
-  *len = n;
-  return buf;
-}
-
 /* Publishes content/surveys/<id> (survey.json and the files under media/) for
  * territory. */
 static void publish_sample(pv_cdb *db, const char *territory, const char *id) {
@@ -195,7 +176,7 @@ static void publish_sample(pv_cdb *db, const char *territory, const char *id) {
   size_t n = 0;
   snprintf(dir, sizeof dir, "%s/content/surveys/%s", PV_SOURCE_DIR, id);
   snprintf(path, sizeof path, "%s/survey.json", dir);
-  bufs[n] = slurp(path, &files[n].len);
+  bufs[n] = pv_test_read(path, &files[n].len);
   CHECK(bufs[n] != NULL);
   files[n].path = "survey.json", files[n].bytes = bufs[n], n++;
   snprintf(path, sizeof path, "%s/media", dir);
@@ -205,7 +186,7 @@ static void publish_sample(pv_cdb *db, const char *territory, const char *id) {
       continue;
     snprintf(names[n], sizeof names[n], "media/%s", e->d_name);
     snprintf(path, sizeof path, "%.500s/%.300s", dir, names[n]);
-    bufs[n] = slurp(path, &files[n].len);
+    bufs[n] = pv_test_read(path, &files[n].len);
     CHECK(bufs[n] != NULL);
     files[n].path = names[n], files[n].bytes = bufs[n], n++;
   }
@@ -825,7 +806,7 @@ static void test_errors(pv_cdb *db) {
 
 static int file_equals(const char *path, const void *bytes, size_t len) {
   size_t n = 0;
-  char *got = slurp(path, &n);
+  char *got = pv_test_read(path, &n);
   int eq = got && n == len && memcmp(got, bytes, len) == 0;
   free(got);
   return eq;
@@ -876,7 +857,7 @@ static void test_dir(pv_cdb *db) {
   CHECK_INT(pv_export_to_dir(db, T, &later, "json", dir2), PV_OK);
   snprintf(path, sizeof path, "%s/essai.json", dir2);
   size_t n = 0;
-  char *text = slurp(path, &n);
+  char *text = pv_test_read(path, &n);
   cJSON *j = text ? cJSON_ParseWithLength(text, n) : NULL;
   CHECK(j != NULL);
   CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "responses")), 3);

@@ -344,16 +344,6 @@ static int run_with_input(char *const argv[], const char *input, const char *log
   return WEXITSTATUS(status);
 }
 
-static char *slurp(const char *path) {
-  static char buf[8192];
-  FILE *f = fopen(path, "rb");
-  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-  if (f)
-    fclose(f);
-  buf[n] = '\0';
-  return buf;
-}
-
 static void test_cli(void) {
   static const struct {
     const char *input;
@@ -379,8 +369,16 @@ static void test_cli(void) {
     snprintf(db, sizeof db, "%s/cli-%zu.db", dir, i);
     char *argv[] = {PV_KIOSK_BIN, "set-pin", "--db", db, NULL};
     CHECK_INT(run_with_input(argv, cases[i].input, log), cases[i].code);
-    CHECK_CONTAINS(slurp(log), cases[i].says_fr);
-    CHECK_CONTAINS(slurp(log), cases[i].says_en);
+    {
+      char *t_ = pv_test_read(log, NULL);
+      CHECK_CONTAINS(t_, cases[i].says_fr);
+      free(t_);
+    }
+    {
+      char *t_ = pv_test_read(log, NULL);
+      CHECK_CONTAINS(t_, cases[i].says_en);
+      free(t_);
+    }
     if (!cases[i].pin) {
       CHECK(access(db, F_OK) != 0); /* refused: nothing written, not even a store */
       continue;
@@ -411,7 +409,11 @@ static void test_cli(void) {
   /* Usage errors exit 2. */
   char *bad[] = {PV_KIOSK_BIN, "set-pin", "--db", NULL};
   CHECK_INT(run_with_input(bad, "1234\n1234\n", log), 2);
-  CHECK_CONTAINS(slurp(log), "usage: pv-kiosk set-pin");
+  {
+    char *t_ = pv_test_read(log, NULL);
+    CHECK_CONTAINS(t_, "usage: pv-kiosk set-pin");
+    free(t_);
+  }
   char *bad2[] = {PV_KIOSK_BIN, "set-pin", "1234", NULL};
   CHECK_INT(run_with_input(bad2, "1234\n1234\n", log), 2);
 }

@@ -39,26 +39,6 @@ static void iso(int64_t ms, char out[25]) {
   pv_time_iso(ms, out);
 }
 
-/* Returns the whole file (caller frees), or NULL when absent; sets *len. */
-static unsigned char *slurp(const char *path, size_t *len) {
-  struct stat sb;
-  *len = 0;
-  if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-    return NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  size_t size = (size_t)sb.st_size;
-  unsigned char *buf = malloc(size ? size : 1);
-  if (buf && fread(buf, 1, size, f) != size) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *len = buf ? size : 0;
-  return buf;
-}
-
 static int exists(const char *path) {
   struct stat sb;
   return stat(path, &sb) == 0;
@@ -901,8 +881,8 @@ static void test_refused_files(void) {
     refused_cases[i].make(path);
     size_t before_len, after_len, wal_before_len, wal_after_len;
     snprintf(side, sizeof side, "%s-wal", path);
-    unsigned char *before = slurp(path, &before_len);
-    unsigned char *wal_before = slurp(side, &wal_before_len);
+    unsigned char *before = (unsigned char *)pv_test_read(path, &before_len);
+    unsigned char *wal_before = (unsigned char *)pv_test_read(side, &wal_before_len);
     int had_shm = 0;
     snprintf(side, sizeof side, "%s-shm", path);
     had_shm = exists(side);
@@ -922,12 +902,12 @@ static void test_refused_files(void) {
     pv_store_close(st);
 
     /* Not a byte changed, and for foreign files nothing added beside. */
-    unsigned char *after = slurp(path, &after_len);
+    unsigned char *after = (unsigned char *)pv_test_read(path, &after_len);
     CHECK_INT(after_len, before_len);
     CHECK((!before && !after) ||
           (before && after && memcmp(before, after, before_len) == 0));
     snprintf(side, sizeof side, "%s-wal", path);
-    unsigned char *wal_after = slurp(side, &wal_after_len);
+    unsigned char *wal_after = (unsigned char *)pv_test_read(side, &wal_after_len);
     CHECK_INT(wal_after_len, wal_before_len);
     CHECK(!wal_before_len ||
           (wal_after && memcmp(wal_before, wal_after, wal_before_len) == 0));

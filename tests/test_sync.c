@@ -121,16 +121,6 @@ static int run(char *const argv[], const char *log) {
   return WEXITSTATUS(status);
 }
 
-static char *slurp(const char *path) {
-  static char buf[8192];
-  FILE *f = fopen(path, "rb");
-  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-  if (f)
-    fclose(f);
-  buf[n] = '\0';
-  return buf;
-}
-
 /* ---- backoff ------------------------------------------------------------ */
 
 static void test_backoff(void) {
@@ -519,7 +509,11 @@ static void test_tls(void) {
                   ext,
                   NULL};
   if (run(argv, log) != 0) {
-    fprintf(stderr, "openssl failed: %s\n", slurp(log));
+    {
+      char *t_ = pv_test_read(log, NULL);
+      fprintf(stderr, "openssl failed: %s\n", t_ ? t_ : "");
+      free(t_);
+    }
     CHECK(0);
     return;
   }
@@ -643,7 +637,11 @@ static void test_command(void) {
   char *argv[] = {PV_KIOSK_BIN, "sync", "--once",    "--config",
                   config,       "--db", f.device_db, NULL};
   CHECK_INT(run(argv, log), 0);
-  CHECK_CONTAINS(slurp(log), "sent 12, acknowledged 12");
+  {
+    char *t_ = pv_test_read(log, NULL);
+    CHECK_CONTAINS(t_, "sent 12, acknowledged 12");
+    free(t_);
+  }
   CHECK_INT(fx_server_count(f.db), 12);
   /* The default surveys folder sits beside the store. */
   char dflt[700];
@@ -655,7 +653,11 @@ static void test_command(void) {
   pv_server_stop(f.srv);
   f.srv = NULL;
   CHECK_INT(run(argv, log), 1);
-  CHECK_CONTAINS(slurp(log), "Pas de réseau");
+  {
+    char *t_ = pv_test_read(log, NULL);
+    CHECK_CONTAINS(t_, "Pas de réseau");
+    free(t_);
+  }
   /* Usage. */
   char *bad[] = {PV_KIOSK_BIN, "sync", "--config", config, NULL};
   CHECK_INT(run(bad, log), 2);

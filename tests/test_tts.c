@@ -158,36 +158,6 @@ static int run_tool(const char *out_file, const char *const *args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Returns the file's contents (caller frees), NUL-terminated, or NULL. */
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  char *buf = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (n + 4096 + 1 > cap) {
-      cap = cap ? cap * 2 : 8192;
-      char *b = realloc(buf, cap);
-      if (!b) {
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      buf = b;
-    }
-    size_t got = fread(buf + n, 1, 4096, f);
-    n += got;
-    if (got == 0)
-      break;
-  }
-  fclose(f);
-  buf[n] = '\0';
-  if (len)
-    *len = n;
-  return buf;
-}
-
 static uint32_t le(const unsigned char *p, int bytes) {
   uint32_t v = 0;
   for (int i = bytes - 1; i >= 0; i--)
@@ -199,7 +169,7 @@ static uint32_t le(const unsigned char *p, int bytes) {
  * min_seconds of sound. */
 static void check_wav(const char *path, double min_seconds) {
   size_t len = 0;
-  unsigned char *w = (unsigned char *)slurp(path, &len);
+  unsigned char *w = (unsigned char *)pv_test_read(path, &len);
   if (!w) {
     pv_test_fail(__FILE__, __LINE__, "missing %s", path);
     return;
@@ -331,7 +301,7 @@ static void test_tool(void) {
 
   const char *first[] = {"--out", cache, "--no-ui", surveys, NULL};
   int rc = run_tool(out, first);
-  char *log = slurp(out, NULL);
+  char *log = pv_test_read(out, NULL);
   CHECK_INT(rc, 0);
   char want[128];
   snprintf(want, sizeof want, "rendered %d, cached 0, recorded 1, no voice 4, failed 0",
@@ -357,7 +327,7 @@ static void test_tool(void) {
   /* Second run: everything cached, on the survey folder itself this time. */
   const char *second[] = {"-o", cache, sdir, "--no-ui", NULL};
   rc = run_tool(out, second);
-  log = slurp(out, NULL);
+  log = pv_test_read(out, NULL);
   CHECK_INT(rc, 0);
   snprintf(want, sizeof want, "rendered 0, cached %d, recorded 1", expected);
   CHECK_CONTAINS(log, want);
@@ -370,7 +340,7 @@ static void test_tool(void) {
   pv_test_write(file, broken, strlen(broken));
   const char *third[] = {"--out", cache, "--no-ui", surveys, NULL};
   rc = run_tool(out, third);
-  log = slurp(out, NULL);
+  log = pv_test_read(out, NULL);
   CHECK_INT(rc, 1);
   CHECK_CONTAINS(log, "broken/survey.json:");
   CHECK_CONTAINS(log, "2 surveys (1 invalid)");
@@ -397,7 +367,7 @@ static void test_tool(void) {
   pv_test_write(file, svg, strlen(svg));
   const char *too_long[] = {"--out", cache, "--no-ui", longdir, NULL};
   rc = run_tool(out, too_long);
-  log = slurp(out, NULL);
+  log = pv_test_read(out, NULL);
   CHECK_INT(rc, 1);
   CHECK_CONTAINS(log, "[fr] \"987654321 987654321");
   CHECK_CONTAINS(log, "longer than 60 s of speech");
@@ -454,7 +424,7 @@ static void test_ui_strings(void) {
 
   const char *first[] = {"--out", cache, sdir, NULL};
   int rc = run_tool(out, first);
-  char *log = slurp(out, NULL);
+  char *log = pv_test_read(out, NULL);
   CHECK_INT(rc, 0);
   /* The survey's own line is unchanged. */
   CHECK_CONTAINS(log, "rendered 11, cached 0, recorded 1, no voice 4, failed 0");
@@ -494,7 +464,7 @@ static void test_ui_strings(void) {
 
   /* Second run: all cached. */
   rc = run_tool(out, first);
-  log = slurp(out, NULL);
+  log = pv_test_read(out, NULL);
   CHECK_INT(rc, 0);
   snprintf(want, sizeof want,
            "kiosk strings and language names: 0 rendered, %zu cached", strings + names);

@@ -159,3 +159,33 @@ void pv_test_disk_full(int full) {
     signal(SIGXFSZ, old);
   }
 }
+
+char *pv_test_read(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (len)
+    *len = 0;
+  if (!f)
+    return NULL;
+  char *buf = NULL;
+  size_t n = 0, cap = 0;
+  for (;;) {
+    if (n + 4096 + 1 > cap) {
+      cap = cap ? cap * 2 : 8192;
+      char *b = realloc(buf, cap);
+      if (!b) {
+        perror(path);
+        abort();
+      }
+      buf = b;
+    }
+    size_t k = fread(buf + n, 1, cap - n - 1, f);
+    if (k == 0)
+      break;
+    n += k;
+  }
+  fclose(f);
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  return buf;
+}
