@@ -59,6 +59,7 @@ typedef struct kiosk {
   int has_sync, sync_generation;
   pv_sync *sync;            /* the background thread, or NULL */
   current_id current_stamp; /* of surveys_dir/current.json when last loaded */
+  Uint64 next_survey_check; /* SDL ticks: when to look at current.json again */
   pv_app_config ac;
   int64_t virtual_ms;
   pv_clock clock;
@@ -354,9 +355,11 @@ static int run_loop(kiosk *k, int windowed) {
       }
     }
     /* current.json rewritten by another process (`pv-kiosk sync --once`),
-     * which this kiosk's thread cannot have counted. */
+     * which this kiosk's thread cannot have counted: looked at once every
+     * SURVEY_CHECK_MS, not on every frame of the attract animation. */
     if (k->has_sync && pv_app_screen(k->app) == PV_SCREEN_ATTRACT &&
-        !pv_app_response(k->app)[0]) {
+        !pv_app_response(k->app)[0] && SDL_GetTicks64() >= k->next_survey_check) {
+      k->next_survey_check = SDL_GetTicks64() + SURVEY_CHECK_MS;
       current_id stamp = current_stamp(k);
       if (memcmp(&stamp, &k->current_stamp, sizeof stamp) != 0) {
         k->current_stamp = stamp;
