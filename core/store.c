@@ -166,6 +166,7 @@ enum stmt_id {
   S_PURGE_ATTACHMENTS,
   S_COUNT,
   S_PENDING_AFTER,
+  S_FINISHED_AFTER,
   S_UNSYNCED_COUNT,
   S_SESSION_INSERT,
   S_SESSION_STATE,
@@ -241,6 +242,11 @@ static const char *const stmt_sql[S__COUNT] = {
                         " WHERE synced_at IS NULL AND status <> 'in_progress'"
                         " AND (?2 IS NULL OR (started_at, uuid) > (?2, ?3))"
                         " ORDER BY started_at, uuid LIMIT ?1",
+    [S_FINISHED_AFTER] = "SELECT " RESPONSE_COLUMNS " FROM responses"
+                         " WHERE status <> 'in_progress'"
+                         " AND (?4 IS NULL OR session_uuid = ?4)"
+                         " AND (?2 IS NULL OR (started_at, uuid) > (?2, ?3))"
+                         " ORDER BY started_at, uuid LIMIT ?1",
     [S_UNSYNCED_COUNT] = "SELECT count(*) FROM responses WHERE survey_id = ?1"
                          " AND survey_version = ?2 AND synced_at IS NULL",
     [S_SESSION_INSERT] = "INSERT INTO sessions (uuid, kind, place, qpv_code, qpv_name,"
@@ -1252,7 +1258,10 @@ pv_err pv_store_pending(pv_store *st, size_t max, pv_store_batch *out) {
   return pv_store_pending_after(st, max, NULL, NULL, out);
 }
 
-pv_err pv_store_pending_after(pv_store *st, size_t max, const char *after_started_at,
+/* One page of responses in (started_at, uuid) order by statement which
+ * (S_PENDING_AFTER or S_FINISHED_AFTER), with their answers. */
+static pv_err responses_after(pv_store *st, int which, const char *session_uuid,
+                              size_t max, const char *after_started_at,
                               const char *after_uuid, pv_store_batch *out) {
   sqlite3_stmt *s = NULL;
   pv_err err;
@@ -1271,14 +1280,15 @@ pv_err pv_store_pending_after(pv_store *st, size_t max, const char *after_starte
   if (!after_started_at || !after_uuid)
     after_started_at = after_uuid = NULL;
   if ((err =
-           prepare(st, S_PENDING_AFTER,
-                   (param[]){NUM((int64_t)max), TXT(after_started_at), TXT(after_uuid)},
-                   3, &s)))
+           prepare(st, which,
+                   (param[]){NUM((int64_t)max), TXT(after_started_at), TXT(after_uuid),
+                             TXT(session_uuid)},
+                   which == S_FINISHED_AFTER ? 4 : 3, &s)))
     goto out;
   while (out->count < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
     read_response_row(s, &out->responses[out->count++]);
   if (out->count < max && rc != SQLITE_DONE)
-    err = db_fail(st->db, st->path, rc, "pending responses");
+    err = db_fail(st->db, st->path, rc, "responses after");
   release(s);
   for (size_t i = 0; !err && i < out->count; i++)
     err = load_answers(st, &out->responses[i]);
@@ -1290,6 +1300,22 @@ out:
     pv_store_batch_free(out);
   }
   return err;
+}
+
+pv_err pv_store_pending_after(pv_store *st, size_t max, const char *after_started_at,
+                              const char *after_uuid, pv_store_batch *out) {
+  return responses_after(st, S_PENDING_AFTER, NULL, max, after_started_at, after_uuid,
+                         out);
+}
+
+pv_err pv_store_finished_after(pv_store *st, const char *session_uuid, size_t max,
+                               const char *after_started_at, const char *after_uuid,
+                               pv_store_batch *out) {
+  pv_err err;
+  if (session_uuid && (err = check_uuid("session", session_uuid)))
+    return err;
+  return responses_after(st, S_FINISHED_AFTER, session_uuid, max, after_started_at,
+                         after_uuid, out);
 }
 
 void pv_store_batch_free(pv_store_batch *batch) {

@@ -23,7 +23,7 @@
 /* "PVOX" in the SQLite header (PRAGMA application_id): marks our files. */
 #define PV_STORE_APPLICATION_ID 0x50564F58
 /* Schema version this code writes (PRAGMA user_version). */
-#define PV_STORE_SCHEMA_VERSION 1
+#define PV_STORE_SCHEMA_VERSION 2
 
 #define PV_STORE_MAX_ATTACHMENT (8 << 20) /* bytes of one attachment */
 #define PV_STORE_MAX_VALUE (64 << 10)     /* bytes of one answer's JSON */
@@ -36,6 +36,7 @@
 #define PV_STORE_MAX_KEY 64               /* settings and sync-state keys */
 #define PV_STORE_MAX_SETTING 4096         /* settings and sync-state values */
 #define PV_STORE_MAX_BATCH 100            /* responses per pending batch */
+#define PV_STORE_MAX_SESSIONS 4096        /* sessions one list returns */
 #define PV_STORE_BUSY_TIMEOUT_MS 2000     /* wait for another process's lock */
 #define PV_STORE_TIME_LEN 24              /* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
 
@@ -165,6 +166,13 @@ void pv_store_batch_free(pv_store_batch *batch);
 pv_err pv_store_pending_after(pv_store *st, size_t max, const char *after_started_at,
                               const char *after_uuid, pv_store_batch *out);
 
+/* The same walk over every finished (complete or abandoned) response,
+ * acknowledged or not, of one session (session_uuid) or all (NULL): what
+ * a USB export copies and what the restitution screen counts. */
+pv_err pv_store_finished_after(pv_store *st, const char *session_uuid, size_t max,
+                               const char *after_started_at, const char *after_uuid,
+                               pv_store_batch *out);
+
 /* Writes to *n how many responses to survey_id at version are still in
  * progress or finished but not acknowledged: while it is not 0, the sync
  * engine keeps that version's folder. */
@@ -182,7 +190,8 @@ pv_err pv_store_note_failure(pv_store *st, const char *uuid, const char *error);
 
 /* Retention: deletes responses that were acknowledged AND ended more than
  * days ago by the clock (never an unacknowledged one), their answers, the
- * attachments nothing references any more and ended sessions left empty.
+ * attachments nothing references any more and ended sessions left empty
+ * whose ended form the server acknowledged.
  * Writes how many responses went to *purged (may be NULL). */
 pv_err pv_store_purge(pv_store *st, int days, size_t *purged);
 
@@ -198,6 +207,24 @@ pv_err pv_store_session_begin(pv_store *st, const pv_store_session *info,
 pv_err pv_store_session_end(pv_store *st, const char *uuid);
 /* Fills *out with a session; PV_ERR_NOTFOUND if unknown. */
 pv_err pv_store_session_get(pv_store *st, const char *uuid, pv_store_session *out);
+
+/* Fills *out (malloc'd, caller frees; NULL when none) with every session
+ * kept, by started_at then uuid, and *n with their number; PV_ERR_TOOBIG
+ * (nothing returned) past PV_STORE_MAX_SESSIONS. */
+pv_err pv_store_session_list(pv_store *st, pv_store_session **out, size_t *n);
+
+/* Sessions outbox. A session is sent when it begins and again once it has
+ * ended: pending lists, oldest first, up to max (clamped to
+ * 1..PV_STORE_MAX_BATCH) sessions whose current content (running or
+ * ended) the server has not acknowledged; *out is malloc'd (caller frees;
+ * NULL when none). */
+pv_err pv_store_sessions_pending(pv_store *st, size_t max, pv_store_session **out,
+                                 size_t *n);
+/* Records the server's acknowledgement of exactly the n sessions given, as
+ * they were sent, in one transaction: a session that ended after its
+ * running form was sent stays pending. PV_ERR_NOTFOUND for an unknown
+ * uuid, PV_ERR_STATE for an ended form of a session still running here. */
+pv_err pv_store_sessions_ack(pv_store *st, const pv_store_session *s, size_t n);
 
 /* Settings (device configuration) and sync state (cursors, tokens' ids):
  * get writes a malloc'd copy to *value_out (caller frees), PV_ERR_NOTFOUND

@@ -663,6 +663,37 @@ static void test_sessions(void) {
   CHECK_STR(got.ended_at, t);
   CHECK_STR(got.place, "Hall de la mairie annexe");
 
+  /* The finished walk: one session's, or everything, synced or not. */
+  char other[PV_UUID_LEN + 1];
+  CHECK_INT(pv_store_abandon(st, r), PV_OK); /* the response outside the session */
+  pv_store_batch page;
+  CHECK_INT(pv_store_finished_after(st, s, 10, NULL, NULL, &page), PV_OK);
+  CHECK_INT(page.count, 1);
+  CHECK_STR(page.responses[0].session_uuid, s);
+  CHECK_STR(page.responses[0].language, "tr");
+  strncpy(other, page.responses[0].uuid, sizeof other);
+  CHECK_INT(pv_store_ack(st, (const char *const[]){other}, 1), PV_OK);
+  pv_store_batch_free(&page);
+  CHECK_INT(pv_store_finished_after(st, NULL, 1, NULL, NULL, &page), PV_OK);
+  CHECK_INT(page.count, 1);
+  CHECK_STR(page.responses[0].uuid, other); /* acknowledged, still listed */
+  pv_store_response first = page.responses[0];
+  CHECK_INT(page.responses[0].status, PV_STORE_COMPLETE);
+  pv_store_batch next;
+  CHECK_INT(pv_store_finished_after(st, NULL, 10, first.started_at, first.uuid, &next),
+            PV_OK);
+  CHECK_INT(next.count, 1);
+  CHECK_STR(next.responses[0].uuid, r);
+  CHECK_INT(next.responses[0].status, PV_STORE_ABANDONED);
+  CHECK_STR(next.responses[0].session_uuid, "");
+  pv_store_batch_free(&next);
+  pv_store_batch_free(&page);
+  CHECK_INT(pv_store_finished_after(st, missing, 10, NULL, NULL, &page), PV_OK);
+  CHECK_INT(page.count, 0);
+  pv_store_batch_free(&page);
+  CHECK_INT(pv_store_finished_after(st, "not-a-uuid", 10, NULL, NULL, &page),
+            PV_ERR_INVALID);
+
   pv_store_session bad = {.kind = ""};
   CHECK_INT(pv_store_session_begin(st, &bad, s), PV_ERR_INVALID);
   /* Initials come in a fixed array: one without its NUL is refused. */
