@@ -16,6 +16,7 @@
 #include "core/tts.h"
 #include "core/wav.h"
 #include "kiosk/canvas.h"
+#include "kiosk/look.h"
 #include "kiosk/q_drawing.h"
 #include "kiosk/q_map.h"
 #include "kiosk/q_voice.h"
@@ -23,32 +24,6 @@
 #include "kiosk/strings.h"
 
 #include "kiosk/palette.h"
-
-/* The kiosk's own pictograms, resolved once (draw commands borrow paths). */
-typedef enum pic_id {
-  PIC_CHECK,
-  PIC_CROSS,
-  PIC_SPEAKER,
-  PIC_TOUCH,
-  PIC_GLOBE,
-  PIC_SHIELD,
-  PIC_ARROW_LEFT,
-  PIC_ARROW_RIGHT,
-  PIC_HEART,
-  PIC_STAR,
-  PIC_QUESTION,
-  PIC_KEYBOARD,
-  PIC_MIC,
-  PIC_EAR,
-  PIC_TRASH,
-  PIC__COUNT
-} pic_id;
-
-static const char *const pic_files[PIC__COUNT] = {
-    "check.svg",    "cross.svg",      "speaker.svg",     "touch.svg", "globe.svg",
-    "shield.svg",   "arrow_left.svg", "arrow_right.svg", "heart.svg", "star.svg",
-    "question.svg", "keyboard.svg",   "microphone.svg",  "ear.svg",   "trash.svg",
-};
 
 #define MAX_Q PV_SURVEY_MAX_QUESTIONS
 #define MAX_OPT PV_SURVEY_MAX_OPTIONS
@@ -100,7 +75,7 @@ struct pv_app {
   int still_there; /* the countdown is on screen */
   int64_t countdown_ms;
   char path[4096]; /* scratch for audio paths (not for drawing) */
-  char pics[PIC__COUNT][1024];
+  char pics[PV_PIC__COUNT][PV_LOOK_PATH];
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -140,18 +115,8 @@ static void say_str(pv_app *app, pv_str_id id, const char *lang) {
     say_file(app, app->path);
 }
 
-static const char *pic_path(const pv_app *app, pic_id p) {
+static const char *pic_path(const pv_app *app, pv_pic p) {
   return app->pics[p];
-}
-
-static pv_text_style style(const pv_app *app, int size, int bold, pv_text_align align,
-                           int lines) {
-  return (pv_text_style){.size_px = size,
-                         .bold = bold,
-                         .rtl = app->rtl,
-                         .lang = app->lang ? app->lang : "fr",
-                         .align = align,
-                         .max_lines = lines};
 }
 
 static void enter(pv_app *app, pv_screen s) {
@@ -697,115 +662,8 @@ typedef struct frame {
   const pv_metrics *m;
   pv_measure_fn measure;
   void *mud;
+  pv_look look; /* the same frame, for the shared drawing pieces */
 } frame;
-
-/* Places an LTR-designed rect for the current direction. */
-static pv_rect at(const frame *f, int x, int y, int w, int h) {
-  return pv_metrics_place(f->m, (pv_rect){x, y, w, h});
-}
-
-static void text_in(const frame *f, pv_rect r, pv_color c, const char *s, int size,
-                    int bold, pv_text_align align, int lines) {
-  pv_text_style st = style(f->app, size, bold, align, lines);
-  pv_draw_text(f->dl, r, c, s, &st);
-}
-
-/* A card: a soft rounded panel, pressed look on touch-down, thick ring and
- * a check badge when selected (never colour alone: UI.md rule 4). */
-static void card(const frame *f, pv_rect r, int flags, int selected) {
-  const pv_metrics *m = f->m;
-  pv_draw_rect(f->dl, r, (flags & PV_UI_PRESSED) ? COL_PRESSED : COL_CARD, m->radius);
-  if (selected) {
-    pv_draw_frame(f->dl, r, COL_SELECT, m->radius, m->ring);
-    int b = m->touch_min / 2;
-    pv_rect badge = {r.x + r.w - b - m->ring, r.y + m->ring, b, b};
-    if (f->app->rtl)
-      badge.x = r.x + m->ring;
-    pv_draw_circle(f->dl, badge, COL_SELECT);
-    pv_draw_image(f->dl,
-                  (pv_rect){badge.x + b / 6, badge.y + b / 6, b * 2 / 3, b * 2 / 3},
-                  pic_path(f->app, PIC_CHECK));
-  } else {
-    pv_draw_frame(f->dl, r, COL_EDGE, m->radius, 2);
-  }
-}
-
-/* Returns the height text needs at size in w pixels, up to lines lines. */
-static int text_height(const frame *f, const char *text, int size, int bold, int lines,
-                       int w) {
-  pv_text_style st = style(f->app, size, bold, PV_ALIGN_CENTER, lines);
-  if (!f->measure)
-    return size * 3 / 2 * lines;
-  return f->measure(f->mud, text, &st, w).h;
-}
-
-/* A card with a pictogram above a label of up to two lines (one when the
- * card is short); `check` adds the check badge to the selection ring. */
-static void picture_card_ex(const frame *f, pv_rect r, int flags, int selected,
-                            int check, const char *image, const char *label) {
-  const pv_metrics *m = f->m;
-  card(f, r, flags, selected && check);
-  if (selected && !check)
-    pv_draw_frame(f->dl, r, COL_SELECT, m->radius, m->ring);
-  int pad = m->gap, w = r.w - 2 * pad;
-  int lines = 2, label_h = 0;
-  if (label && *label) {
-    label_h = text_height(f, label, m->label_px, 0, 2, w);
-    if (r.h - label_h - 2 * pad < r.h / 2) {
-      lines = 1;
-      label_h = text_height(f, label, m->label_px, 0, 1, w);
-    }
-  }
-  pv_rect pic_rect = {r.x + pad, r.y + pad, w, r.h - label_h - 2 * pad - pad / 2};
-  if (image)
-    pv_draw_image(f->dl, pic_rect, image);
-  if (label_h)
-    text_in(f, (pv_rect){r.x + pad, r.y + r.h - label_h - pad / 2, w, label_h}, COL_INK,
-            label, m->label_px, 0, PV_ALIGN_CENTER, lines);
-}
-
-static void picture_card(const frame *f, pv_rect r, int flags, int selected,
-                         const char *image, const char *label) {
-  picture_card_ex(f, r, flags, selected, 1, image, label);
-}
-
-/* A button with a pictogram and a label (nav, consent). */
-static int button(const frame *f, const char *id, pv_rect r, const char *image,
-                  const char *label, pv_color fill, pv_color ink, int enabled) {
-  int flags = pv_ui_widget_do(f->ui, id, r, 0);
-  if (!enabled) {
-    fill = COL_DISABLED;
-    ink = COL_MUTED;
-  }
-  pv_draw_rect(f->dl, r, (flags & PV_UI_PRESSED) && enabled ? COL_SELECT : fill,
-               f->m->radius);
-  int icon = r.h * 3 / 5;
-  int pad = (r.h - icon) / 2;
-  pv_rect img = {r.x + pad, r.y + pad, icon, icon};
-  pv_rect txt = {r.x + icon + 2 * pad, r.y, r.w - icon - 3 * pad, r.h};
-  if (f->app->rtl) {
-    img.x = r.x + r.w - pad - icon;
-    txt.x = r.x + pad;
-  }
-  if (image)
-    pv_draw_image(f->dl, img, image);
-  if (label)
-    text_in(f, txt, ink, label, f->m->label_px, 1, PV_ALIGN_CENTER,
-            r.h >= f->m->label_px * 4 ? 2 : 1); /* tall buttons (consent) wrap */
-  return enabled ? flags : 0;
-}
-
-/* The speaker button, always at the start of the top bar. */
-static int speaker(const frame *f) {
-  const pv_metrics *m = f->m;
-  pv_rect r = at(f, m->margin, m->margin, m->top_bar, m->top_bar);
-  int flags = pv_ui_widget_do(f->ui, "speak", r, 0);
-  pv_draw_circle(f->dl, r, (flags & PV_UI_PRESSED) ? COL_SELECT : COL_ACCENT);
-  int pad = r.w / 5;
-  pv_draw_image(f->dl, (pv_rect){r.x + pad, r.y + pad, r.w - 2 * pad, r.h - 2 * pad},
-                pic_path(f->app, PIC_SPEAKER));
-  return flags & PV_UI_TAPPED;
-}
 
 /* The prompt row: pictogram and text, below the top bar. The text keeps
  * its size up to three lines, then steps down (never under the smallest
@@ -819,7 +677,7 @@ static int prompt_row(const frame *f, const char *image, const char *text) {
   int limit = m->height * 3 / 10; /* at most 30% of the screen */
   int lines = m->portrait ? 4 : 3;
   for (; size >= m->small_px; size -= 2) {
-    h = text_height(f, text, size, 1, lines, w);
+    h = pv_look_text_height(&f->look, text, size, 1, lines, w);
     if (h <= limit)
       break;
   }
@@ -828,9 +686,12 @@ static int prompt_row(const frame *f, const char *image, const char *text) {
   if (h < m->picto)
     h = m->picto;
   if (image)
-    pv_draw_image(f->dl, at(f, m->margin, y + (h - m->picto) / 2, m->picto, m->picto),
-                  image);
-  text_in(f, at(f, x, y, w, h), COL_INK, text, size, 1, PV_ALIGN_START, lines);
+    pv_draw_image(
+        f->dl,
+        pv_look_at(&f->look, m->margin, y + (h - m->picto) / 2, m->picto, m->picto),
+        image);
+  pv_look_text(&f->look, pv_look_at(&f->look, x, y, w, h), COL_INK, text, size, 1,
+               PV_ALIGN_START, lines);
   return y + h;
 }
 
@@ -849,7 +710,7 @@ static void progress(const frame *f) {
   int total = (int)shown * d + ((int)shown - 1) * gap;
   int x0 = (m->width - total) / 2, y = m->margin + (m->top_bar - d) / 2;
   for (size_t i = 0; i < shown; i++) {
-    pv_rect r = at(f, x0 + (int)i * (d + gap), y, d, d);
+    pv_rect r = pv_look_at(&f->look, x0 + (int)i * (d + gap), y, d, d);
     if (i == current)
       pv_draw_circle(
           f->dl, (pv_rect){r.x - d / 3, r.y - d / 3, d + 2 * (d / 3), d + 2 * (d / 3)},
@@ -859,40 +720,6 @@ static void progress(const frame *f) {
     else
       pv_draw_ring(f->dl, r, COL_ACCENT, 2);
   }
-}
-
-/* Lays n cards in the area, as a grid with the largest square-ish cells
- * that fit. Writes each card's rect (already mirrored for RTL). */
-static void grid_ex(const frame *f, pv_rect area, size_t n, int one_row, pv_rect *out) {
-  const pv_metrics *m = f->m;
-  int best_cols = (int)n, best = -1;
-  for (int cols = one_row ? (int)n : 1; cols <= (int)n; cols++) {
-    int rows = ((int)n + cols - 1) / cols;
-    int w = (area.w - (cols - 1) * m->gap) / cols;
-    int h = (area.h - (rows - 1) * m->gap) / rows;
-    int side = w < h ? w : h;
-    if (side > best) {
-      best = side;
-      best_cols = cols;
-    }
-  }
-  int cols = best_cols, rows = ((int)n + cols - 1) / cols;
-  int w = (area.w - (cols - 1) * m->gap) / cols;
-  int h = (area.h - (rows - 1) * m->gap) / rows;
-  if (w > h * 3 / 2)
-    w = h * 3 / 2; /* keep cards from stretching wide */
-  int total_w = cols * w + (cols - 1) * m->gap;
-  int x0 = area.x + (area.w - total_w) / 2;
-  for (size_t i = 0; i < n; i++) {
-    int row = (int)i / cols, col = (int)i % cols;
-    int in_row = row == rows - 1 ? (int)n - row * cols : cols;
-    int row_x0 = x0 + (cols - in_row) * (w + m->gap) / 2; /* centre a short row */
-    out[i] = at(f, row_x0 + col * (w + m->gap), area.y + row * (h + m->gap), w, h);
-  }
-}
-
-static void grid(const frame *f, pv_rect area, size_t n, pv_rect *out) {
-  grid_ex(f, area, n, 0, out);
 }
 
 /* ---- question widgets ------------------------------------------------------ */
@@ -905,51 +732,6 @@ static void choose_feedback(pv_app *app, int on) {
   say_str(app, on ? PV_STR_CHOSEN : PV_STR_REMOVED, app->lang);
 }
 
-/* One smiley face, drawn by shape: mouth curve and eyes change with the
- * point, colour only reinforces (UI.md rule 5). */
-static void face(const frame *f, pv_rect r, int point, int points) {
-  double v = points > 1 ? (double)(point - 1) / (points - 1) : 1; /* 0 worst..1 best */
-  pv_color c = v < 0.34 ? COL_BAD : v < 0.67 ? COL_MID : COL_GOOD;
-  int side = r.w < r.h ? r.w : r.h;
-  pv_rect fr = {r.x + (r.w - side) / 2, r.y + (r.h - side) / 2, side, side};
-  pv_draw_circle(f->dl, fr, c);
-  int t = side / 14 > 2 ? side / 14 : 2;
-  int eye = side / 8;
-  int ey = fr.y + side * 3 / 10;
-  pv_rect le = {fr.x + side * 3 / 10 - eye / 2, ey, eye, eye};
-  pv_rect re = {fr.x + side * 7 / 10 - eye / 2, ey, eye, eye};
-  if (v < 0.2) { /* worst: frowning brows */
-    pv_draw_arc(f->dl, (pv_rect){le.x - eye, le.y - eye, eye * 3, eye * 2}, COL_INK, t,
-                200, 250);
-    pv_draw_arc(f->dl, (pv_rect){re.x - eye, re.y - eye, eye * 3, eye * 2}, COL_INK, t,
-                290, 340);
-  }
-  if (v > 0.8) { /* best: smiling eyes (arcs) and an open laugh */
-    pv_draw_arc(f->dl, (pv_rect){le.x - eye / 2, le.y, eye * 2, eye * 2}, COL_INK, t,
-                200, 340);
-    pv_draw_arc(f->dl, (pv_rect){re.x - eye / 2, re.y, eye * 2, eye * 2}, COL_INK, t,
-                200, 340);
-    int mw2 = side * 3 / 5;
-    pv_rect mouth = {fr.x + (side - mw2) / 2, fr.y + side * 2 / 5, mw2, side * 2 / 5};
-    pv_draw_arc(f->dl, mouth, COL_INK, mw2 / 4, 0, 180);
-    return;
-  }
-  pv_draw_circle(f->dl, le, COL_INK);
-  pv_draw_circle(f->dl, re, COL_INK);
-  int mw = side / 2, mx = fr.x + side / 4;
-  if (v > 0.45 && v < 0.55) { /* neutral: a straight mouth */
-    pv_draw_rect(f->dl, (pv_rect){mx, fr.y + side * 2 / 3, mw, t}, COL_INK, t / 2);
-  } else if (v > 0.5) { /* smile, wider and deeper for the best */
-    int depth = (int)(side * (0.12 + 0.25 * (v - 0.5)));
-    pv_draw_arc(f->dl, (pv_rect){mx, fr.y + side / 2 - depth, mw, 2 * depth + side / 6},
-                COL_INK, t, 20, 160);
-  } else { /* frown, deeper for the worst */
-    int depth = (int)(side * (0.12 + 0.25 * (0.5 - v)));
-    pv_draw_arc(f->dl, (pv_rect){mx, fr.y + side * 2 / 3, mw, 2 * depth + side / 6},
-                COL_INK, t, 200, 340);
-  }
-}
-
 static void widget_smileys(const frame *f, pv_rect area) {
   pv_app *app = f->app;
   const pv_question *q = question(app);
@@ -960,7 +742,7 @@ static void widget_smileys(const frame *f, pv_rect area) {
       cards[i] =
           (pv_rect){area.x, area.y + (q->points - 1 - i) * (h + f->m->gap), area.w, h};
   } else {
-    grid_ex(f, area, (size_t)q->points, 1, cards);
+    pv_look_grid_ex(&f->look, area, (size_t)q->points, 1, cards);
   }
   for (int p = 1; p <= q->points; p++) {
     char id[24];
@@ -971,19 +753,20 @@ static void widget_smileys(const frame *f, pv_rect area) {
       app->value = app->value == p ? -1 : p;
       choose_feedback(app, app->value == p);
     }
-    card(f, r, flags, app->value == p);
+    pv_look_card(&f->look, r, flags, app->value == p);
     int pad = (r.w < r.h ? r.w : r.h) / 8;
-    face(f, (pv_rect){r.x + pad, r.y + pad, r.w - 2 * pad, r.h - 2 * pad}, p,
-         q->points);
+    pv_look_face(&f->look,
+                 (pv_rect){r.x + pad, r.y + pad, r.w - 2 * pad, r.h - 2 * pad}, p,
+                 q->points);
   }
 }
 
 static void widget_yes_no(const frame *f, pv_rect area) {
   pv_app *app = f->app;
   pv_rect cards[2];
-  grid(f, area, 2, cards);
+  pv_look_grid(&f->look, area, 2, cards);
   static const char *const ids[] = {"choice:yes", "choice:no"};
-  static const pic_id pics[] = {PIC_CHECK, PIC_CROSS};
+  static const pv_pic pics[] = {PV_PIC_CHECK, PV_PIC_CROSS};
   static const pv_str_id strs[] = {PV_STR_YES, PV_STR_NO};
   for (int i = 0; i < 2; i++) {
     int flags = pv_ui_widget_do(f->ui, ids[i], cards[i], 0);
@@ -993,8 +776,8 @@ static void widget_yes_no(const frame *f, pv_rect area) {
     }
     if (flags & PV_UI_HELD)
       say_str(app, strs[i], app->lang);
-    picture_card(f, cards[i], flags, app->value == i + 1, pic_path(app, pics[i]),
-                 pv_str(strs[i], app->lang));
+    pv_look_picture_card(&f->look, cards[i], flags, app->value == i + 1,
+                         pic_path(app, pics[i]), pv_str(strs[i], app->lang));
   }
 }
 
@@ -1011,13 +794,13 @@ static void widget_choice(const frame *f, pv_rect area) {
     const pv_metrics *m = f->m;
     pv_str_fill(count, sizeof count, PV_STR_PICKED_N_OF_M, app->lang, picked(app),
                 q->max);
-    pv_rect r = at(f, (m->width - m->nav_w) / 2, m->height - m->margin - m->nav_h,
-                   m->nav_w, m->nav_h);
+    pv_rect r = pv_look_at(&f->look, (m->width - m->nav_w) / 2,
+                           m->height - m->margin - m->nav_h, m->nav_w, m->nav_h);
     pv_draw_rect(f->dl, r, COL_CARD, m->nav_h / 2);
     pv_draw_frame(f->dl, r, COL_ACCENT, m->nav_h / 2, 3);
-    text_in(f, r, COL_ACCENT, count, m->label_px, 1, PV_ALIGN_CENTER, 1);
+    pv_look_text(&f->look, r, COL_ACCENT, count, m->label_px, 1, PV_ALIGN_CENTER, 1);
   }
-  grid(f, area, q->n_options, cards);
+  pv_look_grid(&f->look, area, q->n_options, cards);
   for (size_t i = 0; i < q->n_options; i++) {
     const pv_option *o = &q->options[i];
     char id[PV_UI_MAX_ID];
@@ -1045,7 +828,8 @@ static void widget_choice(const frame *f, pv_rect area) {
         choose_feedback(app, on);
       }
     }
-    picture_card(f, cards[i], flags, app->sel[i], o->image, text_of(app, &o->label));
+    pv_look_picture_card(&f->look, cards[i], flags, app->sel[i], o->image,
+                         text_of(app, &o->label));
   }
 }
 
@@ -1059,7 +843,8 @@ static void widget_scale(const frame *f, pv_rect area) {
   int end_w = area.w / 3;
   const pv_option *ends[2] = {&q->low, &q->high};
   for (int e = 0; e < 2; e++) {
-    pv_rect r = at(f, e ? area.x + area.w - end_w : area.x, area.y, end_w, ends_h);
+    pv_rect r = pv_look_at(&f->look, e ? area.x + area.w - end_w : area.x, area.y,
+                           end_w, ends_h);
     int flags = pv_ui_widget_do(f->ui, e ? "end:high" : "end:low", r, 0);
     if (flags & (PV_UI_TAPPED | PV_UI_HELD))
       speak_choice(app, ends[e]);
@@ -1073,8 +858,8 @@ static void widget_scale(const frame *f, pv_rect area) {
       lab.x = r.x;
     }
     pv_draw_image(f->dl, pic_rect, ends[e]->image);
-    text_in(f, lab, COL_INK, text_of(app, &ends[e]->label), m->label_px, 0,
-            (e ^ app->rtl) ? PV_ALIGN_END : PV_ALIGN_START, 2);
+    pv_look_text(&f->look, lab, COL_INK, text_of(app, &ends[e]->label), m->label_px, 0,
+                 (e ^ app->rtl) ? PV_ALIGN_END : PV_ALIGN_START, 2);
   }
   int gap = m->gap / 2 > 2 ? m->gap / 2 : 2;
   int seg_w = (area.w - 10 * gap) / 11;
@@ -1082,7 +867,7 @@ static void widget_scale(const frame *f, pv_rect area) {
   for (int v = 0; v <= 10; v++) {
     char id[24];
     snprintf(id, sizeof id, "choice:%d", v);
-    pv_rect r = at(f, area.x + v * (seg_w + gap), y, seg_w, h);
+    pv_rect r = pv_look_at(&f->look, area.x + v * (seg_w + gap), y, seg_w, h);
     int flags = pv_ui_widget_do(f->ui, id, r, 0);
     if (flags & PV_UI_TAPPED) {
       app->value = app->value == v ? -1 : v;
@@ -1102,10 +887,11 @@ static void widget_scale(const frame *f, pv_rect area) {
       pv_draw_frame(f->dl, bar, COL_EDGE, m->radius / 2, 2);
     static const char *const digits[] = {"0", "1", "2", "3", "4", "5",
                                          "6", "7", "8", "9", "10"};
-    text_in(f,
-            (pv_rect){bar.x, bar.y + bar.h - m->label_px - m->gap, bar.w,
-                      m->label_px + m->gap / 2},
-            filled ? COL_CARD : COL_INK, digits[v], m->label_px, 1, PV_ALIGN_CENTER, 1);
+    pv_look_text(&f->look,
+                 (pv_rect){bar.x, bar.y + bar.h - m->label_px - m->gap, bar.w,
+                           m->label_px + m->gap / 2},
+                 filled ? COL_CARD : COL_INK, digits[v], m->label_px, 1,
+                 PV_ALIGN_CENTER, 1);
   }
 }
 
@@ -1116,7 +902,7 @@ static void widget_ranking(const frame *f, pv_rect area) {
   const pv_question *q = question(app);
   const pv_metrics *m = f->m;
   pv_rect cards[MAX_OPT];
-  grid(f, area, q->n_options, cards);
+  pv_look_grid(&f->look, area, q->n_options, cards);
   int n = (int)q->n_options;
   for (int i = 0; i < n; i++) {
     const pv_option *o = &q->options[i];
@@ -1163,16 +949,16 @@ static void widget_ranking(const frame *f, pv_rect area) {
       r.x = x - r.w / 2;
       r.y = y - r.h / 2;
     }
-    picture_card_ex(f, r, flags, app->sel[i] != 0, 0, o->image,
-                    text_of(app, &o->label));
+    pv_look_picture_card_ex(&f->look, r, flags, app->sel[i] != 0, 0, o->image,
+                            text_of(app, &o->label));
     if (app->sel[i]) {
       static const char *const ranks[] = {"", "1", "2", "3", "4", "5", "6", "7", "8"};
       int b = m->touch_min * 2 / 3;
       pv_rect badge = {app->rtl ? r.x + r.w - b - m->ring : r.x + m->ring,
                        r.y + m->ring, b, b};
       pv_draw_circle(f->dl, badge, COL_ACCENT);
-      text_in(f, badge, COL_CARD, ranks[app->sel[i] <= 8 ? app->sel[i] : 0],
-              m->label_px, 1, PV_ALIGN_CENTER, 1);
+      pv_look_text(&f->look, badge, COL_CARD, ranks[app->sel[i] <= 8 ? app->sel[i] : 0],
+                   m->label_px, 1, PV_ALIGN_CENTER, 1);
     }
   }
 }
@@ -1200,8 +986,8 @@ static void widget_map(const frame *f, pv_rect area) {
                    .q = q,
                    .li = app->li,
                    .lang = app->lang,
-                   .remove_icon = pic_path(app, PIC_CROSS),
-                   .check_icon = pic_path(app, PIC_CHECK),
+                   .remove_icon = pic_path(app, PV_PIC_CROSS),
+                   .check_icon = pic_path(app, PV_PIC_CHECK),
                    .say_option = map_say_option,
                    .say = map_say,
                    .ud = app};
@@ -1220,7 +1006,7 @@ static void prompt_beside(const frame *f, pv_rect r) {
   int size = m->prompt_px, lines = 1, h = 0;
   for (;; size -= 2) { /* the largest size whose whole text fits */
     lines = r.h / (size * 5 / 4) > 1 ? r.h / (size * 5 / 4) : 1;
-    h = text_height(f, text, size, 1, lines + 4, r.w);
+    h = pv_look_text_height(&f->look, text, size, 1, lines + 4, r.w);
     if (h <= r.h || size - 2 < m->small_px)
       break;
   }
@@ -1231,7 +1017,7 @@ static void prompt_beside(const frame *f, pv_rect r) {
     r.y += pic + m->gap;
     r.h -= pic + m->gap;
   }
-  text_in(f, r, COL_INK, text, size, 1, PV_ALIGN_START, lines);
+  pv_look_text(&f->look, r, COL_INK, text, size, 1, PV_ALIGN_START, lines);
 }
 
 static void text_say_prompt(void *ud) {
@@ -1251,9 +1037,9 @@ static void widget_text(const frame *f, pv_rect area) {
                     .m = m,
                     .q = question(app),
                     .lang = app->lang,
-                    .keyboard_icon = pic_path(app, PIC_KEYBOARD),
-                    .done_icon = pic_path(app, PIC_CHECK),
-                    .backspace_icon = pic_path(app, PIC_ARROW_LEFT),
+                    .keyboard_icon = pic_path(app, PV_PIC_KEYBOARD),
+                    .done_icon = pic_path(app, PV_PIC_CHECK),
+                    .backspace_icon = pic_path(app, PV_PIC_ARROW_LEFT),
                     .measure = f->measure,
                     .measure_ud = f->mud,
                     .say = map_say,
@@ -1276,10 +1062,10 @@ static pv_qvoice_env voice_env(const frame *f) {
                          .q = question(app),
                          .lang = app->lang,
                          .cap = &app->cap,
-                         .mic_icon = pic_path(app, PIC_MIC),
-                         .ear_icon = pic_path(app, PIC_EAR),
-                         .cross_icon = pic_path(app, PIC_CROSS),
-                         .check_icon = pic_path(app, PIC_CHECK),
+                         .mic_icon = pic_path(app, PV_PIC_MIC),
+                         .ear_icon = pic_path(app, PV_PIC_EAR),
+                         .cross_icon = pic_path(app, PV_PIC_CROSS),
+                         .check_icon = pic_path(app, PV_PIC_CHECK),
                          .say = map_say,
                          .play = voice_play,
                          .ud = app};
@@ -1296,16 +1082,16 @@ static void widget_drawing(const frame *f, pv_rect area) {
   pv_app *app = f->app;
   if (!app->canvas)
     return; /* no memory for it: the question can only be skipped */
-  pv_qdraw_env e = {.ui = f->ui,
-                    .dl = f->dl,
-                    .m = f->m,
-                    .lang = app->lang,
-                    .undo_icon =
-                        pic_path(app, app->rtl ? PIC_ARROW_RIGHT : PIC_ARROW_LEFT),
-                    .clear_icon = pic_path(app, PIC_TRASH),
-                    .check_icon = pic_path(app, PIC_CHECK),
-                    .say = map_say,
-                    .ud = app};
+  pv_qdraw_env e = {
+      .ui = f->ui,
+      .dl = f->dl,
+      .m = f->m,
+      .lang = app->lang,
+      .undo_icon = pic_path(app, app->rtl ? PV_PIC_ARROW_RIGHT : PV_PIC_ARROW_LEFT),
+      .clear_icon = pic_path(app, PV_PIC_TRASH),
+      .check_icon = pic_path(app, PV_PIC_CHECK),
+      .say = map_say,
+      .ud = app};
   prompt_beside(f, pv_qdraw_do(&app->draw, &e, area));
 }
 
@@ -1324,8 +1110,8 @@ static void photo_preview(const frame *f, const pv_option *o) {
       f->dl,
       (pv_rect){pic.x + m->gap, pic.y + m->gap, pic.w - 2 * m->gap, pic.h - 2 * m->gap},
       o->image);
-  text_in(f, (pv_rect){m->margin, pic.y + pic.h + m->gap, pic.w, label_h}, COL_CARD,
-          text_of(app, &o->label), m->prompt_px, 1, PV_ALIGN_CENTER, 1);
+  pv_look_text(&f->look, (pv_rect){m->margin, pic.y + pic.h + m->gap, pic.w, label_h},
+               COL_CARD, text_of(app, &o->label), m->prompt_px, 1, PV_ALIGN_CENTER, 1);
 }
 
 typedef void (*widget_fn)(const frame *f, pv_rect area);
@@ -1354,7 +1140,7 @@ static void screen_attract(const frame *f) {
   pv_draw_circle(f->dl, c, COL_ACCENT);
   pv_draw_image(f->dl,
                 (pv_rect){c.x + side / 5, c.y + side / 5, side * 3 / 5, side * 3 / 5},
-                pic_path(app, PIC_TOUCH));
+                pic_path(app, PV_PIC_TOUCH));
   /* "Touch the screen" in every language the device offers. */
   int y = c.y + side + m->gap, h = m->label_px + m->gap;
   for (size_t i = 0; i < app->n_langs && y + h <= m->height; i++, y += h) {
@@ -1379,16 +1165,16 @@ static void screen_language(const frame *f) {
   pv_app *app = f->app;
   const pv_metrics *m = f->m;
   int bottom =
-      prompt_row(f, pic_path(app, PIC_GLOBE), pv_str(PV_STR_CHOOSE_LANGUAGE, "fr"));
+      prompt_row(f, pic_path(app, PV_PIC_GLOBE), pv_str(PV_STR_CHOOSE_LANGUAGE, "fr"));
   pv_rect area = {m->margin, bottom + m->gap, m->width - 2 * m->margin,
                   m->height - bottom - 2 * m->gap - m->margin};
   pv_rect cards[PV_APP_MAX_LANGS];
-  grid(f, area, app->n_langs, cards);
+  pv_look_grid(&f->look, area, app->n_langs, cards);
   for (size_t i = 0; i < app->n_langs; i++) {
     char id[PV_UI_MAX_ID];
     snprintf(id, sizeof id, "lang:%s", app->langs[i]);
     int flags = pv_ui_widget_do(f->ui, id, cards[i], 0);
-    card(f, cards[i], flags, 0);
+    pv_look_card(&f->look, cards[i], flags, 0);
     pv_text_style st = {.size_px = m->prompt_px,
                         .bold = 1,
                         .rtl = pv_lang_is_rtl(app->langs[i]),
@@ -1404,38 +1190,43 @@ static void screen_language(const frame *f) {
     if (flags & PV_UI_TAPPED)
       choose_language(app, app->langs[i]);
   }
-  if (speaker(f))
+  if (pv_look_speaker(&f->look))
     say_str(app, PV_STR_CHOOSE_LANGUAGE, "fr");
 }
 
 static void screen_consent(const frame *f) {
   pv_app *app = f->app;
   const pv_metrics *m = f->m;
-  const char *shield = pic_path(app, PIC_SHIELD), *yes = pic_path(app, PIC_CHECK),
-             *no = pic_path(app, PIC_CROSS);
+  const char *shield = pic_path(app, PV_PIC_SHIELD), *yes = pic_path(app, PV_PIC_CHECK),
+             *no = pic_path(app, PV_PIC_CROSS);
   if (!app->autoplayed && app->cfg.autoplay) {
     say_str(app, PV_STR_CONSENT, app->lang);
     app->autoplayed = 1;
   }
-  if (speaker(f))
+  if (pv_look_speaker(&f->look))
     say_str(app, PV_STR_CONSENT, app->lang);
   int bottom = m->margin + m->top_bar + m->gap;
   int nav_y = m->height - m->margin - m->nav_h * 2;
   int side = m->portrait ? m->picto * 3 / 2 : m->picto * 2;
-  pv_draw_image(f->dl, at(f, m->margin, bottom, side, side), shield);
+  pv_draw_image(f->dl, pv_look_at(&f->look, m->margin, bottom, side, side), shield);
   int x = m->portrait ? m->margin : m->margin + side + 2 * m->gap;
   int y = m->portrait ? bottom + side + m->gap : bottom;
-  text_in(f, at(f, x, y, m->width - x - m->margin, nav_y - y - m->gap), COL_INK,
-          pv_str(PV_STR_CONSENT, app->lang), m->prompt_px, 0, PV_ALIGN_START, 8);
+  pv_look_text(&f->look,
+               pv_look_at(&f->look, x, y, m->width - x - m->margin, nav_y - y - m->gap),
+               COL_INK, pv_str(PV_STR_CONSENT, app->lang), m->prompt_px, 0,
+               PV_ALIGN_START, 8);
   int w = (m->width - 2 * m->margin - m->gap) / 2;
-  if (button(f, "consent:no", at(f, m->margin, nav_y, w, m->nav_h * 2), no,
-             pv_str(PV_STR_CONSENT_NO, app->lang), COL_CARD, COL_INK, 1) &
+  if (pv_look_button(&f->look, "consent:no",
+                     pv_look_at(&f->look, m->margin, nav_y, w, m->nav_h * 2), no,
+                     pv_str(PV_STR_CONSENT_NO, app->lang), COL_CARD, COL_INK, 1) &
       PV_UI_TAPPED) {
     to_attract(app); /* nothing was stored */
     return;
   }
-  if (button(f, "consent:yes", at(f, m->margin + w + m->gap, nav_y, w, m->nav_h * 2),
-             yes, pv_str(PV_STR_CONSENT_YES, app->lang), COL_ACCENT, COL_CARD, 1) &
+  if (pv_look_button(
+          &f->look, "consent:yes",
+          pv_look_at(&f->look, m->margin + w + m->gap, nav_y, w, m->nav_h * 2), yes,
+          pv_str(PV_STR_CONSENT_YES, app->lang), COL_ACCENT, COL_CARD, 1) &
       PV_UI_TAPPED)
     after_consent(app);
 }
@@ -1449,7 +1240,7 @@ static void screen_voice_consent(const frame *f) {
     say_str(app, PV_STR_VOICE_CONSENT, app->lang);
     app->autoplayed = 1;
   }
-  if (speaker(f))
+  if (pv_look_speaker(&f->look))
     say_str(app, PV_STR_VOICE_CONSENT, app->lang);
   int top = m->margin + m->top_bar + m->gap;
   int nav_y = m->height - m->margin - m->nav_h;
@@ -1471,9 +1262,10 @@ static void screen_voice_consent(const frame *f) {
     finish(app);
     return;
   }
-  const char *back = pic_path(app, app->rtl ? PIC_ARROW_RIGHT : PIC_ARROW_LEFT);
-  if (button(f, "back", at(f, m->margin, nav_y, m->nav_w, m->nav_h), back,
-             pv_str(PV_STR_BACK, app->lang), COL_CARD, COL_INK, 1) &
+  const char *back = pic_path(app, app->rtl ? PV_PIC_ARROW_RIGHT : PV_PIC_ARROW_LEFT);
+  if (pv_look_button(&f->look, "back",
+                     pv_look_at(&f->look, m->margin, nav_y, m->nav_w, m->nav_h), back,
+                     pv_str(PV_STR_BACK, app->lang), COL_CARD, COL_INK, 1) &
       PV_UI_TAPPED)
     go_back(app);
 }
@@ -1481,9 +1273,9 @@ static void screen_voice_consent(const frame *f) {
 static void screen_survey(const frame *f) {
   pv_app *app = f->app;
   const pv_metrics *m = f->m;
-  int bottom = prompt_row(f, pic_path(app, PIC_QUESTION),
+  int bottom = prompt_row(f, pic_path(app, PV_PIC_QUESTION),
                           pv_str(PV_STR_CHOOSE_SURVEY, app->lang));
-  if (speaker(f))
+  if (pv_look_speaker(&f->look))
     say_str(app, PV_STR_CHOOSE_SURVEY, app->lang);
   size_t idx[PV_APP_MAX_SURVEYS], n = 0;
   for (size_t s = 0; s < app->n_surveys; s++)
@@ -1492,14 +1284,14 @@ static void screen_survey(const frame *f) {
   pv_rect area = {m->margin, bottom + m->gap, m->width - 2 * m->margin,
                   m->height - bottom - 2 * m->gap - m->margin};
   pv_rect cards[PV_APP_MAX_SURVEYS];
-  grid(f, area, n, cards);
+  pv_look_grid(&f->look, area, n, cards);
   for (size_t k = 0; k < n; k++) {
     const pv_survey *s = app->surveys[idx[k]];
     int li = pv_survey_lang_index(s, app->lang);
     char id[PV_UI_MAX_ID];
     snprintf(id, sizeof id, "survey:%s", s->id);
     int flags = pv_ui_widget_do(f->ui, id, cards[k], 0);
-    picture_card(f, cards[k], flags, 0, s->image, s->title.s[li]);
+    pv_look_picture_card(&f->look, cards[k], flags, 0, s->image, s->title.s[li]);
     if (flags & PV_UI_HELD) {
       int keep = app->li;
       app->li = li;
@@ -1525,7 +1317,7 @@ static void screen_question(const frame *f) {
     widgets[q->type](f, (pv_rect){0, 0, 0, 0}); /* the keyboard, full screen */
     return;
   }
-  if (speaker(f))
+  if (pv_look_speaker(&f->look))
     say_text(app, &q->label, &q->audio);
   progress(f);
   int beside = q->type == PV_Q_MAP || q->type == PV_Q_DRAWING;
@@ -1542,10 +1334,11 @@ static void screen_question(const frame *f) {
   if (app->q != before || app->screen != screen_before)
     return;
 
-  const char *back = pic_path(app, app->rtl ? PIC_ARROW_RIGHT : PIC_ARROW_LEFT);
-  const char *next = pic_path(app, app->rtl ? PIC_ARROW_LEFT : PIC_ARROW_RIGHT);
-  if (button(f, "back", at(f, m->margin, nav_y, m->nav_w, m->nav_h), back,
-             pv_str(PV_STR_BACK, app->lang), COL_CARD, COL_INK, 1) &
+  const char *back = pic_path(app, app->rtl ? PV_PIC_ARROW_RIGHT : PV_PIC_ARROW_LEFT);
+  const char *next = pic_path(app, app->rtl ? PV_PIC_ARROW_LEFT : PV_PIC_ARROW_RIGHT);
+  if (pv_look_button(&f->look, "back",
+                     pv_look_at(&f->look, m->margin, nav_y, m->nav_w, m->nav_h), back,
+                     pv_str(PV_STR_BACK, app->lang), COL_CARD, COL_INK, 1) &
       PV_UI_TAPPED) {
     go_back(app);
     return;
@@ -1557,16 +1350,18 @@ static void screen_question(const frame *f) {
                     : q->type == PV_Q_VOICE && app->voice.state == PV_QVOICE_RECORDING;
   if (!q->required && !ok && !started) {
     int w = m->nav_w;
-    if (button(f, "skip", at(f, (m->width - w) / 2, nav_y, w, m->nav_h), NULL,
-               pv_str(PV_STR_SKIP, app->lang), COL_CARD, COL_MUTED, 1) &
+    if (pv_look_button(&f->look, "skip",
+                       pv_look_at(&f->look, (m->width - w) / 2, nav_y, w, m->nav_h),
+                       NULL, pv_str(PV_STR_SKIP, app->lang), COL_CARD, COL_MUTED, 1) &
         PV_UI_TAPPED) {
       go_next(app);
       return;
     }
   }
-  if (button(f, "next",
-             at(f, m->width - m->margin - m->nav_w, nav_y, m->nav_w, m->nav_h), next,
-             pv_str(PV_STR_NEXT, app->lang), COL_ACCENT, COL_CARD, ok) &
+  if (pv_look_button(&f->look, "next",
+                     pv_look_at(&f->look, m->width - m->margin - m->nav_w, nav_y,
+                                m->nav_w, m->nav_h),
+                     next, pv_str(PV_STR_NEXT, app->lang), COL_ACCENT, COL_CARD, ok) &
       PV_UI_TAPPED) {
     go_next(app);
     return;
@@ -1586,7 +1381,7 @@ static void screen_thanks(const frame *f) {
   }
   /* A small celebration: stars rise and settle within 300 ms per wave. */
   int64_t t = now(app) - app->entered_ms;
-  const char *heart = pic_path(app, PIC_HEART), *star = pic_path(app, PIC_STAR);
+  const char *heart = pic_path(app, PV_PIC_HEART), *star = pic_path(app, PV_PIC_STAR);
   int side = (m->height < m->width ? m->height : m->width) * 2 / 5;
   pv_rect h = {(m->width - side) / 2, m->height / 2 - side, side, side};
   pv_draw_image(f->dl, h, heart);
@@ -1597,10 +1392,11 @@ static void screen_thanks(const frame *f) {
     int y = h.y + side - (int)(k * (side / 2 + (i % 3) * s / 2));
     pv_draw_image(f->dl, (pv_rect){x - s / 2, y, s, s}, star);
   }
-  text_in(f,
-          (pv_rect){m->margin, h.y + side + m->gap, m->width - 2 * m->margin,
-                    m->prompt_px * 3},
-          COL_INK, pv_str(PV_STR_THANKS, lang), m->prompt_px, 1, PV_ALIGN_CENTER, 2);
+  pv_look_text(&f->look,
+               (pv_rect){m->margin, h.y + side + m->gap, m->width - 2 * m->margin,
+                         m->prompt_px * 3},
+               COL_INK, pv_str(PV_STR_THANKS, lang), m->prompt_px, 1, PV_ALIGN_CENTER,
+               2);
   if (flags & PV_UI_TAPPED && t > 1000)
     to_attract(app);
 }
@@ -1622,13 +1418,13 @@ static void overlay_still_there(const frame *f) {
   pv_rect c = {(m->width - side) / 2, m->height / 8, side, side};
   pv_draw_circle(f->dl, c, COL_CARD);
   pv_draw_ring(f->dl, c, COL_ACCENT, m->ring);
-  text_in(f, c, COL_INK, numbers[left <= 10 ? left : 10], side / 2, 1, PV_ALIGN_CENTER,
-          1);
-  text_in(f,
-          (pv_rect){m->margin, c.y + side + m->gap, m->width - 2 * m->margin,
-                    m->prompt_px * 3},
-          COL_CARD, pv_str(PV_STR_STILL_THERE, app->lang ? app->lang : "fr"),
-          m->prompt_px, 1, PV_ALIGN_CENTER, 2);
+  pv_look_text(&f->look, c, COL_INK, numbers[left <= 10 ? left : 10], side / 2, 1,
+               PV_ALIGN_CENTER, 1);
+  pv_look_text(&f->look,
+               (pv_rect){m->margin, c.y + side + m->gap, m->width - 2 * m->margin,
+                         m->prompt_px * 3},
+               COL_CARD, pv_str(PV_STR_STILL_THERE, app->lang ? app->lang : "fr"),
+               m->prompt_px, 1, PV_ALIGN_CENTER, 2);
 }
 
 typedef void (*screen_fn)(const frame *f);
@@ -1660,9 +1456,9 @@ pv_app *pv_app_new(pv_survey *const *surveys, size_t n_surveys, pv_store *store,
     app->cfg.inactivity_s = 40;
   app->survey = -1;
   app->voice_consent = -1;
-  for (int p = 0; p < PIC__COUNT; p++)
+  for (int p = 0; p < PV_PIC__COUNT; p++)
     snprintf(app->pics[p], sizeof app->pics[p], "%.900s/pictograms/%s", cfg->assets_dir,
-             pic_files[p]);
+             pv_look_pic_file(p));
   /* Languages on offer: every survey's, in order of first appearance. */
   for (size_t s = 0; s < n_surveys; s++)
     for (size_t l = 0; l < surveys[s]->n_languages && app->n_langs < PV_APP_MAX_LANGS;
@@ -1710,9 +1506,27 @@ const uint32_t *pv_app_canvas(const pv_app *app) {
   return app->canvas ? pv_canvas_pixels(app->canvas) : NULL;
 }
 
+static pv_look look_of(const pv_app *app, pv_ui *ui, pv_draw_list *dl,
+                       const pv_metrics *m, pv_measure_fn measure, void *mud) {
+  return (pv_look){.ui = ui,
+                   .dl = dl,
+                   .m = m,
+                   .measure = measure,
+                   .mud = mud,
+                   .rtl = app->rtl,
+                   .lang = app->lang ? app->lang : "fr",
+                   .pics = app->pics};
+}
+
 void pv_app_frame(pv_app *app, pv_ui *ui, pv_draw_list *dl, const pv_metrics *m,
                   pv_measure_fn measure, void *measure_ud) {
-  frame f = {app, ui, dl, m, measure, measure_ud};
+  frame f = {app,
+             ui,
+             dl,
+             m,
+             measure,
+             measure_ud,
+             look_of(app, ui, dl, m, measure, measure_ud)};
   pv_draw_clear(dl);
   pv_ui_begin(ui);
   pv_draw_rect(dl, (pv_rect){0, 0, m->width, m->height}, COL_BG, 0);
@@ -1722,7 +1536,9 @@ void pv_app_frame(pv_app *app, pv_ui *ui, pv_draw_list *dl, const pv_metrics *m,
     pv_ui_begin(&begin_copy);
     begin_copy.down = 0;
     begin_copy.tapped[0] = begin_copy.held[0] = begin_copy.dropped[0] = '\0';
-    screens[app->screen](&(frame){app, &begin_copy, dl, m, measure, measure_ud});
+    screens[app->screen](
+        &(frame){app, &begin_copy, dl, m, measure, measure_ud,
+                 look_of(app, &begin_copy, dl, m, measure, measure_ud)});
     overlay_still_there(&f);
     if (ui->last_input_ms > app->countdown_ms) { /* a touch: carry on */
       app->still_there = 0;
