@@ -206,6 +206,11 @@ enum {
   F_VERSION,
   F_TERRITORY,
   F_SESSION,
+  F_SESSION_KIND,
+  F_SESSION_PLACE,
+  F_QPV_CODE,
+  F_QPV_NAME,
+  F_ANIMATEUR,
   F_LANGUAGE,
   F_STARTED,
   F_ENDED,
@@ -225,6 +230,19 @@ static const fixed_col fixed_cols[F__COUNT] = {
                    "Identifiant de la séance animée (table de quartier, marche "
                    "exploratoire…) ; vide pour une réponse libre à la borne",
                    ""},
+    [F_SESSION_KIND] = {"session_kind",
+                        "Type de session (vide hors séance, ou si la séance n'est pas "
+                        "encore arrivée)",
+                        "kiosk = Kiosque en libre-service | table_de_quartier = Table "
+                        "de quartier | marche_exploratoire = Marche exploratoire | "
+                        "atelier = Atelier"},
+    [F_SESSION_PLACE] = {"session_place", "Lieu de la session", ""},
+    [F_QPV_CODE] = {"qpv_code",
+                    "Code QPV du quartier prioritaire de la session (ex. QN03401M)",
+                    ""},
+    [F_QPV_NAME] = {"qpv_name", "Nom du quartier de la session", ""},
+    [F_ANIMATEUR] = {"animateur",
+                     "Initiales de l'animateur ou de l'animatrice de la session", ""},
     [F_LANGUAGE] = {"language", "Langue choisie par la personne pour répondre", ""},
     [F_STARTED] = {"started_at", "Début de la réponse (heure UTC, ISO 8601)", ""},
     [F_ENDED] = {"ended_at", "Fin de la réponse (heure UTC, ISO 8601)", ""},
@@ -514,6 +532,7 @@ typedef struct run {
   attachment_ref *atts;
   size_t n_atts, cap_atts;
   int collect;
+  const pv_store_session *session; /* the current response's, or NULL */
 } run;
 
 static pv_err row_set(run *r, size_t col, const char *s, size_t n, int numeric) {
@@ -715,11 +734,17 @@ static pv_err csv_row(run *r, const pv_store_response *resp) {
   r->row_len = 0;
   memset(r->cells, 0, m->n_cols * sizeof *r->cells);
   long long dur = duration_s(resp);
+  const pv_store_session *ses = r->session;
   const char *texts[F__COUNT] = {
       [F_UUID] = resp->uuid,
       [F_SURVEY] = resp->survey_id,
       [F_TERRITORY] = r->territory ? r->territory : "",
       [F_SESSION] = resp->session_uuid,
+      [F_SESSION_KIND] = ses ? ses->kind : NULL,
+      [F_SESSION_PLACE] = ses ? ses->place : NULL,
+      [F_QPV_CODE] = ses ? ses->qpv_code : NULL,
+      [F_QPV_NAME] = ses ? ses->qpv_name : NULL,
+      [F_ANIMATEUR] = ses ? ses->animateur : NULL,
       [F_LANGUAGE] = resp->language,
       [F_STARTED] = resp->started_at,
       [F_ENDED] = resp->ended_at,
@@ -783,6 +808,21 @@ static pv_err json_response(run *r, const pv_store_response *resp) {
   json_str_or_null(o, r->territory);
   puts_(o, ",\"session\":");
   json_str_or_null(o, resp->session_uuid);
+  /* The session's fields: null when it has none or it has not arrived. */
+  const pv_store_session *ses = r->session;
+  static const char *const ses_keys[] = {
+      ",\"session_kind\":", ",\"session_place\":", ",\"qpv_code\":", ",\"qpv_name\":",
+      ",\"animateur\":"};
+  const char *ses_vals[] = {ses ? ses->kind : NULL, ses ? ses->place : NULL,
+                            ses ? ses->qpv_code : NULL, ses ? ses->qpv_name : NULL,
+                            ses ? ses->animateur : NULL};
+  for (size_t k = 0; k < sizeof ses_keys / sizeof *ses_keys; k++) {
+    puts_(o, ses_keys[k]);
+    if (ses_vals[k])
+      json_str(o, ses_vals[k]);
+    else
+      puts_(o, "null");
+  }
   puts_(o, ",\"language\":");
   json_str(o, resp->language);
   puts_(o, ",\"started_at\":");
@@ -965,12 +1005,15 @@ static pv_err geo_response(run *r, const pv_store_response *resp) {
   return r->o.err;
 }
 
-static pv_err on_response(void *ud, const pv_store_response *resp) {
+static pv_err on_response(void *ud, const pv_store_response *resp,
+                          const pv_store_session *session) {
   run *r = ud;
+  r->session = session;
   pv_err err = r->geo    ? geo_response(r, resp)
                : r->json ? json_response(r, resp)
                          : csv_row(r, resp);
   r->count++;
+  r->session = NULL;
   return err;
 }
 
@@ -1057,7 +1100,7 @@ static pv_err export_run(pv_cdb *db, const char *territory, const pv_cdb_filter 
   }
   if ((err = r->o.err))
     goto out;
-  if ((err = pv_cdb_export(db, territory, f, on_response, r)))
+  if ((err = pv_cdb_export_rows(db, territory, f, on_response, r)))
     goto out;
   if (r->geo)
     puts_(&r->o, r->features ? "\n]}\n" : "]}\n");

@@ -8,6 +8,9 @@
  *   pv-collector export --survey ID --format csv|json|geojson --out DIR
  *                       [--territory CODE]
  *                       [--from D] [--to D] [--session UUID]
+ *   pv-collector import DIR [--territory CODE]
+ *   pv-collector quartier add --territory CODE --code QN... --name NAME
+ *   pv-collector quartier list --territory CODE
  *
  * each with exactly one of --db FILE or --pg CONNINFO. Options are read
  * through one table; each command says which it takes. Exit codes: 0 ok,
@@ -25,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "collector/export.h"
+#include "collector/import.h"
 #include "collector/server.h"
 #include "collector/storage.h"
 #include "collector/token.h"
@@ -41,7 +45,7 @@ enum { EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 typedef struct opts {
   const char *db, *pg, *listen, *tls_cert, *tls_key, *threads, *territory, *assets;
   const char *per_ip;
-  const char *survey, *format, *out, *from, *to, *session;
+  const char *survey, *format, *out, *from, *to, *session, *code, *name;
   const char *pos[MAX_POS];
   size_t n_pos;
 } opts;
@@ -63,6 +67,8 @@ enum {
   O_TO = 1 << 12,
   O_SESSION = 1 << 13,
   O_PER_IP = 1 << 14,
+  O_CODE = 1 << 15,
+  O_NAME = 1 << 16,
 };
 
 static const struct option_def {
@@ -85,6 +91,8 @@ static const struct option_def {
     {"--from", O_FROM, offsetof(opts, from)},
     {"--to", O_TO, offsetof(opts, to)},
     {"--session", O_SESSION, offsetof(opts, session)},
+    {"--code", O_CODE, offsetof(opts, code)},
+    {"--name", O_NAME, offsetof(opts, name)},
 };
 
 typedef int (*command_fn)(const opts *o, pv_cdb *db);
@@ -98,6 +106,9 @@ static int cmd_analyst_add(const opts *o, pv_cdb *db);
 static int cmd_analyst_revoke(const opts *o, pv_cdb *db);
 static int cmd_publish(const opts *o, pv_cdb *db);
 static int cmd_export(const opts *o, pv_cdb *db);
+static int cmd_import(const opts *o, pv_cdb *db);
+static int cmd_quartier_add(const opts *o, pv_cdb *db);
+static int cmd_quartier_list(const opts *o, pv_cdb *db);
 
 #define DBS (O_DB | O_PG)
 
@@ -132,6 +143,13 @@ static const struct command {
      O_SURVEY | O_FORMAT | O_OUT, 0, cmd_export,
      "export --survey ID --format csv|json|geojson --out DIR [--territory CODE]\n"
      "                     [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--session UUID]"},
+    {"import", NULL, 1, DBS | O_TERRITORY, 0, 0, cmd_import,
+     "import DIR [--territory CODE]"},
+    {"quartier", "add", 0, DBS | O_TERRITORY | O_CODE | O_NAME,
+     O_TERRITORY | O_CODE | O_NAME, 0, cmd_quartier_add,
+     "quartier add --territory CODE --code QN03401M --name NAME"},
+    {"quartier", "list", 0, DBS | O_TERRITORY, O_TERRITORY, 0, cmd_quartier_list,
+     "quartier list --territory CODE"},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 
@@ -278,6 +296,39 @@ static int cmd_territory_list(const opts *o, pv_cdb *db) {
   for (size_t i = 0; i < n; i++)
     printf("%s\t%s\n", t[i].code, t[i].name);
   free(t);
+  return 0;
+}
+
+/* ---- quartiers ---- */
+
+static int cmd_quartier_add(const opts *o, pv_cdb *db) {
+  char now[25];
+  now_iso(now);
+  pv_err err = pv_cdb_quartier_add(db, o->territory, o->code, o->name, now);
+  if (err == PV_ERR_EXISTS) {
+    fprintf(stderr, "pv-collector: territory %s already lists quartier %s\n",
+            o->territory, o->code);
+    return EXIT_REFUSED;
+  }
+  if (err == PV_ERR_NOTFOUND) {
+    fprintf(stderr, "pv-collector: no territory %s (add it first)\n", o->territory);
+    return EXIT_REFUSED;
+  }
+  if (err)
+    return fail("quartier add", err);
+  printf("quartier %s added to territory %s\n", o->code, o->territory);
+  return 0;
+}
+
+static int cmd_quartier_list(const opts *o, pv_cdb *db) {
+  pv_quartier *q = NULL;
+  size_t n = 0;
+  pv_err err = pv_cdb_quartier_list(db, o->territory, &q, &n);
+  if (err)
+    return fail("quartier list", err);
+  for (size_t i = 0; i < n; i++)
+    printf("%s\t%s\n", q[i].code, q[i].name);
+  free(q);
   return 0;
 }
 
@@ -596,6 +647,19 @@ static int cmd_export(const opts *o, pv_cdb *db) {
     return fail("export", err);
   printf("exported %s to %s\n", o->survey, o->out);
   return 0;
+}
+
+/* ---- import (collector/import.h) ---- */
+
+static int cmd_import(const opts *o, pv_cdb *db) {
+  char now[25];
+  pv_import_report rep;
+  now_iso(now);
+  pv_err err = pv_import_dir(db, o->territory, o->pos[0], now, stderr, &rep);
+  if (err)
+    return fail(o->pos[0], err);
+  pv_import_print(&rep, o->pos[0], stdout);
+  return pv_import_clean(&rep) ? 0 : EXIT_REFUSED;
 }
 
 /* ---- main ---- */

@@ -609,6 +609,97 @@ out:
   return ok;
 }
 
+/* POST /v1/sessions: the same shape as POST /v1/responses. */
+static enum MHD_Result on_sessions(req *r, struct MHD_Connection *c, pv_cdb *db) {
+  pv_proto_sessions batch = {0};
+  pv_cdb_session_item *items = NULL;
+  pv_proto_result *res = NULL;
+  char **canon = NULL;
+  char reason[PV_PROTO_MAX_REASON + 1] = "";
+  enum MHD_Result ok = MHD_NO;
+  char now[25];
+
+  pv_err err = pv_proto_sessions_decode(r->body ? r->body : "", r->len, &batch, reason,
+                                        sizeof reason);
+  if (err == PV_ERR_TOOBIG)
+    return reply_error(r, c, 413, "too_large", "%s", reason);
+  if (err == PV_ERR_NOMEM)
+    return reply_error(r, c, 503, "unavailable", "out of memory");
+  if (err)
+    return reply_error(r, c, 400, "bad_json", "%s", reason);
+
+  items = calloc(batch.count, sizeof *items);
+  res = calloc(batch.count, sizeof *res);
+  canon = calloc(batch.count, sizeof *canon);
+  if (!items || !res || !canon) {
+    ok = reply_error(r, c, 503, "unavailable", "out of memory");
+    goto out;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < batch.count; i++) {
+    pv_proto_session_item *it = &batch.items[i];
+    res[i] = it->result;
+    if (!it->ok)
+      continue;
+    canon[i] = pv_proto_session_encode(&it->s);
+    if (!canon[i] ||
+        pv_sha256_hex(canon[i], strlen(canon[i]), items[n].hash) != PV_OK) {
+      ok = reply_error(r, c, 503, "unavailable", "out of memory");
+      goto out;
+    }
+    items[n].s = &it->s;
+    items[n].canonical = canon[i];
+    n++;
+  }
+  if (n > 0) {
+    now_iso(r->srv, now);
+    err = pv_cdb_session_ingest(db, r->who.territory, r->who.id, items, n, now);
+    if (err) {
+      ok = reply_storage(r, c, err);
+      goto out;
+    }
+  }
+  for (size_t i = 0, k = 0; i < batch.count; i++) {
+    if (!batch.items[i].ok)
+      continue;
+    res[i].outcome = items[k].outcome;
+    if (items[k].outcome == PV_OUT_CONFLICT)
+      snprintf(res[i].reason, sizeof res[i].reason,
+               "session %s is already stored with other content", res[i].uuid);
+    k++;
+  }
+  char *body = pv_proto_results_encode(res, batch.count);
+  if (!body) {
+    ok = reply_error(r, c, 503, "unavailable", "out of memory");
+    goto out;
+  }
+  ok = reply(r, c, (unsigned)pv_proto_batch_status(res, batch.count),
+             "application/json", body, strlen(body));
+out:
+  if (canon)
+    for (size_t i = 0; i < batch.count; i++)
+      free(canon[i]);
+  free(canon);
+  free(items);
+  free(res);
+  pv_proto_sessions_free(&batch);
+  return ok;
+}
+
+/* GET /v1/quartiers: the territory's quartiers, the kiosk's list. */
+static enum MHD_Result on_quartiers(req *r, struct MHD_Connection *c, pv_cdb *db) {
+  pv_quartier *q = NULL;
+  size_t n = 0;
+  pv_err err = pv_cdb_quartier_list(db, r->who.territory, &q, &n);
+  if (err)
+    return reply_storage(r, c, err);
+  char *body = pv_quartiers_encode(q, n);
+  free(q);
+  if (!body)
+    return reply_error(r, c, 503, "unavailable", "out of memory");
+  return reply(r, c, 200, "application/json", body, strlen(body));
+}
+
 static enum MHD_Result on_attachment_head(req *r, struct MHD_Connection *c,
                                           pv_cdb *db) {
   int has = 0;
@@ -799,6 +890,8 @@ static const route routes[] = {
     {"GET", "/v1/surveys", 0, ANY, BODY_NONE, on_surveys},
     {"GET", "/v1/files/", 1, ANY, BODY_NONE, on_file},
     {"POST", "/v1/responses", 0, DEVICE, BODY_JSON, on_responses},
+    {"POST", "/v1/sessions", 0, DEVICE, BODY_JSON, on_sessions},
+    {"GET", "/v1/quartiers", 0, DEVICE, BODY_NONE, on_quartiers},
     {"HEAD", "/v1/attachments/", 1, ANY, BODY_NONE, on_attachment_head},
     {"PUT", "/v1/attachments/", 1, DEVICE, BODY_BYTES, on_attachment_put},
     {"GET", "/v1/attachments/", 1, ANALYST, BODY_NONE, on_attachment_get},

@@ -781,6 +781,228 @@ out:
   return err;
 }
 
+/* ---- sessions ---------------------------------------------------------- */
+
+static pv_err check_session_item(const pv_cdb_session_item *it) {
+  if (!it->s || !it->canonical)
+    return pv_fail(PV_ERR_INVALID, "collector db: session item without session");
+  if (!pv_uuid_valid(it->s->uuid))
+    return pv_fail(PV_ERR_INVALID, "collector db: session uuid %.40s", it->s->uuid);
+  if (!pv_sha256_valid(it->hash))
+    return pv_fail(PV_ERR_INVALID, "collector db: session %s: hash %.70s", it->s->uuid,
+                   it->hash);
+  if (!pv_proto_session_kind_valid(it->s->kind))
+    return pv_fail(PV_ERR_INVALID, "collector db: session %s: kind %.70s", it->s->uuid,
+                   it->s->kind);
+  return PV_OK;
+}
+
+/* 1 when a and b are the same session but for ended_at. */
+static int same_but_end(const pv_store_session *a, const pv_store_session *b) {
+  return strcmp(a->uuid, b->uuid) == 0 && strcmp(a->kind, b->kind) == 0 &&
+         strcmp(a->place, b->place) == 0 && strcmp(a->qpv_code, b->qpv_code) == 0 &&
+         strcmp(a->qpv_name, b->qpv_name) == 0 &&
+         strcmp(a->animateur, b->animateur) == 0 &&
+         strcmp(a->started_at, b->started_at) == 0;
+}
+
+/* Decides and stores one session inside the batch's transaction. */
+static pv_err session_one(pv_cdb *db, const char *territory, long long device_id,
+                          pv_cdb_session_item *it, const char *now) {
+  const pv_store_session *s = it->s;
+  char reason[PV_PROTO_MAX_REASON + 1];
+  pv_store_session stored;
+  int found = 0, row = 0, other = 0, same = 0;
+  pv_err err;
+  cdb_param p[] = {
+      P_TEXT(s->uuid),       P_TEXT(territory),
+      P_INT(device_id),      P_TEXT(s->kind),
+      P_TEXT(s->place),      P_TEXT(s->qpv_code),
+      P_TEXT(s->qpv_name),   P_TEXT(s->animateur),
+      P_TEXT(s->started_at), P_TEXT(s->ended_at[0] ? s->ended_at : NULL),
+      P_TEXT(it->hash),      P_TEXT(it->canonical),
+      P_TEXT(now),
+  };
+  if ((err = probe(db, Q_SESSION_ADD, p, 13, &found, NULL)))
+    return err;
+  if (found) {
+    it->outcome = PV_OUT_STORED;
+    return PV_OK;
+  }
+  cdb_param u[] = {P_TEXT(s->uuid)};
+  if ((err = first(db, Q_SESSION_WHO, u, 1, &row)))
+    return err;
+  if (row) {
+    const char *body = db->ops->text(db, 2);
+    other = strcmp(db->ops->text(db, 0), territory) != 0;
+    same = strcmp(db->ops->text(db, 1), it->hash) == 0;
+    if (!other && !same &&
+        pv_proto_session_decode(body, strlen(body), &stored, reason, sizeof reason)) {
+      db->ops->end(db);
+      return pv_fail(PV_ERR_CORRUPT, "collector db: stored session %s: %s", s->uuid,
+                     reason);
+    }
+  }
+  db->ops->end(db);
+  if (!row)
+    return pv_fail(PV_ERR_DB, "collector db: %s: session %s neither inserted nor found",
+                   db->ops->name, s->uuid);
+  if (other || same) {
+    it->outcome = other ? PV_OUT_CONFLICT : PV_OUT_DUPLICATE;
+    return PV_OK;
+  }
+  if (!same_but_end(&stored, s) || (stored.ended_at[0] && s->ended_at[0])) {
+    it->outcome = PV_OUT_CONFLICT; /* other content, or another end */
+    return PV_OK;
+  }
+  if (stored.ended_at[0]) { /* its running form, sent before it ended */
+    it->outcome = PV_OUT_DUPLICATE;
+    return PV_OK;
+  }
+  cdb_param e[] = {P_TEXT(s->uuid), P_TEXT(s->ended_at), P_TEXT(it->hash),
+                   P_TEXT(it->canonical), P_TEXT(now)};
+  if ((err = probe(db, Q_SESSION_END, e, 5, &found, NULL)))
+    return err;
+  it->outcome = found ? PV_OUT_STORED : PV_OUT_CONFLICT;
+  return PV_OK;
+}
+
+static int session_cmp(const void *a, const void *b) {
+  const pv_cdb_session_item *const *ia = a, *const *ib = b;
+  int c = strcmp((*ia)->s->uuid, (*ib)->s->uuid);
+  return c ? c : (*ia < *ib ? -1 : *ia > *ib);
+}
+
+pv_err pv_cdb_session_ingest(pv_cdb *db, const char *territory, long long device_id,
+                             pv_cdb_session_item *items, size_t n, const char *now) {
+  pv_cdb_session_item **order = NULL;
+  int began = 0;
+  pv_err err;
+  if ((err = check_code(territory)) ||
+      (err = check_text("time", now, PV_STORE_TIME_LEN)))
+    return err;
+  if (n == 0)
+    return PV_OK;
+  for (size_t i = 0; i < n; i++)
+    if ((err = check_session_item(&items[i])))
+      return err;
+  order = malloc(n * sizeof *order);
+  if (!order)
+    return pv_fail(PV_ERR_NOMEM, "collector db: ingest of %zu sessions", n);
+  for (size_t i = 0; i < n; i++)
+    order[i] = &items[i];
+  qsort(order, n, sizeof *order, session_cmp);
+  if ((err = db->ops->begin(db, 1)))
+    goto out;
+  began = 1;
+  for (size_t i = 0; i < n; i++)
+    if ((err = session_one(db, territory, device_id, order[i], now)))
+      goto out;
+  if (!(err = db->ops->commit(db)))
+    began = 0;
+out:
+  if (began)
+    db->ops->rollback(db);
+  free(order);
+  return err;
+}
+
+pv_err pv_cdb_session_get(pv_cdb *db, const char *territory, const char *uuid,
+                          pv_store_session *out) {
+  char reason[PV_PROTO_MAX_REASON + 1];
+  int row = 0;
+  pv_err err;
+  memset(out, 0, sizeof *out);
+  if ((err = check_code_or_all(territory)))
+    return err;
+  if (!uuid || !pv_uuid_valid(uuid))
+    return pv_fail(PV_ERR_INVALID, "collector db: session uuid %.40s",
+                   uuid ? uuid : "(null)");
+  cdb_param u[] = {P_TEXT(uuid)};
+  if ((err = first(db, Q_SESSION_WHO, u, 1, &row)))
+    return err;
+  if (row && (!territory || strcmp(db->ops->text(db, 0), territory) == 0)) {
+    const char *body = db->ops->text(db, 2);
+    if (pv_proto_session_decode(body, strlen(body), out, reason, sizeof reason))
+      err =
+          pv_fail(PV_ERR_CORRUPT, "collector db: stored session %s: %s", uuid, reason);
+  } else {
+    err = pv_fail(PV_ERR_NOTFOUND, "collector db: no session %s", uuid);
+  }
+  db->ops->end(db);
+  return err;
+}
+
+/* ---- quartiers --------------------------------------------------------- */
+
+pv_err pv_cdb_quartier_add(pv_cdb *db, const char *territory, const char *code,
+                           const char *name, const char *now) {
+  pv_err err;
+  if ((err = check_code(territory)) ||
+      (err = check_text("time", now, PV_STORE_TIME_LEN)))
+    return err;
+  if (!pv_quartier_code_valid(code))
+    return pv_fail(PV_ERR_INVALID,
+                   "collector db: quartier code \"%.40s\": expected a QPV code such as "
+                   "QN03401M",
+                   code ? code : "(null)");
+  if (!pv_quartier_name_valid(name))
+    return pv_fail(PV_ERR_INVALID,
+                   "collector db: quartier name: expected 1 to %d bytes of text",
+                   PV_QUARTIER_MAX_NAME);
+  if ((err = territory_known(db, territory)))
+    return err;
+  cdb_param p[] = {P_TEXT(territory), P_TEXT(code), P_TEXT(name), P_TEXT(now)};
+  err = exec(db, Q_QUARTIER_ADD, p, 4);
+  if (err == PV_ERR_EXISTS)
+    err = pv_fail(PV_ERR_EXISTS, "collector db: territory %s already lists %s",
+                  territory, code);
+  return err;
+}
+
+pv_err pv_cdb_quartier_list(pv_cdb *db, const char *territory, pv_quartier **out,
+                            size_t *n) {
+  pv_quartier *list = NULL;
+  size_t count = 0, cap = 0;
+  int row = 0;
+  pv_err err;
+  *out = NULL;
+  *n = 0;
+  if ((err = check_code(territory)))
+    return err;
+  cdb_param p[] = {P_TEXT(territory)};
+  if ((err = db->ops->query(db, Q_QUARTIER_LIST, p, 1)))
+    return err;
+  while (!(err = db->ops->step(db, &row)) && row) {
+    if (count == PV_QUARTIERS_MAX) {
+      err = pv_fail(PV_ERR_TOOBIG, "collector db: territory %s: over %d quartiers",
+                    territory, PV_QUARTIERS_MAX);
+      break;
+    }
+    if (count == cap) {
+      size_t want = cap ? cap * 2 : 32;
+      pv_quartier *grown = realloc(list, want * sizeof *list);
+      if (!grown) {
+        err = pv_fail(PV_ERR_NOMEM, "collector db: list of %zu quartiers", want);
+        break;
+      }
+      list = grown;
+      cap = want;
+    }
+    copy_col(db, 0, list[count].code, sizeof list[count].code);
+    copy_col(db, 1, list[count].name, sizeof list[count].name);
+    count++;
+  }
+  db->ops->end(db);
+  if (err) {
+    free(list);
+    return err;
+  }
+  *out = list;
+  *n = count;
+  return PV_OK;
+}
+
 /* ---- attachments ------------------------------------------------------- */
 
 pv_err pv_cdb_attachment_put(pv_cdb *db, const char *territory, const char *sha256,
@@ -843,8 +1065,27 @@ static const char *opt(const char *s) {
   return s && *s ? s : NULL;
 }
 
+/* pv_cdb_export through pv_cdb_export_rows: the session left out. */
+typedef struct plain_walk {
+  pv_cdb_response_fn fn;
+  void *ud;
+} plain_walk;
+
+static pv_err plain_row(void *ud, const pv_store_response *r,
+                        const pv_store_session *s) {
+  const plain_walk *w = ud;
+  (void)s;
+  return w->fn(w->ud, r);
+}
+
 pv_err pv_cdb_export(pv_cdb *db, const char *territory, const pv_cdb_filter *f,
                      pv_cdb_response_fn fn, void *ud) {
+  plain_walk w = {fn, ud};
+  return pv_cdb_export_rows(db, territory, f, plain_row, &w);
+}
+
+pv_err pv_cdb_export_rows(pv_cdb *db, const char *territory, const pv_cdb_filter *f,
+                          pv_cdb_row_fn fn, void *ud) {
   char reason[PV_PROTO_MAX_REASON + 1];
   int row = 0;
   pv_err err;
@@ -867,7 +1108,17 @@ pv_err pv_cdb_export(pv_cdb *db, const char *territory, const pv_cdb_filter *f,
                     "collector db: a stored response does not decode: %s", reason);
       break;
     }
-    err = fn(ud, &r);
+    pv_store_session session;
+    const char *sbody = db->ops->text(db, 1);
+    int has_session = sbody[0] != '\0';
+    if (has_session && pv_proto_session_decode(sbody, strlen(sbody), &session, reason,
+                                               sizeof reason)) {
+      pv_store_response_free(&r);
+      err = pv_fail(PV_ERR_CORRUPT,
+                    "collector db: a stored session does not decode: %s", reason);
+      break;
+    }
+    err = fn(ud, &r, has_session ? &session : NULL);
     pv_store_response_free(&r);
     if (err)
       break;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "core/quartiers.h"
 #include "core/store.h"
 #include "sync/protocol.h"
 
@@ -56,6 +57,16 @@ typedef struct pv_cdb_ingest_item {
   pv_proto_outcome outcome; /* out */
 } pv_cdb_ingest_item;
 
+/* One session to ingest: decoded, its canonical JSON
+ * (pv_proto_session_encode) and that text's SHA-256 hex; outcome is
+ * written by pv_cdb_session_ingest. */
+typedef struct pv_cdb_session_item {
+  const pv_store_session *s;
+  const char *canonical;
+  char hash[PV_SHA256_HEX + 1];
+  pv_proto_outcome outcome; /* out */
+} pv_cdb_session_item;
+
 /* Filters of an export; NULL or "" means no filter. from/to compare with
  * started_at as text (inclusive from, exclusive to); both are
  * pv_time_iso() prefixes such as "2026-11-01". */
@@ -67,6 +78,10 @@ typedef struct pv_cdb_filter {
 /* Called once per exported response, ordered by started_at then uuid;
  * a non-zero return stops the walk and becomes pv_cdb_export's result. */
 typedef pv_err (*pv_cdb_response_fn)(void *ud, const pv_store_response *r);
+/* The same with the response's session: NULL when it has none or the
+ * session has not arrived (yet). */
+typedef pv_err (*pv_cdb_row_fn)(void *ud, const pv_store_response *r,
+                                const pv_store_session *s);
 
 /* Opening applies pending migrations (one transaction each) and refuses a
  * database from a newer version (PV_ERR_FOREIGN). */
@@ -136,6 +151,32 @@ pv_err pv_cdb_survey_has_file(pv_cdb *db, const char *territory, const char *sha
 pv_err pv_cdb_ingest(pv_cdb *db, const char *territory, long long device_id,
                      pv_cdb_ingest_item *items, size_t n, const char *now);
 
+/* Stores n sessions for a device of territory in ONE transaction, in uuid
+ * order, and sets each item's outcome: STORED (new, or a stored running
+ * session now received ended, every other field equal: updated),
+ * DUPLICATE (same uuid and hash, or the running form of a session stored
+ * ended: a late resend), CONFLICT (anything else, or a uuid stored for
+ * another territory). Only a storage failure returns non-OK, and then
+ * nothing is stored. */
+pv_err pv_cdb_session_ingest(pv_cdb *db, const char *territory, long long device_id,
+                             pv_cdb_session_item *items, size_t n, const char *now);
+
+/* Fills *out with a stored session of territory (NULL: any);
+ * PV_ERR_NOTFOUND when absent. */
+pv_err pv_cdb_session_get(pv_cdb *db, const char *territory, const char *uuid,
+                          pv_store_session *out);
+
+/* Quartiers (QPV) of a territory, which kiosks offer for a session. add:
+ * PV_ERR_NOTFOUND for an unknown territory, PV_ERR_INVALID for a code that
+ * is not a QPV code or a name that is not 1..200 bytes of text,
+ * PV_ERR_EXISTS when the territory already lists that code. list: *out
+ * (malloc'd, caller frees; NULL when none) by code, at most
+ * PV_QUARTIERS_MAX. */
+pv_err pv_cdb_quartier_add(pv_cdb *db, const char *territory, const char *code,
+                           const char *name, const char *now);
+pv_err pv_cdb_quartier_list(pv_cdb *db, const char *territory, pv_quartier **out,
+                            size_t *n);
+
 /* Attachments, per territory. put: *created = 1 when new, 0 when already
  * there (idempotent); the caller verified the hash. */
 pv_err pv_cdb_attachment_put(pv_cdb *db, const char *territory, const char *sha256,
@@ -151,6 +192,9 @@ pv_err pv_cdb_attachment_get(pv_cdb *db, const char *territory, const char *sha2
  * result). fn must not use db meanwhile (one statement at a time). */
 pv_err pv_cdb_export(pv_cdb *db, const char *territory, const pv_cdb_filter *f,
                      pv_cdb_response_fn fn, void *ud);
+/* The same walk, each response with its session (see pv_cdb_row_fn). */
+pv_err pv_cdb_export_rows(pv_cdb *db, const char *territory, const pv_cdb_filter *f,
+                          pv_cdb_row_fn fn, void *ud);
 /* Counts a territory's (NULL: every territory's) stored responses (all
  * surveys when survey_id is NULL); used by tests and the fault suite. */
 pv_err pv_cdb_count(pv_cdb *db, const char *territory, const char *survey_id,

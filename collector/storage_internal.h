@@ -50,9 +50,15 @@ typedef enum cdb_q {
   Q_ATTACHMENT_PUT,  /* $1 territory, $2 sha, $3 type, $4 size, $5 bytes, $6 now -> 1 */
   Q_ATTACHMENT_HAS,  /* $1 territory, $2 sha -> 1 */
   Q_ATTACHMENT_GET,  /* $1 territory, $2 sha -> media type, bytes (binary result) */
-  Q_EXPORT,          /* $1 territory, $2 survey, $3 from, $4 to, $5 session -> body */
+  Q_EXPORT,          /* $1 territory, $2 survey, $3 from, $4 to, $5 session
+                      -> body, the session's body or NULL */
   Q_EXPORT_ALL,      /* the same for every territory ($1 NULL, unused) */
   Q_COUNT,           /* $1 territory|NULL, $2 survey|NULL -> count */
+  Q_SESSION_ADD,     /* see storage.c session_one -> 1 when inserted */
+  Q_SESSION_WHO,     /* $1 uuid -> territory, hash, body */
+  Q_SESSION_END,     /* $1 uuid, $2 ended_at, $3 hash, $4 body, $5 now -> 1 */
+  Q_QUARTIER_ADD,    /* $1 territory, $2 code, $3 name, $4 now */
+  Q_QUARTIER_LIST,   /* $1 territory -> code, name, by code */
   Q__COUNT
 } cdb_q;
 

@@ -106,6 +106,31 @@ static const char *const migrations[] = {
     "  CHECK (length(bytes) = size)"
     ");"
     "ALTER TABLE attachments ALTER COLUMN bytes SET STORAGE EXTERNAL;",
+    /* 2: animated sessions (issue 6), as in storage_sqlite.c. */
+    "CREATE TABLE sessions ("
+    "  uuid        " CTEXT " PRIMARY KEY CHECK (length(uuid) = 36),"
+    "  territory   " CTEXT " NOT NULL REFERENCES territories (code),"
+    "  device_id   BIGINT NOT NULL REFERENCES principals (id),"
+    "  kind        TEXT NOT NULL,"
+    "  place       TEXT NOT NULL,"
+    "  qpv_code    TEXT NOT NULL,"
+    "  qpv_name    TEXT NOT NULL,"
+    "  animateur   TEXT NOT NULL,"
+    "  started_at  " CTEXT " NOT NULL,"
+    "  ended_at    TEXT,"
+    "  hash        " CTEXT " NOT NULL CHECK (length(hash) = 64),"
+    "  body        TEXT NOT NULL,"
+    "  received_at TEXT NOT NULL,"
+    "  updated_at  TEXT NOT NULL"
+    ");",
+    /* 3: each territory's list of quartiers (QPV), distributed to kiosks. */
+    "CREATE TABLE quartiers ("
+    "  territory " CTEXT " NOT NULL REFERENCES territories (code),"
+    "  code      " CTEXT " NOT NULL CHECK (length(code) = 8),"
+    "  name      TEXT NOT NULL,"
+    "  added_at  TEXT NOT NULL,"
+    "  PRIMARY KEY (territory, code)"
+    ");",
 };
 
 /* A statement: its prepared name, SQL, and how its rows come back. */
@@ -212,22 +237,44 @@ static const pg_stmt stmts[Q__COUNT] = {
     /* Ranges on started_at rather than "IS NULL OR", so the export index
      * serves filter and order ('~' sorts after any time in "C"). */
     [Q_EXPORT] = {"pv_export",
-                  "SELECT body FROM responses WHERE territory = $1 AND survey_id = $2"
-                  " AND started_at >= coalesce($3::text, '')"
-                  " AND started_at < coalesce($4::text, '~')"
-                  " AND ($5::text IS NULL OR session_uuid = $5)"
-                  " ORDER BY started_at, uuid",
+                  "SELECT r.body, s.body FROM responses r LEFT JOIN sessions s"
+                  " ON s.uuid = r.session_uuid AND s.territory = r.territory"
+                  " WHERE r.territory = $1 AND r.survey_id = $2"
+                  " AND r.started_at >= coalesce($3::text, '')"
+                  " AND r.started_at < coalesce($4::text, '~')"
+                  " AND ($5::text IS NULL OR r.session_uuid = $5)"
+                  " ORDER BY r.started_at, r.uuid",
                   0, 1},
     [Q_EXPORT_ALL] = {"pv_export_all",
-                      "SELECT body FROM responses WHERE $1::text IS NULL"
-                      " AND survey_id = $2 AND started_at >= coalesce($3::text, '')"
-                      " AND started_at < coalesce($4::text, '~')"
-                      " AND ($5::text IS NULL OR session_uuid = $5)"
-                      " ORDER BY started_at, uuid",
+                      "SELECT r.body, s.body FROM responses r LEFT JOIN sessions s"
+                      " ON s.uuid = r.session_uuid AND s.territory = r.territory"
+                      " WHERE $1::text IS NULL AND r.survey_id = $2"
+                      " AND r.started_at >= coalesce($3::text, '')"
+                      " AND r.started_at < coalesce($4::text, '~')"
+                      " AND ($5::text IS NULL OR r.session_uuid = $5)"
+                      " ORDER BY r.started_at, r.uuid",
                       0, 1},
     [Q_COUNT] = {"pv_count",
                  "SELECT count(*) FROM responses WHERE ($1::text IS NULL"
                  " OR territory = $1) AND ($2::text IS NULL OR survey_id = $2)"},
+    [Q_SESSION_ADD] = {"pv_session_add",
+                       "INSERT INTO sessions (uuid, territory, device_id, kind, place,"
+                       " qpv_code, qpv_name, animateur, started_at, ended_at, hash,"
+                       " body, received_at, updated_at) VALUES ($1, $2, $3, $4, $5,"
+                       " $6, $7, $8, $9, $10, $11, $12, $13, $13)"
+                       " ON CONFLICT (uuid) DO NOTHING RETURNING 1"},
+    [Q_SESSION_WHO] = {"pv_session_who",
+                       "SELECT territory, hash, body FROM sessions WHERE uuid = $1"},
+    [Q_QUARTIER_ADD] = {"pv_quartier_add",
+                        "INSERT INTO quartiers (territory, code, name, added_at)"
+                        " VALUES ($1, $2, $3, $4)"},
+    [Q_QUARTIER_LIST] = {"pv_quartier_list",
+                         "SELECT code, name FROM quartiers WHERE territory = $1"
+                         " ORDER BY code"},
+    [Q_SESSION_END] = {"pv_session_end",
+                       "UPDATE sessions SET ended_at = $2, hash = $3, body = $4,"
+                       " updated_at = $5 WHERE uuid = $1 AND ended_at IS NULL"
+                       " RETURNING 1"},
 };
 
 typedef struct cdb_pg {

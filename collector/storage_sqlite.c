@@ -98,6 +98,32 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (territory, sha256),"
     "  CHECK (length(bytes) = size)"
     ");",
+    /* 2: animated sessions (issue 6), one row per session uuid; body is
+     * its canonical JSON, hash that text's SHA-256. */
+    "CREATE TABLE sessions ("
+    "  uuid        TEXT PRIMARY KEY NOT NULL CHECK (length(uuid) = 36),"
+    "  territory   TEXT NOT NULL REFERENCES territories (code),"
+    "  device_id   INTEGER NOT NULL REFERENCES principals (id),"
+    "  kind        TEXT NOT NULL,"
+    "  place       TEXT NOT NULL,"
+    "  qpv_code    TEXT NOT NULL,"
+    "  qpv_name    TEXT NOT NULL,"
+    "  animateur   TEXT NOT NULL,"
+    "  started_at  TEXT NOT NULL,"
+    "  ended_at    TEXT,"
+    "  hash        TEXT NOT NULL CHECK (length(hash) = 64),"
+    "  body        TEXT NOT NULL,"
+    "  received_at TEXT NOT NULL,"
+    "  updated_at  TEXT NOT NULL"
+    ");",
+    /* 3: each territory's list of quartiers (QPV), distributed to kiosks. */
+    "CREATE TABLE quartiers ("
+    "  territory TEXT NOT NULL REFERENCES territories (code),"
+    "  code      TEXT NOT NULL CHECK (length(code) = 8),"
+    "  name      TEXT NOT NULL,"
+    "  added_at  TEXT NOT NULL,"
+    "  PRIMARY KEY (territory, code)"
+    ");",
 };
 
 /* Parameters are ?N, the same numbers as the PostgreSQL $N. */
@@ -167,17 +193,34 @@ static const char *const sql[Q__COUNT] = {
      * index serves both the filter and the order ('~' sorts after any
      * time). */
     [Q_EXPORT] =
-        "SELECT body FROM responses WHERE territory = ?1 AND survey_id = ?2"
-        " AND started_at >= coalesce(?3, '') AND started_at < coalesce(?4, '~')"
-        " AND (?5 IS NULL OR session_uuid = ?5)"
-        " ORDER BY started_at, uuid",
-    [Q_EXPORT_ALL] = "SELECT body FROM responses WHERE ?1 IS NULL AND survey_id = ?2"
-                     " AND started_at >= coalesce(?3, '')"
-                     " AND started_at < coalesce(?4, '~')"
-                     " AND (?5 IS NULL OR session_uuid = ?5)"
-                     " ORDER BY started_at, uuid",
+        "SELECT r.body, s.body FROM responses r LEFT JOIN sessions s"
+        " ON s.uuid = r.session_uuid AND s.territory = r.territory"
+        " WHERE r.territory = ?1 AND r.survey_id = ?2"
+        " AND r.started_at >= coalesce(?3, '') AND r.started_at < coalesce(?4, '~')"
+        " AND (?5 IS NULL OR r.session_uuid = ?5)"
+        " ORDER BY r.started_at, r.uuid",
+    [Q_EXPORT_ALL] =
+        "SELECT r.body, s.body FROM responses r LEFT JOIN sessions s"
+        " ON s.uuid = r.session_uuid AND s.territory = r.territory"
+        " WHERE ?1 IS NULL AND r.survey_id = ?2"
+        " AND r.started_at >= coalesce(?3, '') AND r.started_at < coalesce(?4, '~')"
+        " AND (?5 IS NULL OR r.session_uuid = ?5)"
+        " ORDER BY r.started_at, r.uuid",
     [Q_COUNT] = "SELECT count(*) FROM responses WHERE (?1 IS NULL OR territory = ?1)"
                 " AND (?2 IS NULL OR survey_id = ?2)",
+    [Q_SESSION_ADD] =
+        "INSERT INTO sessions (uuid, territory, device_id, kind, place, qpv_code,"
+        " qpv_name, animateur, started_at, ended_at, hash, body, received_at,"
+        " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+        " ?13, ?13) ON CONFLICT (uuid) DO NOTHING RETURNING 1",
+    [Q_SESSION_WHO] = "SELECT territory, hash, body FROM sessions WHERE uuid = ?1",
+    [Q_QUARTIER_ADD] = "INSERT INTO quartiers (territory, code, name, added_at)"
+                       " VALUES (?1, ?2, ?3, ?4)",
+    [Q_QUARTIER_LIST] = "SELECT code, name FROM quartiers WHERE territory = ?1"
+                        " ORDER BY code",
+    [Q_SESSION_END] = "UPDATE sessions SET ended_at = ?2, hash = ?3, body = ?4,"
+                      " updated_at = ?5 WHERE uuid = ?1 AND ended_at IS NULL"
+                      " RETURNING 1",
 };
 
 enum tx { TX_WRITE, TX_READ, TX_COMMIT, TX_ROLLBACK, TX__COUNT };

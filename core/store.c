@@ -120,6 +120,11 @@ static const char *const migrations[] = {
     "  key   TEXT PRIMARY KEY NOT NULL,"
     "  value TEXT NOT NULL"
     ") WITHOUT ROWID;",
+    /* 2: the sessions outbox. synced_ended is what the server acknowledged
+     * of a session: NULL nothing, '' its running form, else its ended_at
+     * (a session changes only by ending). */
+    "ALTER TABLE sessions ADD COLUMN synced_ended TEXT;"
+    "CREATE INDEX sessions_started ON sessions (started_at, uuid);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == PV_STORE_SCHEMA_VERSION,
@@ -139,6 +144,7 @@ static const char *const known_objects[] = {
     "attachments_gc_update",
     "sync_state",
     "settings",
+    "sessions_started",
 };
 
 /* ---- statements ------------------------------------------------------ */
@@ -172,6 +178,9 @@ enum stmt_id {
   S_SESSION_STATE,
   S_SESSION_END,
   S_SESSION_GET,
+  S_SESSION_LIST,
+  S_SESSIONS_PENDING,
+  S_SESSION_ACK,
   S_SETTING_GET,
   S_SETTING_SET,
   S_SETTING_DEL,
@@ -180,6 +189,9 @@ enum stmt_id {
   S_SYNC_DEL,
   S__COUNT
 };
+
+#define SESSION_COLUMNS                                                                \
+  "uuid, kind, place, qpv_code, qpv_name, animateur, started_at, ended_at"
 
 #define RESPONSE_COLUMNS                                                               \
   "uuid, survey_id, survey_version, session_uuid, device_id, language, "               \
@@ -228,7 +240,7 @@ static const char *const stmt_sql[S__COUNT] = {
                           " AND ended_at < ?1",
     [S_PURGE_SESSIONS] =
         "DELETE FROM sessions WHERE ended_at IS NOT NULL"
-        " AND ended_at < ?1 AND NOT EXISTS"
+        " AND ended_at < ?1 AND synced_ended = ended_at AND NOT EXISTS"
         " (SELECT 1 FROM responses WHERE session_uuid = sessions.uuid)",
     [S_PURGE_ATTACHMENTS] = "DELETE FROM attachments WHERE NOT EXISTS (SELECT 1 FROM"
                             " answer_attachments WHERE sha256 = attachments.sha256)",
@@ -254,8 +266,17 @@ static const char *const stmt_sql[S__COUNT] = {
     [S_SESSION_STATE] = "SELECT ended_at IS NOT NULL FROM sessions WHERE uuid = ?1",
     [S_SESSION_END] = "UPDATE sessions SET ended_at = ?1"
                       " WHERE uuid = ?2 AND ended_at IS NULL",
-    [S_SESSION_GET] = "SELECT uuid, kind, place, qpv_code, qpv_name, animateur,"
-                      " started_at, ended_at FROM sessions WHERE uuid = ?1",
+    [S_SESSION_GET] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE uuid = ?1",
+    [S_SESSION_LIST] = "SELECT " SESSION_COLUMNS " FROM sessions"
+                       " ORDER BY started_at, uuid LIMIT ?1",
+    [S_SESSIONS_PENDING] = "SELECT " SESSION_COLUMNS " FROM sessions"
+                           " WHERE synced_ended IS NULL"
+                           " OR synced_ended <> coalesce(ended_at, '')"
+                           " ORDER BY started_at, uuid LIMIT ?1",
+    /* Only the form this row has or had: running (''), or its ended_at. */
+    [S_SESSION_ACK] = "UPDATE sessions SET synced_ended = ?1 WHERE uuid = ?2"
+                      " AND (?1 = '' OR ?1 = ended_at)"
+                      " AND (synced_ended IS NULL OR synced_ended = '')",
     [S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
     [S_SETTING_SET] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -1279,11 +1300,10 @@ static pv_err responses_after(pv_store *st, int which, const char *session_uuid,
     goto out;
   if (!after_started_at || !after_uuid)
     after_started_at = after_uuid = NULL;
-  if ((err =
-           prepare(st, which,
-                   (param[]){NUM((int64_t)max), TXT(after_started_at), TXT(after_uuid),
-                             TXT(session_uuid)},
-                   which == S_FINISHED_AFTER ? 4 : 3, &s)))
+  if ((err = prepare(st, which,
+                     (param[]){NUM((int64_t)max), TXT(after_started_at),
+                               TXT(after_uuid), TXT(session_uuid)},
+                     which == S_FINISHED_AFTER ? 4 : 3, &s)))
     goto out;
   while (out->count < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
     read_response_row(s, &out->responses[out->count++]);
@@ -1445,6 +1465,20 @@ pv_err pv_store_unsynced_count(pv_store *st, const char *survey_id, int version,
 
 /* ---- sessions -------------------------------------------------------- */
 
+static const char *const session_kinds[] = {"kiosk", "table_de_quartier",
+                                            "marche_exploratoire", "atelier", NULL};
+
+const char *pv_store_session_kind(size_t i) {
+  return i < sizeof session_kinds / sizeof session_kinds[0] ? session_kinds[i] : NULL;
+}
+
+int pv_store_session_kind_valid(const char *kind) {
+  for (size_t i = 0; kind && session_kinds[i]; i++)
+    if (strcmp(kind, session_kinds[i]) == 0)
+      return 1;
+  return 0;
+}
+
 pv_err pv_store_session_begin(pv_store *st, const pv_store_session *info,
                               char uuid_out[PV_UUID_LEN + 1]) {
   char uuid[PV_UUID_LEN + 1], now[PV_STORE_TIME_LEN + 1];
@@ -1459,6 +1493,8 @@ pv_err pv_store_session_begin(pv_store *st, const pv_store_session *info,
                         1)) ||
       (err = pv_uuid_v4(uuid)))
     return err;
+  if (!pv_store_session_kind_valid(info->kind))
+    return pv_fail(PV_ERR_INVALID, "store: unknown session kind %.64s", info->kind);
   now_iso(st, now);
   if ((err = run(st, S_SESSION_INSERT, "begin session",
                  (param[]){TXT(uuid), TXT(info->kind), TXT(info->place),
@@ -1489,6 +1525,18 @@ pv_err pv_store_session_end(pv_store *st, const char *uuid) {
   return pv_fail(PV_ERR_STATE, "store: session %s has ended", uuid);
 }
 
+/* Copies a row of SESSION_COLUMNS into *out. */
+static void read_session_row(sqlite3_stmt *s, pv_store_session *out) {
+  column_copy(s, 0, out->uuid, sizeof out->uuid);
+  column_copy(s, 1, out->kind, sizeof out->kind);
+  column_copy(s, 2, out->place, sizeof out->place);
+  column_copy(s, 3, out->qpv_code, sizeof out->qpv_code);
+  column_copy(s, 4, out->qpv_name, sizeof out->qpv_name);
+  column_copy(s, 5, out->animateur, sizeof out->animateur);
+  column_copy(s, 6, out->started_at, sizeof out->started_at);
+  column_copy(s, 7, out->ended_at, sizeof out->ended_at);
+}
+
 pv_err pv_store_session_get(pv_store *st, const char *uuid, pv_store_session *out) {
   sqlite3_stmt *s = NULL;
   pv_err err;
@@ -1500,20 +1548,104 @@ pv_err pv_store_session_get(pv_store *st, const char *uuid, pv_store_session *ou
     return err;
   int rc = sqlite3_step(s);
   if (rc == SQLITE_ROW) {
-    column_copy(s, 0, out->uuid, sizeof out->uuid);
-    column_copy(s, 1, out->kind, sizeof out->kind);
-    column_copy(s, 2, out->place, sizeof out->place);
-    column_copy(s, 3, out->qpv_code, sizeof out->qpv_code);
-    column_copy(s, 4, out->qpv_name, sizeof out->qpv_name);
-    column_copy(s, 5, out->animateur, sizeof out->animateur);
-    column_copy(s, 6, out->started_at, sizeof out->started_at);
-    column_copy(s, 7, out->ended_at, sizeof out->ended_at);
+    read_session_row(s, out);
   } else if (rc == SQLITE_DONE) {
     err = pv_fail(PV_ERR_NOTFOUND, "store: no session %s", uuid);
   } else {
     err = db_fail(st->db, st->path, rc, "get session");
   }
   release(s);
+  return err;
+}
+
+/* Runs sessions statement id (one parameter: the row limit) into a
+ * malloc'd *out of *n rows; PV_ERR_TOOBIG when it gives more than cap. */
+static pv_err session_rows(pv_store *st, enum stmt_id id, size_t limit, size_t cap,
+                           pv_store_session **out, size_t *n) {
+  sqlite3_stmt *s = NULL;
+  pv_store_session *rows = NULL;
+  size_t count = 0, room = 0;
+  int rc;
+  pv_err err;
+  *out = NULL;
+  *n = 0;
+  if ((err = prepare(st, id, (param[]){NUM((int64_t)limit)}, 1, &s)))
+    return err;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    if (count == cap) {
+      err = pv_fail(PV_ERR_TOOBIG, "store: %s: more than %zu sessions", st->path, cap);
+      goto out;
+    }
+    if (count == room) {
+      size_t want = room ? room * 2 : 16;
+      pv_store_session *grown = realloc(rows, want * sizeof *rows);
+      if (!grown) {
+        err = pv_fail(PV_ERR_NOMEM, "store: list of %zu sessions", want);
+        goto out;
+      }
+      rows = grown;
+      room = want;
+    }
+    memset(&rows[count], 0, sizeof rows[count]);
+    read_session_row(s, &rows[count++]);
+  }
+  if (rc != SQLITE_DONE) {
+    err = db_fail(st->db, st->path, rc, "list sessions");
+    goto out;
+  }
+  *out = rows;
+  *n = count;
+  rows = NULL;
+out:
+  release(s);
+  free(rows);
+  return err;
+}
+
+pv_err pv_store_session_list(pv_store *st, pv_store_session **out, size_t *n) {
+  PV_ASSERT(st && out && n);
+  return session_rows(st, S_SESSION_LIST, PV_STORE_MAX_SESSIONS + 1,
+                      PV_STORE_MAX_SESSIONS, out, n);
+}
+
+pv_err pv_store_sessions_pending(pv_store *st, size_t max, pv_store_session **out,
+                                 size_t *n) {
+  PV_ASSERT(st && out && n);
+  if (max < 1)
+    max = 1;
+  if (max > PV_STORE_MAX_BATCH)
+    max = PV_STORE_MAX_BATCH;
+  return session_rows(st, S_SESSIONS_PENDING, max, max, out, n);
+}
+
+pv_err pv_store_sessions_ack(pv_store *st, const pv_store_session *s, size_t n) {
+  pv_err err;
+  PV_ASSERT(st && (s || n == 0));
+  for (size_t i = 0; i < n; i++)
+    if ((err = check_uuid("acknowledged session", s[i].uuid)))
+      return err;
+  if ((err = tx_begin(st)))
+    return err;
+  for (size_t i = 0; i < n; i++) {
+    int changes = 0;
+    pv_store_session here;
+    if ((err = run(st, S_SESSION_ACK, "ack session",
+                   (param[]){TXT(s[i].ended_at), TXT(s[i].uuid)}, 2, &changes)))
+      goto out;
+    if (changes)
+      continue;
+    /* Unknown, acknowledged before (fine), or an ended form never had. */
+    if ((err = pv_store_session_get(st, s[i].uuid, &here)))
+      goto out;
+    if (s[i].ended_at[0] && !here.ended_at[0]) {
+      err = pv_fail(PV_ERR_STATE, "store: session %s is still running", s[i].uuid);
+      goto out;
+    }
+  }
+  err = tx_commit(st);
+out:
+  if (err)
+    tx_rollback(st);
   return err;
 }
 

@@ -199,8 +199,15 @@ pv_err pv_store_purge(pv_store *st, int days, size_t *purged);
  * NULL) one session's. */
 pv_err pv_store_count(pv_store *st, const char *session_uuid, pv_store_counts *out);
 
+/* The session kinds, by index: "kiosk", "table_de_quartier",
+ * "marche_exploratoire", "atelier", then NULL (static); and 1 when kind is
+ * one of them. */
+const char *pv_store_session_kind(size_t i);
+int pv_store_session_kind_valid(const char *kind);
+
 /* Starts a session described by info (its uuid and times are ignored;
- * kind required, other texts may be "") and writes its UUID to uuid_out. */
+ * kind one of pv_store_session_kind's, else PV_ERR_INVALID; other texts
+ * may be "") and writes its UUID to uuid_out. */
 pv_err pv_store_session_begin(pv_store *st, const pv_store_session *info,
                               char uuid_out[PV_UUID_LEN + 1]);
 /* Ends a running session; PV_ERR_STATE if it already ended. */

@@ -1,14 +1,17 @@
 /* admin: see admin.h. */
 #include "kiosk/admin.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/pin.h"
 #include "core/store.h"
+#include "sync/usb.h"
 
 #define DEFAULT_DB "porte-voix.db" /* as pv-kiosk itself */
 
@@ -137,6 +140,57 @@ int pv_admin_set_pin_main(int argc, char **argv, FILE *out, FILE *errf) {
 out:
   explicit_bzero(pin, sizeof pin);
   explicit_bzero(again, sizeof again);
+  pv_store_close(st);
+  return code;
+}
+
+/* ---- export-usb ---- */
+
+int pv_admin_export_usb_main(int argc, char **argv, FILE *out, FILE *errf) {
+  const char *db = NULL, *dir = NULL;
+  pv_store *st = NULL;
+  pv_clock clock = pv_clock_system();
+  pv_usb_report rep;
+  struct stat sb;
+  int code = 1, bad = 0;
+  pv_err err;
+  for (int i = 1; i < argc && !bad; i++) {
+    if (strcmp(argv[i], "--db") == 0 && i + 1 < argc && !db)
+      db = argv[++i];
+    else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc && !dir)
+      dir = argv[++i];
+    else
+      bad = 1;
+  }
+  if (bad || !db || !dir) {
+    fprintf(errf, "usage: pv-kiosk export-usb --db FILE --out DIR\n");
+    return 2;
+  }
+  /* Opening creates a missing store: an export needs an existing one. */
+  if (stat(db, &sb) != 0) {
+    fprintf(errf,
+            "pv-kiosk export-usb : la base %s est introuvable ; rien n'a été écrit.\n"
+            "pv-kiosk export-usb: %s: %s\n",
+            db, db, strerror(errno));
+    return 1;
+  }
+  if ((err = pv_store_open(db, &clock, &st))) {
+    fprintf(errf,
+            "pv-kiosk export-usb : la base %s n'a pas pu être ouverte ; rien n'a été "
+            "écrit.\npv-kiosk export-usb: %s: %s (%s)\n",
+            db, db, pv_strerror(err), pv_err_detail());
+    goto out;
+  }
+  if ((err = pv_usb_export(st, dir, &rep))) {
+    fprintf(errf, "pv-kiosk export-usb : %s\npv-kiosk export-usb: %s: %s\n",
+            rep.message_fr, dir, rep.message);
+    goto out;
+  }
+  fprintf(out, "%s\n%s\n", rep.folder, rep.message_fr);
+  fprintf(out, "%zu responses, %zu sessions, %zu attachments, %llu bytes\n",
+          rep.responses, rep.sessions, rep.attachments, (unsigned long long)rep.bytes);
+  code = 0;
+out:
   pv_store_close(st);
   return code;
 }

@@ -19,6 +19,8 @@ static const struct command {
      pv_link_main},
     {"set-pin", "set-pin [--db FILE]   set the animateur PIN (read twice on stdin)",
      pv_admin_set_pin_main},
+    {"export-usb", "export-usb --db FILE --out DIR   copy responses to a USB folder",
+     pv_admin_export_usb_main},
 };
 
 static int usage(FILE *f) {

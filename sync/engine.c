@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/log.h"
+#include "core/quartiers.h"
 #include "sync/http.h"
 #include "sync/protocol.h"
 #include "sync/surveys.h"
@@ -70,6 +72,8 @@ static const char fr_survey_bad[] =
     "Un nouveau questionnaire n'a pas pu être installé : "
     "la version actuelle reste en service.";
 static const char fr_reply[] = "Réponse inattendue du serveur : " FR_KEPT;
+static const char fr_sessions[] =
+    "Des sessions n'ont pas pu être envoyées : elles restent sur la tablette.";
 static const char fr_refused[] =
     "Des réponses sont refusées par le serveur : elles restent "
     "sur la tablette.";
@@ -489,6 +493,164 @@ out:
   return err;
 }
 
+/* ---- sessions ------------------------------------------------------------ */
+
+/* Posts n pending sessions and acknowledges those stored or duplicate;
+ * *all_acked tells whether every one was. */
+static pv_err post_sessions(engine *e, const pv_store_session *s, size_t n,
+                            int *all_acked) {
+  pv_proto_result *res = NULL;
+  pv_store_session *acks = NULL;
+  pv_http_resp r = {0};
+  size_t nres = 0, n_acks = 0;
+  pv_err err = PV_OK;
+  char *body = pv_proto_sessions_encode(s, n);
+  *all_acked = 0;
+  if (!body)
+    return fail_local(e, pv_fail(PV_ERR_NOMEM, "sync: cannot encode sessions"));
+  if ((err = call(e, "POST", PV_PROTO_PREFIX "/sessions", body, strlen(body), NULL,
+                  NULL, PV_SYNC_MAX_REPLY, &r)))
+    goto out;
+  e->rep->sessions_sent += n;
+  int itemised = r.status == 200 || r.status == 201 || r.status == 400 ||
+                 r.status == 409 || r.status == 422;
+  if (!itemised || pv_proto_results_decode(r.body, r.len, &res, &nres) != PV_OK) {
+    err = fail_status(e, "POST /v1/sessions", &r);
+    goto out;
+  }
+  int in_order = nres == n;
+  for (size_t i = 0; i < nres && in_order; i++)
+    in_order = strcmp(res[i].uuid, s[i].uuid) == 0;
+  if (!in_order) {
+    err = fail_local(e, pv_fail(PV_ERR_INVALID,
+                                "sync: POST /v1/sessions: %zu results for %zu sessions",
+                                nres, n));
+    goto out;
+  }
+  acks = calloc(n, sizeof *acks);
+  if (!acks) {
+    err = fail_local(e, pv_fail(PV_ERR_NOMEM, "sync: out of memory"));
+    goto out;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (res[i].outcome == PV_OUT_STORED || res[i].outcome == PV_OUT_DUPLICATE) {
+      acks[n_acks++] = s[i];
+      continue;
+    }
+    e->rep->sessions_failed++;
+    PV_WARN("sync: session %s refused: %s: %s", s[i].uuid,
+            pv_proto_outcome_name(res[i].outcome), res[i].reason);
+  }
+  if (n_acks && (err = pv_store_sessions_ack(e->st, acks, n_acks))) {
+    fail_local(e, err);
+    goto out;
+  }
+  e->rep->sessions_acked += n_acks;
+  *all_acked = n_acks == n;
+out:
+  free(acks);
+  free(res);
+  free(body);
+  pv_http_resp_free(&r);
+  return err;
+}
+
+/* Sends the pending sessions, each at most once a pass: a batch with a
+ * refusal, or not full, is the last. */
+static pv_err send_sessions(engine *e) {
+  for (;;) {
+    pv_store_session *s = NULL;
+    size_t n = 0;
+    int all_acked = 0;
+    pv_err err = pv_store_sessions_pending(e->st, PV_PROTO_MAX_SESSIONS, &s, &n);
+    if (err)
+      return fail_local(e, err);
+    if (n > 0)
+      err = post_sessions(e, s, n, &all_acked);
+    free(s);
+    if (err || n < PV_PROTO_MAX_SESSIONS || !all_acked)
+      return err;
+  }
+}
+
+/* ---- quartiers ----------------------------------------------------------- */
+
+#define QUARTIERS_FILE "quartiers.json"
+
+/* GET /v1/quartiers: saves the territory's list as
+ * <surveys_dir>/quartiers.json (atomically) when it changed. A collector
+ * without the route (404) or with an empty list leaves the file as it is
+ * (the kiosk falls back on content/quartiers.json while there is none); a
+ * list that does not parse or cannot be saved is counted, and the old
+ * file stays. */
+static pv_err refresh_quartiers(engine *e) {
+  char path[PV_SYNC_MAX_PATH], reason[PV_PROTO_MAX_REASON + 1];
+  pv_quartier *got = NULL, *had = NULL;
+  size_t n = 0, n_had = 0;
+  char *text = NULL, *old_text = NULL;
+  pv_http_resp r = {0};
+  pv_err err = PV_OK;
+  const char *dir = e->c->surveys_dir;
+  if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, QUARTIERS_FILE) >= sizeof path)
+    return fail_local(e, pv_fail(PV_ERR_TOOBIG, "sync: surveys_dir too long"));
+  if ((err = call(e, "GET", PV_PROTO_PREFIX "/quartiers", NULL, 0, NULL, NULL,
+                  PV_QUARTIERS_MAX_FILE, &r)))
+    goto out;
+  if (r.status == 404)
+    goto out;
+  if (r.status != 200) {
+    err = fail_status(e, "GET /v1/quartiers", &r);
+    goto out;
+  }
+  if (pv_quartiers_parse(r.body, r.len, &got, &n, reason, sizeof reason) != PV_OK) {
+    PV_WARN("sync: quartiers list refused: %s", reason);
+    e->rep->quartiers_failed = 1;
+    goto out;
+  }
+  if (n == 0) /* nothing distributed: the kiosk keeps its offline default */
+    goto out;
+  if (!(text = pv_quartiers_encode(got, n))) {
+    err = fail_local(e, pv_fail(PV_ERR_NOMEM, "sync: out of memory"));
+    goto out;
+  }
+  if (pv_quartiers_load(path, &had, &n_had) == PV_OK &&
+      (old_text = pv_quartiers_encode(had, n_had)) && strcmp(old_text, text) == 0)
+    goto out;
+  if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+    PV_WARN("sync: mkdir %s: %s", dir, strerror(errno));
+  pv_err werr = pv_quartiers_save(path, got, n);
+  if (werr) {
+    PV_WARN("sync: %s", pv_err_detail());
+    e->rep->quartiers_failed = 1;
+    e->rep->disk_full |= werr == PV_ERR_FULL;
+  } else {
+    e->rep->quartiers_changed = 1;
+  }
+out:
+  free(text);
+  free(old_text);
+  free(got);
+  free(had);
+  pv_http_resp_free(&r);
+  return err;
+}
+
+/* Runs a step whose failure must not end the pass (sessions, quartiers):
+ * a failure is logged and counted in *failed, and the report is cleared
+ * for the responses that follow. */
+static void run_apart(engine *e, pv_err (*step)(engine *), const char *what,
+                      size_t *failed) {
+  pv_sync_report *rep = e->rep;
+  if (step(e) == PV_OK)
+    return;
+  PV_WARN("sync: %s: %s", what, rep->error);
+  (*failed)++;
+  rep->err = PV_OK;
+  rep->http_status = 0;
+  rep->retry_after_s = -1;
+  rep->error[0] = rep->message[0] = '\0';
+}
+
 /* Sends the outbox batch by batch, each response at most once a pass. */
 static pv_err send_outbox(engine *e) {
   char after_at[PV_STORE_TIME_LEN + 1] = "", after_uuid[PV_UUID_LEN + 1] = "";
@@ -535,6 +697,12 @@ static pv_err run_pass(const pv_sync_config *c, pv_http *http, pv_store *st,
   pv_err err = PV_OK;
   if (c->surveys_dir)
     err = refresh_surveys(&e);
+  size_t quartiers_failed = 0;
+  if (!err && c->surveys_dir && !stopped(&e))
+    run_apart(&e, refresh_quartiers, "quartiers not refreshed", &quartiers_failed);
+  rep->quartiers_failed |= quartiers_failed != 0;
+  if (!err && !stopped(&e))
+    run_apart(&e, send_sessions, "sessions not sent", &rep->sessions_failed);
   if (!err)
     err = send_outbox(&e);
   /* Old survey folders are not removed here: the kiosk may still show
@@ -545,6 +713,8 @@ static pv_err run_pass(const pv_sync_config *c, pv_http *http, pv_store *st,
   }
   if (!err && rep->failed)
     snprintf(rep->message, sizeof rep->message, "%s", fr_refused);
+  else if (!err && rep->sessions_failed)
+    snprintf(rep->message, sizeof rep->message, "%s", fr_sessions);
   else if (!err && rep->surveys_failed)
     snprintf(rep->message, sizeof rep->message, "%s",
              rep->disk_full ? fr_full : fr_survey_bad);

@@ -1,10 +1,16 @@
 /* engine: the device's sync engine (docs/sync-protocol.md, "Retry rules").
  *
- * A pass refreshes the surveys (sync/surveys.h), then sends the outbox in
- * batches: attachments first (HEAD, then PUT what the server lacks), then
- * POST /v1/responses, and a response is acknowledged in the store only
- * after the server's reply, read whole, said stored or duplicate. A pass
- * ends when nothing is left or a request fails. pv_sync_once runs one
+ * A pass refreshes the surveys (sync/surveys.h) and the territory's list
+ * of quartiers (<surveys_dir>/quartiers.json, core/quartiers.h; a failure
+ * there is counted, not fatal), then sends the outbox in
+ * batches: sessions first (POST /v1/sessions: a session goes when it
+ * begins and again once it has ended), then attachments (HEAD, then PUT
+ * what the server lacks), then POST /v1/responses; a session or response
+ * is acknowledged in the store only after the server's reply, read whole,
+ * said stored or duplicate. A failure on sessions is logged and counted
+ * (sessions_failed) but does not stop the responses, which name their
+ * session only by uuid. A pass ends when nothing is left or a request
+ * for responses fails. pv_sync_once runs one
  * pass on the caller's store; pv_sync_start runs passes on a background
  * thread with its own store connection, exponential backoff with jitter
  * (never giving up), and a status the UI reads in plain French. */
@@ -48,11 +54,16 @@ typedef struct pv_sync_report {
   size_t pending_after;     /* finished, unacknowledged responses left */
   int pending_known;        /* pending_after was counted (the store answered) */
   size_t attachments;       /* attachments uploaded */
+  size_t sessions_sent;     /* sessions posted (before the responses) */
+  size_t sessions_acked;    /* ... acknowledged (stored or duplicate) */
+  size_t sessions_failed;   /* ... refused one by one, or not sent (see below) */
   int surveys_installed;    /* survey versions installed this pass */
   int surveys_not_modified; /* the catalogue answered 304 */
   int surveys_changed;      /* current.json was rewritten */
   int surveys_failed;       /* versions that could not be installed */
   int disk_full;            /* ... because the disk is full */
+  int quartiers_changed;    /* <surveys_dir>/quartiers.json was rewritten */
+  int quartiers_failed;     /* the list could not be fetched, read or saved */
   pv_err err;
   long http_status;
   long retry_after_s; /* -1 when the server named none */

@@ -229,6 +229,11 @@ static CURLcode setup(pv_http *h, const pv_http_req *req, xfer *x,
     SET(CURLOPT_CAPATH, NULL);
   }
   SET(CURLOPT_CONNECTTIMEOUT_MS, h->o.connect_timeout_ms);
+  /* A large body waits for the server's "100 Continue" (or its refusal:
+   * 413 before a byte is sent) as long as a connection may take, instead
+   * of curl's 1 s: sent anyway into a refusal, it ends in a send error
+   * the engine cannot tell from a network cut, and 413 never halves. */
+  SET(CURLOPT_EXPECT_100_TIMEOUT_MS, h->o.connect_timeout_ms);
   SET(CURLOPT_TIMEOUT_MS, h->o.transfer_timeout_ms);
   SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
   SET(CURLOPT_LOW_SPEED_TIME, h->o.low_speed_s);

@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/jsonpos.h"
 #include "core/lang.h"
+#include "core/quartiers.h"
 
 static const char *const outcome_names[PV_OUT__COUNT] = {
     [PV_OUT_STORED] = "stored",
@@ -606,6 +607,242 @@ void pv_proto_batch_free(pv_proto_batch *b) {
   for (size_t i = 0; i < b->count; i++)
     if (b->items[i].ok)
       pv_store_response_free(&b->items[i].r);
+  free(b->items);
+  b->items = NULL;
+  b->count = 0;
+}
+
+/* ---- sessions ---- */
+
+/* The kinds are the store's (one list for both ends). */
+const char *pv_proto_session_kind(size_t i) {
+  return pv_store_session_kind(i);
+}
+
+int pv_proto_session_kind_valid(const char *kind) {
+  return pv_store_session_kind_valid(kind);
+}
+
+int pv_proto_qpv_code_valid(const char *code) {
+  return code && (!*code || pv_quartier_code_valid(code));
+}
+
+/* 1 when s has no control character (it reaches CSV cells and screens). */
+static int printable(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f)
+      return 0;
+  return 1;
+}
+
+static cJSON *session_json(const pv_store_session *s) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  if (!cJSON_AddStringToObject(o, "uuid", s->uuid) ||
+      !cJSON_AddStringToObject(o, "kind", s->kind) ||
+      !cJSON_AddStringToObject(o, "place", s->place) ||
+      !cJSON_AddStringToObject(o, "qpv_code", s->qpv_code) ||
+      !cJSON_AddStringToObject(o, "qpv_name", s->qpv_name) ||
+      !cJSON_AddStringToObject(o, "animateur", s->animateur) ||
+      !cJSON_AddStringToObject(o, "started_at", s->started_at) ||
+      !(s->ended_at[0] ? cJSON_AddStringToObject(o, "ended_at", s->ended_at)
+                       : cJSON_AddNullToObject(o, "ended_at"))) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
+char *pv_proto_session_encode(const pv_store_session *s) {
+  cJSON *o = session_json(s);
+  char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+  cJSON_Delete(o);
+  return text;
+}
+
+char *pv_proto_sessions_encode(const pv_store_session *s, size_t n) {
+  PV_ASSERT(n <= PV_PROTO_MAX_SESSIONS);
+  cJSON *root = cJSON_CreateObject();
+  cJSON *arr = root ? cJSON_AddArrayToObject(root, "sessions") : NULL;
+  char *text = NULL;
+  if (!arr)
+    goto out;
+  for (size_t i = 0; i < n; i++) {
+    cJSON *o = session_json(&s[i]);
+    if (!o)
+      goto out;
+    cJSON_AddItemToArray(arr, o);
+  }
+  text = cJSON_PrintUnformatted(root);
+out:
+  cJSON_Delete(root);
+  return text;
+}
+
+static const char *const session_keys[] = {"uuid",       "kind",     "place",
+                                           "qpv_code",   "qpv_name", "animateur",
+                                           "started_at", "ended_at", NULL};
+enum {
+  SE_UUID,
+  SE_KIND,
+  SE_PLACE,
+  SE_QPV_CODE,
+  SE_QPV_NAME,
+  SE_ANIMATEUR,
+  SE_STARTED,
+  SE_ENDED
+};
+
+/* A text field of a session: string, at most cap - 1 bytes, printable. */
+static int session_text(const cJSON *v, char *out, size_t cap) {
+  return str_of(v, out, cap) && printable(out);
+}
+
+/* Fills *s from o; 0 with a reason (s->uuid kept when it was readable). */
+static int decode_session(const cJSON *o, pv_store_session *s, char *reason,
+                          size_t rl) {
+  const char *bad = NULL;
+  const cJSON *f[MAX_KEYS];
+  int twice = 0, keys_ok;
+  memset(s, 0, sizeof *s);
+  if (!cJSON_IsObject(o)) {
+    say(reason, rl, "not an object");
+    return 0;
+  }
+  keys_ok = pick(o, session_keys, f, &bad, &twice);
+  if (!str_of(keys_ok ? f[SE_UUID] : cJSON_GetObjectItemCaseSensitive(o, "uuid"),
+              s->uuid, sizeof s->uuid) ||
+      !pv_uuid_valid(s->uuid)) {
+    s->uuid[0] = '\0';
+    say(reason, rl, "uuid: expected a UUID");
+    return 0;
+  }
+  if (!keys_ok) {
+    char k[CLIP + 1];
+    say(reason, rl, "%s key \"%s\"", twice ? "repeated" : "unknown", clip(bad, k));
+    return 0;
+  }
+  if (!str_of(f[SE_KIND], s->kind, sizeof s->kind) ||
+      !pv_proto_session_kind_valid(s->kind)) {
+    say(reason, rl,
+        "kind: expected \"kiosk\", \"table_de_quartier\", \"marche_exploratoire\" or "
+        "\"atelier\"");
+    return 0;
+  }
+  if (!session_text(f[SE_PLACE], s->place, sizeof s->place)) {
+    say(reason, rl, "place: expected a text of at most %d bytes", PV_STORE_MAX_TEXT);
+    return 0;
+  }
+  if (!str_of(f[SE_QPV_CODE], s->qpv_code, sizeof s->qpv_code) ||
+      !pv_proto_qpv_code_valid(s->qpv_code)) {
+    say(reason, rl, "qpv_code: expected \"\" or a QPV code such as \"QN03401M\"");
+    return 0;
+  }
+  if (!session_text(f[SE_QPV_NAME], s->qpv_name, sizeof s->qpv_name)) {
+    say(reason, rl, "qpv_name: expected a text of at most %d bytes", PV_STORE_MAX_TEXT);
+    return 0;
+  }
+  if (!session_text(f[SE_ANIMATEUR], s->animateur, sizeof s->animateur)) {
+    say(reason, rl, "animateur: expected initials of at most %d bytes",
+        PV_STORE_MAX_INITIALS);
+    return 0;
+  }
+  if (!str_of(f[SE_STARTED], s->started_at, sizeof s->started_at) ||
+      !pv_proto_time_valid(s->started_at)) {
+    say(reason, rl, "started_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ");
+    return 0;
+  }
+  if (!f[SE_ENDED] || (!cJSON_IsNull(f[SE_ENDED]) &&
+                       (!str_of(f[SE_ENDED], s->ended_at, sizeof s->ended_at) ||
+                        !pv_proto_time_valid(s->ended_at)))) {
+    say(reason, rl, "ended_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ or null");
+    return 0;
+  }
+  if (s->ended_at[0] && strcmp(s->ended_at, s->started_at) < 0) {
+    say(reason, rl, "ended_at: before started_at");
+    return 0;
+  }
+  return 1;
+}
+
+pv_err pv_proto_session_decode(const char *json, size_t len, pv_store_session *out,
+                               char *reason, size_t reason_len) {
+  memset(out, 0, sizeof *out);
+  cJSON *o = parse_body(json, len, reason, reason_len);
+  if (!o)
+    return PV_ERR_INVALID;
+  int ok = decode_session(o, out, reason, reason_len);
+  cJSON_Delete(o);
+  return ok ? PV_OK : PV_ERR_INVALID;
+}
+
+pv_err pv_proto_sessions_decode(const char *body, size_t len, pv_proto_sessions *out,
+                                char *reason, size_t reason_len) {
+  const char *bad = NULL;
+  static const char *const batch_keys[] = {"sessions", NULL};
+  memset(out, 0, sizeof *out);
+  if (len > PV_PROTO_MAX_BODY) {
+    say(reason, reason_len, "body of %zu bytes is over the %d-byte limit", len,
+        PV_PROTO_MAX_BODY);
+    return PV_ERR_TOOBIG;
+  }
+  cJSON *root = parse_body(body, len, reason, reason_len);
+  if (!root)
+    return PV_ERR_INVALID;
+  pv_err err = PV_ERR_INVALID;
+  const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "sessions");
+  if (!cJSON_IsObject(root) || !cJSON_IsArray(arr)) {
+    say(reason, reason_len, "expected {\"sessions\": [...]}");
+    goto out;
+  }
+  if (!known_keys(root, batch_keys, &bad)) {
+    char k[CLIP + 1];
+    say(reason, reason_len, "unknown key \"%s\"", clip(bad, k));
+    goto out;
+  }
+  size_t n = (size_t)cJSON_GetArraySize(arr);
+  if (n == 0 || n > PV_PROTO_MAX_SESSIONS) {
+    say(reason, reason_len, "a batch holds 1 to %d sessions, not %zu",
+        PV_PROTO_MAX_SESSIONS, n);
+    err = n ? PV_ERR_TOOBIG : PV_ERR_INVALID;
+    goto out;
+  }
+  out->items = calloc(n, sizeof *out->items);
+  if (!out->items) {
+    say(reason, reason_len, "out of memory");
+    err = PV_ERR_NOMEM;
+    goto out;
+  }
+  out->count = n;
+  size_t i = 0;
+  for (const cJSON *o = arr->child; o; o = o->next, i++) {
+    pv_proto_session_item *it = &out->items[i];
+    char why[PV_PROTO_MAX_REASON - 24] = ""; /* room for "sessions[N]: " */
+    it->ok = decode_session(o, &it->s, why, sizeof why);
+    memcpy(it->result.uuid, it->s.uuid, sizeof it->result.uuid);
+    for (size_t j = 0; it->ok && j < i; j++)
+      if (out->items[j].ok && strcmp(out->items[j].s.uuid, it->s.uuid) == 0) {
+        it->ok = 0;
+        snprintf(why, sizeof why, "uuid repeated in the batch");
+      }
+    if (!it->ok) {
+      it->result.outcome = PV_OUT_INVALID;
+      snprintf(it->result.reason, sizeof it->result.reason, "sessions[%zu]: %s", i,
+               why);
+    }
+  }
+  err = PV_OK;
+out:
+  cJSON_Delete(root);
+  if (err != PV_OK)
+    pv_proto_sessions_free(out);
+  return err;
+}
+
+void pv_proto_sessions_free(pv_proto_sessions *b) {
+  if (!b)
+    return;
   free(b->items);
   b->items = NULL;
   b->count = 0;

@@ -19,6 +19,7 @@
 
 #define PV_PROTO_PREFIX "/v1"
 #define PV_PROTO_MAX_BATCH 100      /* responses in one POST /v1/responses */
+#define PV_PROTO_MAX_SESSIONS 100   /* sessions in one POST /v1/sessions */
 #define PV_PROTO_MAX_BODY (4 << 20) /* bytes of any JSON request body */
 #define PV_PROTO_MAX_ATTACHMENT PV_STORE_MAX_ATTACHMENT /* bytes of one PUT */
 #define PV_PROTO_MAX_DEPTH 24   /* JSON nesting of a request body */
@@ -108,6 +109,54 @@ void pv_proto_batch_free(pv_proto_batch *b);
  * *out (free with pv_store_response_free) or PV_ERR_INVALID and reason. */
 pv_err pv_proto_response_decode(const char *json, size_t len, pv_store_response *out,
                                 char *reason, size_t reason_len);
+
+/* ---- sessions ---- */
+
+/* One session of a decoded POST /v1/sessions body, as pv_proto_item. */
+typedef struct pv_proto_session_item {
+  int ok;
+  pv_store_session s;
+  pv_proto_result result;
+} pv_proto_session_item;
+
+typedef struct pv_proto_sessions {
+  pv_proto_session_item *items;
+  size_t count;
+} pv_proto_sessions;
+
+/* Returns the canonical JSON of one session (malloc'd, caller frees):
+ * {"uuid","kind","place","qpv_code","qpv_name","animateur","started_at",
+ * "ended_at"} in that order, compact, ended_at null while running. NULL
+ * when out of memory. */
+char *pv_proto_session_encode(const pv_store_session *s);
+
+/* Decodes one session object strictly (known keys once each, types,
+ * sizes, kind from pv_proto_session_kind, QPV code shape): PV_OK and *out,
+ * or PV_ERR_INVALID and reason (out->uuid set when it could be read). */
+pv_err pv_proto_session_decode(const char *json, size_t len, pv_store_session *out,
+                               char *reason, size_t reason_len);
+
+/* Returns {"sessions":[...]} for n (<= PV_PROTO_MAX_SESSIONS) sessions,
+ * malloc'd; NULL when out of memory. */
+char *pv_proto_sessions_encode(const pv_store_session *s, size_t n);
+
+/* Decodes a POST /v1/sessions body like pv_proto_batch_decode: PV_OK and
+ * every item checked on its own (a uuid twice: the later ones invalid), or
+ * PV_ERR_INVALID / PV_ERR_TOOBIG for the body as a whole, with reason.
+ * The reply is pv_proto_results_encode of one result per item. */
+pv_err pv_proto_sessions_decode(const char *body, size_t len, pv_proto_sessions *out,
+                                char *reason, size_t reason_len);
+void pv_proto_sessions_free(pv_proto_sessions *b);
+
+/* The session kinds, by index: "kiosk", "table_de_quartier",
+ * "marche_exploratoire", "atelier", then NULL (static). */
+const char *pv_proto_session_kind(size_t i);
+/* 1 when kind is one of them. */
+int pv_proto_session_kind_valid(const char *kind);
+/* 1 when code is "" or an official QPV code: "QN", a department (3 of
+ * [0-9AB], e.g. "034", "02A", "971"), 2 digits, a capital letter
+ * ("QN03401M"). */
+int pv_proto_qpv_code_valid(const char *code);
 
 /* ---- batch results ---- */
 

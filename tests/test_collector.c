@@ -123,6 +123,9 @@ static void http_at(int port, const char *method, const char *path, const char *
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+  /* Oversize bodies wait for the server's 413 instead of being sent after
+   * curl's 1 s (a loaded machine answers later; the send then fails). */
+  curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 30000L);
   if (g_tls)
     curl_easy_setopt(c, CURLOPT_CAINFO, g_tls_ca);
   if (token) {
@@ -739,6 +742,155 @@ static void test_bad_bodies(void) {
   CHECK_INT(r.status, 400);
   CHECK_CONTAINS(r.body, "invalid");
   resp_free(&r);
+}
+
+/* ---- POST /v1/sessions ---- */
+
+/* Posts n sessions as token; fills *first with the first result (outcome
+ * PV_OUT__COUNT when none) and returns the HTTP status. */
+static long post_sessions(const char *token, const pv_store_session *ss, size_t n,
+                          pv_proto_result *first) {
+  char *body = pv_proto_sessions_encode(ss, n);
+  pv_proto_result *res = NULL;
+  size_t n_res = 0;
+  resp r;
+  PV_ASSERT(body);
+  http_at(g_port, "POST", "/v1/sessions", token, "Content-Type: application/json", body,
+          strlen(body), &r);
+  memset(first, 0, sizeof *first);
+  first->outcome = PV_OUT__COUNT;
+  if (r.body && pv_proto_results_decode(r.body, r.len, &res, &n_res) == PV_OK &&
+      n_res == n && n > 0)
+    *first = res[0];
+  long status = r.status;
+  free(res);
+  free(body);
+  resp_free(&r);
+  return status;
+}
+
+static void test_sessions(void) {
+  pv_store_session s = {.kind = "table_de_quartier",
+                        .place = "Maison pour tous",
+                        .qpv_code = "QN03401M",
+                        .qpv_name = "Mosson",
+                        .animateur = "MB"};
+  pv_proto_result res;
+  char end[25];
+  PV_ASSERT(pv_uuid_v4(s.uuid) == PV_OK);
+  now_iso(s.started_at);
+  now_iso(end);
+
+  /* Begun, resent, ended, its running form late (the batch status is 200
+   * when every item is stored or duplicate). */
+  CHECK_INT(post_sessions(tok_da, &s, 1, &res), 200);
+  CHECK_INT(res.outcome, PV_OUT_STORED);
+  CHECK_STR(res.uuid, s.uuid);
+  CHECK_INT(post_sessions(tok_da, &s, 1, &res), 200);
+  CHECK_INT(res.outcome, PV_OUT_DUPLICATE);
+  pv_store_session ended = s;
+  snprintf(ended.ended_at, sizeof ended.ended_at, "%s", end);
+  CHECK_INT(post_sessions(tok_da, &ended, 1, &res), 200);
+  CHECK_INT(res.outcome, PV_OUT_STORED);
+  CHECK_INT(post_sessions(tok_da, &s, 1, &res), 200);
+  CHECK_INT(res.outcome, PV_OUT_DUPLICATE);
+  /* Another territory's device: conflict, with a reason. */
+  CHECK_INT(post_sessions(tok_db, &ended, 1, &res), 409);
+  CHECK_INT(res.outcome, PV_OUT_CONFLICT);
+  CHECK_CONTAINS(res.reason, "already stored");
+  /* Other content under the same uuid: conflict. */
+  pv_store_session moved = ended;
+  snprintf(moved.place, sizeof moved.place, "Ailleurs");
+  CHECK_INT(post_sessions(tok_da, &moved, 1, &res), 409);
+  pv_cdb *db = NULL;
+  pv_store_session got;
+  CHECK_INT(pv_cdb_open(g_db, g_pg, &db), PV_OK);
+  CHECK_INT(pv_cdb_session_get(db, ta, s.uuid, &got), PV_OK);
+  CHECK_STR(got.ended_at, end);
+  CHECK_STR(got.place, "Maison pour tous");
+  CHECK_INT(pv_cdb_session_get(db, tb, s.uuid, &got), PV_ERR_NOTFOUND);
+  pv_cdb_close(db);
+
+  /* Who may post. */
+  CHECK_INT(post_sessions(tok_aa, &s, 1, &res), 403);
+  CHECK_INT(post_sessions(NULL, &s, 1, &res), 401);
+  CHECK_INT(post_sessions(tok_revoked, &s, 1, &res), 403);
+  EXPECT("GET", "/v1/sessions", tok_da, 405, "method_not_allowed");
+
+  /* A bad item is answered on its own; bad bodies are refused whole. */
+  const char *fete =
+      "{\"sessions\":[{\"uuid\":\"1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed\","
+      "\"kind\":\"fete\"}]}";
+  resp r;
+  http_at(g_port, "POST", "/v1/sessions", tok_da, NULL, fete, strlen(fete), &r);
+  CHECK_INT(r.status, 400);
+  CHECK_CONTAINS(r.body, "\"outcome\":\"invalid\"");
+  CHECK_CONTAINS(r.body, "sessions[0]: kind: expected");
+  resp_free(&r);
+  static const struct {
+    const char *body;
+    const char *reason;
+  } bad[] = {
+      {"", "not JSON"},
+      {"{\"sessions\":[]}", "1 to 100 sessions"},
+      {"{\"responses\":[{}]}", "expected {\"sessions\""},
+      {"{\"sessions\":[{}],\"more\":1}", "unknown key \"more\""},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    http_at(g_port, "POST", "/v1/sessions", tok_da, NULL, bad[i].body,
+            strlen(bad[i].body), &r);
+    CHECK_INT(r.status, 400);
+    CHECK_STR(r.code, "bad_json");
+    CHECK_CONTAINS(r.reason, bad[i].reason);
+    resp_free(&r);
+  }
+  size_t big = (size_t)PV_PROTO_MAX_BODY + 10;
+  char *huge = malloc(big);
+  PV_ASSERT(huge);
+  memset(huge, ' ', big);
+  http_at(g_port, "POST", "/v1/sessions", tok_da, NULL, huge, big, &r);
+  CHECK_INT(r.status, 413);
+  CHECK_STR(r.code, "too_large");
+  resp_free(&r);
+  free(huge);
+  size_t cap = 64 + (PV_PROTO_MAX_SESSIONS + 1) * 4;
+  char *many = malloc(cap);
+  PV_ASSERT(many);
+  size_t n = (size_t)snprintf(many, cap, "{\"sessions\":[");
+  for (int i = 0; i <= PV_PROTO_MAX_SESSIONS; i++)
+    n += (size_t)snprintf(many + n, cap - n, "%s{}", i ? "," : "");
+  snprintf(many + n, cap - n, "]}");
+  http_at(g_port, "POST", "/v1/sessions", tok_da, NULL, many, strlen(many), &r);
+  CHECK_INT(r.status, 413);
+  CHECK_STR(r.code, "too_large");
+  resp_free(&r);
+  free(many);
+}
+
+static void test_quartiers(void) {
+  pv_cdb *db = NULL;
+  char now[25];
+  now_iso(now);
+  CHECK_INT(pv_cdb_open(g_db, g_pg, &db), PV_OK);
+  CHECK_INT(pv_cdb_quartier_add(db, ta, "QN03402M", "Cévennes", now), PV_OK);
+  CHECK_INT(pv_cdb_quartier_add(db, ta, "QN03401M", "Mosson", now), PV_OK);
+  CHECK_INT(pv_cdb_quartier_add(db, tb, "QN07501M", "Belleville", now), PV_OK);
+  pv_cdb_close(db);
+  resp r;
+  http("GET", "/v1/quartiers", tok_da, &r);
+  CHECK_INT(r.status, 200);
+  CHECK_CONTAINS(r.ctype, "application/json");
+  CHECK_STR(r.body, "{\"quartiers\":[{\"code\":\"QN03401M\",\"name\":\"Mosson\"},"
+                    "{\"code\":\"QN03402M\",\"name\":\"Cévennes\"}]}");
+  resp_free(&r);
+  http("GET", "/v1/quartiers", tok_db, &r); /* each territory its own */
+  CHECK_INT(r.status, 200);
+  CHECK_CONTAINS(r.body, "Belleville");
+  CHECK(strstr(r.body, "Mosson") == NULL);
+  resp_free(&r);
+  EXPECT("GET", "/v1/quartiers", tok_aa, 403, "forbidden");
+  EXPECT("GET", "/v1/quartiers", NULL, 401, "unauthorized");
+  EXPECT("POST", "/v1/quartiers", tok_da, 405, "method_not_allowed");
 }
 
 /* Sends a chunked body of total bytes (64 KiB chunks) after head; returns
@@ -1383,6 +1535,19 @@ static void test_cli(const char *dir) {
   CLI(2, "serve", "--per-ip-limit", "many");
   CLI(2, "territory", "list", "--per-ip-limit", "8"); /* serve's only */
 
+  /* The territory's quartiers. */
+  CLI(0, "quartier", "add", "--territory", t, "--code", "QN03401M", "--name", "Mosson");
+  CHECK_CONTAINS(o, "quartier QN03401M added");
+  CLI(1, "quartier", "add", "--territory", t, "--code", "QN03401M", "--name", "Autre");
+  CHECK_CONTAINS(e, "already lists quartier QN03401M");
+  CLI(1, "quartier", "add", "--territory", t, "--code", "75056", "--name", "Paris");
+  CHECK_CONTAINS(e, "expected a QPV code");
+  CLI(1, "quartier", "add", "--territory", "zz-absent", "--code", "QN03402M", "--name",
+      "X");
+  CLI(2, "quartier", "add", "--territory", t, "--code", "QN03402M"); /* no --name */
+  CLI(0, "quartier", "list", "--territory", t);
+  CHECK_STR(o, "QN03401M\tMosson\n");
+
   /* Publishing the samples; twice is unchanged. */
   CLI(0, "survey", "publish", PV_SOURCE_DIR "/content/surveys/qualite-habiter");
   CHECK_CONTAINS(o, "published qualite-habiter version");
@@ -1534,6 +1699,8 @@ int main(int argc, char **argv) {
     test_names();
     test_auth();
     test_bad_bodies();
+    test_sessions();
+    test_quartiers();
     test_raw_limits();
     test_framing();
     test_garbage();

@@ -39,6 +39,7 @@ typedef struct ctx {
   char target[1024]; /* SQLite path or conninfo */
   char spare[1024];  /* a second database for the migration checks */
   char fresh[1024];  /* an empty one that 16 threads open at once */
+  char v1[1024];     /* one taken back to schema 1, then migrated */
   pv_cdb *db;
   long long dev1, dev2; /* device principals of T1 and T2 */
 } ctx;
@@ -734,6 +735,203 @@ static void t_export(ctx *c) {
   CHECK_INT(pv_cdb_export(c->db, T1, &bad, collect, &w), PV_ERR_INVALID);
 }
 
+/* ---- sessions ------------------------------------------------------------- */
+
+/* Ingests session s for territory as device; its outcome or PV_OUT__COUNT. */
+static pv_proto_outcome session1(pv_cdb *db, const char *territory, long long device,
+                                 const pv_store_session *s) {
+  pv_cdb_session_item it = {.s = s, .outcome = PV_OUT__COUNT};
+  char *canonical = pv_proto_session_encode(s);
+  PV_ASSERT(canonical);
+  it.canonical = canonical;
+  hash_of(canonical, it.hash);
+  pv_err err = pv_cdb_session_ingest(db, territory, device, &it, 1, NOW);
+  free(canonical);
+  if (err) {
+    fprintf(stderr, "session ingest: %s: %s\n", pv_strerror(err), pv_err_detail());
+    return PV_OUT__COUNT;
+  }
+  return it.outcome;
+}
+
+typedef struct swalk {
+  size_t n, with_session;
+  char kinds[64];
+} swalk;
+
+static pv_err collect_rows(void *ud, const pv_store_response *r,
+                           const pv_store_session *s) {
+  swalk *w = ud;
+  size_t used = strlen(w->kinds);
+  (void)r;
+  w->n++;
+  w->with_session += s != NULL;
+  snprintf(w->kinds + used, sizeof w->kinds - used, "%s%s", used ? "," : "",
+           s ? s->kind : "-");
+  return PV_OK;
+}
+
+#define SA "a0000000-0000-4000-8000-00000000000a"
+#define SB_ "b0000000-0000-4000-8000-00000000000b"
+#define SC "c0000000-0000-4000-8000-00000000000c"
+#define SD "d0000000-0000-4000-8000-00000000000d"
+#define E1 "2026-11-02T11:00:00.000Z"
+#define E2 "2026-11-02T12:00:00.000Z"
+
+static void t_sessions(ctx *c) {
+  const pv_store_session base = {.kind = "table_de_quartier",
+                                 .place = "Maison pour tous Léo Lagrange",
+                                 .qpv_code = "QN03401M",
+                                 .qpv_name = "Mosson",
+                                 .animateur = "MB",
+                                 .started_at = "2026-11-02T09:00:00.000Z"};
+  /* uuid, ended_at, place ("" keeps base's), T2's device, want. */
+  static const struct {
+    const char *uuid, *ended, *place;
+    int t2;
+    pv_proto_outcome want;
+  } cases[] = {
+      {SA, "", "", 0, PV_OUT_STORED},           /* begun */
+      {SA, "", "", 0, PV_OUT_DUPLICATE},        /* resent */
+      {SA, E1, "", 0, PV_OUT_STORED},           /* ended: updated */
+      {SA, E1, "", 0, PV_OUT_DUPLICATE},        /* resent */
+      {SA, "", "", 0, PV_OUT_DUPLICATE},        /* its running form, late */
+      {SA, E2, "", 0, PV_OUT_CONFLICT},         /* another end */
+      {SA, "", "Ailleurs", 0, PV_OUT_CONFLICT}, /* other content */
+      {SA, E1, "Ailleurs", 0, PV_OUT_CONFLICT}, /* other content, ended */
+      {SA, E1, "", 1, PV_OUT_CONFLICT},         /* another territory's uuid */
+      {SB_, E1, "", 0, PV_OUT_STORED},          /* first seen ended */
+      {SB_, "", "", 0, PV_OUT_DUPLICATE},       /* then its running form */
+      {SC, "", "", 1, PV_OUT_STORED},           /* T2's */
+      {SC, "", "", 0, PV_OUT_CONFLICT},         /* ... not T1's */
+      {SC, "", "Ailleurs", 1, PV_OUT_CONFLICT}, /* running, other content */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    pv_store_session s = base;
+    snprintf(s.uuid, sizeof s.uuid, "%s", cases[i].uuid);
+    snprintf(s.ended_at, sizeof s.ended_at, "%s", cases[i].ended);
+    if (cases[i].place[0])
+      snprintf(s.place, sizeof s.place, "%s", cases[i].place);
+    pv_proto_outcome got =
+        session1(c->db, cases[i].t2 ? T2 : T1, cases[i].t2 ? c->dev2 : c->dev1, &s);
+    if (got != cases[i].want)
+      pv_test_fail(__FILE__, __LINE__, "session case %zu: %s, expected %s", i,
+                   pv_proto_outcome_name(got), pv_proto_outcome_name(cases[i].want));
+  }
+  pv_store_session got;
+  CHECK_INT(pv_cdb_session_get(c->db, T1, SA, &got), PV_OK);
+  CHECK_STR(got.ended_at, E1);
+  CHECK_STR(got.place, base.place);
+  CHECK_STR(got.animateur, "MB");
+  CHECK_INT(pv_cdb_session_get(c->db, T2, SA, &got), PV_ERR_NOTFOUND);
+  CHECK_INT(pv_cdb_session_get(c->db, NULL, SC, &got), PV_OK);
+  CHECK_INT(pv_cdb_session_get(c->db, T1, SD, &got), PV_ERR_NOTFOUND);
+
+  /* One batch, uuid-sorted: its begin and its end together; both stored. */
+  pv_store_session two[2] = {base, base};
+  pv_cdb_session_item items[2];
+  char *canon[2];
+  snprintf(two[0].uuid, sizeof two[0].uuid, "%s", SD);
+  snprintf(two[1].uuid, sizeof two[1].uuid, "%s", SD);
+  snprintf(two[1].ended_at, sizeof two[1].ended_at, "%s", E2);
+  for (int i = 0; i < 2; i++) {
+    canon[i] = pv_proto_session_encode(&two[i]);
+    items[i] = (pv_cdb_session_item){.s = &two[i], .canonical = canon[i]};
+    hash_of(canon[i], items[i].hash);
+  }
+  CHECK_INT(pv_cdb_session_ingest(c->db, T1, c->dev1, items, 2, NOW), PV_OK);
+  CHECK_INT(items[0].outcome, PV_OUT_STORED);
+  CHECK_INT(items[1].outcome, PV_OUT_STORED);
+  CHECK_INT(pv_cdb_session_get(c->db, T1, SD, &got), PV_OK);
+  CHECK_STR(got.ended_at, E2);
+  /* Refused before any statement: a bad item, an unknown kind. */
+  items[0].hash[0] = 'X';
+  CHECK_INT(pv_cdb_session_ingest(c->db, T1, c->dev1, items, 2, NOW), PV_ERR_INVALID);
+  hash_of(canon[0], items[0].hash);
+  snprintf(two[0].kind, sizeof two[0].kind, "fete");
+  CHECK_INT(pv_cdb_session_ingest(c->db, T1, c->dev1, items, 1, NOW), PV_ERR_INVALID);
+  CHECK_INT(pv_cdb_session_ingest(c->db, T1, c->dev1, items, 0, NOW), PV_OK);
+  free(canon[0]);
+  free(canon[1]);
+
+  /* Export rows carry the session, of the response's own territory only:
+   * t_export stored S1's responses 1 and 3 in T1 and 6 in T2. */
+  pv_store_session s1 = base;
+  snprintf(s1.uuid, sizeof s1.uuid, "%s", S1);
+  snprintf(s1.kind, sizeof s1.kind, "marche_exploratoire");
+  CHECK_INT(session1(c->db, T1, c->dev1, &s1), PV_OUT_STORED);
+  static const struct {
+    const char *territory, *session, *kinds;
+  } walks[] = {
+      {T1, S1, "marche_exploratoire,marche_exploratoire"},
+      {T1, NULL, "-,-,marche_exploratoire,marche_exploratoire,-,-"}, /* 5,2,1,3,4,7 */
+      {T2, NULL, "-"},
+      {NULL, S1, "marche_exploratoire,-,marche_exploratoire"}, /* 1,6,3 */
+  };
+  for (size_t i = 0; i < sizeof walks / sizeof walks[0]; i++) {
+    swalk w = {.n = 0};
+    pv_cdb_filter f = {.survey_id = "delta", .session = walks[i].session};
+    CHECK_INT(pv_cdb_export_rows(c->db, walks[i].territory, &f, collect_rows, &w),
+              PV_OK);
+    if (strcmp(w.kinds, walks[i].kinds) != 0)
+      fprintf(stderr, "export rows case %zu\n", i);
+    CHECK_STR(w.kinds, walks[i].kinds);
+  }
+
+  /* A database of schema 1 (no sessions, no quartiers) is migrated on open. */
+  pv_cdb *old = NULL;
+  CHECK_INT(reopen(c, c->v1, &old), PV_OK);
+  pv_cdb_close(old);
+  old = NULL;
+  CHECK_INT(raw_exec(c, c->v1,
+                     "DROP TABLE quartiers; DROP TABLE sessions;"
+                     " DELETE FROM schema_migrations WHERE version >= 2"),
+            0);
+  CHECK(raw_exec(c, c->v1, "SELECT count(*) FROM sessions") != 0);
+  CHECK_INT(reopen(c, c->v1, &old), PV_OK);
+  pv_cdb_close(old);
+  CHECK_INT(raw_exec(c, c->v1, "SELECT count(*) FROM sessions"), 0);
+  CHECK_INT(raw_exec(c, c->v1, "SELECT count(*) FROM quartiers"), 0);
+}
+
+static void t_quartiers(ctx *c) {
+  static const struct {
+    const char *territory, *code, *name;
+    pv_err want;
+  } cases[] = {
+      {T1, "QN03401M", "Mosson", PV_OK},
+      {T1, "QN03402M", "Cévennes", PV_OK},
+      {T2, "QN07501M", "Belleville", PV_OK},
+      {T2, "QN03401M", "Même code, autre territoire", PV_OK},
+      {T1, "QN03401M", "Encore", PV_ERR_EXISTS},
+      {T1, "QN0340M", "Code court", PV_ERR_INVALID},
+      {T1, "QN03403M", "", PV_ERR_INVALID},
+      {T1, "QN03403M", "a\tb", PV_ERR_INVALID},
+      {"99999", "QN03403M", "Nulle part", PV_ERR_NOTFOUND},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    pv_err err = pv_cdb_quartier_add(c->db, cases[i].territory, cases[i].code,
+                                     cases[i].name, NOW);
+    if (err != cases[i].want)
+      pv_test_fail(__FILE__, __LINE__, "quartier case %zu: %s (%s)", i,
+                   pv_strerror(err), pv_err_detail());
+  }
+  pv_quartier *q = NULL;
+  size_t n = 0;
+  CHECK_INT(pv_cdb_quartier_list(c->db, T1, &q, &n), PV_OK);
+  CHECK_INT(n, 2);
+  if (n == 2) {
+    CHECK_STR(q[0].code, "QN03401M");
+    CHECK_STR(q[0].name, "Mosson");
+    CHECK_STR(q[1].name, "Cévennes");
+  }
+  free(q);
+  CHECK_INT(pv_cdb_quartier_list(c->db, "occ-montpellier", &q, &n), PV_OK);
+  CHECK_INT(n, 0);
+  CHECK(q == NULL);
+  CHECK_INT(pv_cdb_quartier_list(c->db, "a b", &q, &n), PV_ERR_INVALID);
+}
+
 /* ---- 16 devices at once -------------------------------------------------- */
 
 typedef struct worker {
@@ -892,6 +1090,7 @@ static const struct {
     {"tokens", t_tokens},         {"blobs", t_blobs},
     {"publish", t_publish},       {"attachments", t_attachments},
     {"ingest", t_ingest},         {"export", t_export},
+    {"sessions", t_sessions},     {"quartiers", t_quartiers},
     {"reconnect", t_reconnect},   {"concurrent", t_concurrent},
 };
 
@@ -921,13 +1120,15 @@ int main(void) {
   snprintf(c.target, sizeof c.target, "%s/collector.db", dir);
   snprintf(c.spare, sizeof c.spare, "%s/spare.db", dir);
   snprintf(c.fresh, sizeof c.fresh, "%s/fresh.db", dir);
+  snprintf(c.v1, sizeof c.v1, "%s/v1.db", dir);
   suite(&c);
 
   memset(&c, 0, sizeof c);
   c.pg = 1;
   if (pv_test_pg_conninfo(c.target, sizeof c.target, "pv_test_cstore") == 0 &&
       pv_test_pg_conninfo(c.spare, sizeof c.spare, "pv_test_cstore_spare") == 0 &&
-      pv_test_pg_conninfo(c.fresh, sizeof c.fresh, "pv_test_cstore_fresh") == 0)
+      pv_test_pg_conninfo(c.fresh, sizeof c.fresh, "pv_test_cstore_fresh") == 0 &&
+      pv_test_pg_conninfo(c.v1, sizeof c.v1, "pv_test_cstore_v1") == 0)
     suite(&c);
 
   pv_test_rmtree(dir);

@@ -112,6 +112,7 @@ static const char carto_v1[] =
 
 static const char *const columns[] = {
   "response_uuid", "survey_id", "survey_version", "territory", "session_uuid",
+  "session_kind", "session_place", "qpv_code", "qpv_name", "animateur",
   "language", "started_at", "ended_at", "status", "duration_s",
   "humeur", "lieu", "lieux.parc", "lieux.ecole", "lieux.cafe", "lieux.gare", "oui", "note",
   "ordre.logement", "ordre.proprete", "ordre.transports", "plan", "plan.count", "dessin",
@@ -324,6 +325,21 @@ static void build(pv_cdb *db) {
   snprintf(mot, sizeof mot, "%s", m);
   cJSON_free(m);
   cJSON_Delete(s);
+  /* Session S1 arrived (a place a CSV cell must quote); S2 has not. */
+  pv_store_session s1 = {.uuid = S1,
+                         .kind = "table_de_quartier",
+                         .place = "Maison pour tous; \"Léo Lagrange\"",
+                         .qpv_code = "QN03401M",
+                         .qpv_name = "Mosson",
+                         .animateur = "MB",
+                         .started_at = "2026-11-02T09:30:00.000Z",
+                         .ended_at = "2026-11-02T12:00:00.000Z"};
+  char *s1_json = pv_proto_session_encode(&s1);
+  pv_cdb_session_item si = {.s = &s1, .canonical = s1_json};
+  pv_sha256_hex(s1_json, strlen(s1_json), si.hash);
+  CHECK_INT(pv_cdb_session_ingest(db, T, dev, &si, 1, NOW), PV_OK);
+  CHECK_INT(si.outcome, PV_OUT_STORED);
+  free(s1_json);
   /* Ingested out of order: the export sorts by started_at. */
   ingest(db, T, dev, R3, 2, S2, "fr", "2026-11-10T08:00:00.000Z",
          "2026-11-10T08:01:00.000Z", PV_STORE_COMPLETE,
@@ -505,6 +521,11 @@ static void test_csv(pv_cdb *db) {
   CHECK_STR(cell(&t, 1, "survey_version"), "2");
   CHECK_STR(cell(&t, 1, "territory"), T);
   CHECK_STR(cell(&t, 1, "session_uuid"), S1);
+  CHECK_STR(cell(&t, 1, "session_kind"), "table_de_quartier");
+  CHECK_STR(cell(&t, 1, "session_place"), "Maison pour tous; \"Léo Lagrange\"");
+  CHECK_STR(cell(&t, 1, "qpv_code"), "QN03401M");
+  CHECK_STR(cell(&t, 1, "qpv_name"), "Mosson");
+  CHECK_STR(cell(&t, 1, "animateur"), "MB");
   CHECK_STR(cell(&t, 1, "language"), "ar");
   CHECK_STR(cell(&t, 1, "started_at"), "2026-11-02T10:00:00.000Z");
   CHECK_STR(cell(&t, 1, "ended_at"), "2026-11-02T10:02:05.500Z");
@@ -539,6 +560,12 @@ static void test_csv(pv_cdb *db) {
   CHECK_STR(cell(&t, 2, "survey_version"), "1");
   CHECK_STR(cell(&t, 2, "status"), "abandoned");
   CHECK_STR(cell(&t, 2, "session_uuid"), "");
+  CHECK_STR(cell(&t, 2, "session_kind"), "");
+  CHECK_STR(cell(&t, 2, "animateur"), "");
+  /* R3's session S2 has not arrived: its columns are empty. */
+  CHECK_STR(cell(&t, 3, "session_uuid"), S2);
+  CHECK_STR(cell(&t, 3, "session_kind"), "");
+  CHECK_STR(cell(&t, 3, "qpv_code"), "");
   CHECK_STR(cell(&t, 2, "duration_s"), "30");
   CHECK_STR(cell(&t, 2, "humeur"), "2");
   CHECK_STR(cell(&t, 2, "ancienne"), "no");
@@ -664,7 +691,21 @@ static void test_json(pv_cdb *db) {
   CHECK_STR(cJSON_GetStringValue(
                 cJSON_GetObjectItem(cJSON_GetObjectItem(a, "dessin"), "attachment")),
             sha_d);
+  CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(r1, "session_kind")),
+            "table_de_quartier");
+  CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(r1, "session_place")),
+            "Maison pour tous; \"Léo Lagrange\"");
+  CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(r1, "qpv_code")), "QN03401M");
+  CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(r1, "qpv_name")), "Mosson");
+  CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(r1, "animateur")), "MB");
   CHECK(cJSON_IsNull(cJSON_GetObjectItem(r2, "session")));
+  CHECK(cJSON_IsNull(cJSON_GetObjectItem(r2, "session_kind")));
+  CHECK(cJSON_IsNull(cJSON_GetObjectItem(r2, "animateur")));
+  /* R3: in session S2, which has not arrived. */
+  const cJSON *r3 = cJSON_GetArrayItem(rs, 2);
+  CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(r3, "session")), S2);
+  CHECK(cJSON_IsNull(cJSON_GetObjectItem(r3, "session_kind")));
+  CHECK(cJSON_IsNull(cJSON_GetObjectItem(r3, "qpv_name")));
   CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(r2, "status")), "abandoned");
   CHECK_STR(cJSON_GetStringValue(
                 cJSON_GetObjectItem(cJSON_GetObjectItem(r2, "answers"), "ancienne")),
@@ -706,6 +747,27 @@ static void test_codebook(pv_cdb *db) {
     CHECK_STR(t.cell[0][c], header[c]);
   for (int r = 1; r < t.nrows && r <= ncols; r++)
     CHECK_STR(t.cell[r][0], columns[r - 1]); /* one row per data column, in order */
+
+  /* The session's columns, in French. */
+  static const struct {
+    const char *column, *label;
+  } meta[] = {
+      {"session_kind", "Type de session"},
+      {"session_place", "Lieu"},
+      {"qpv_code", "Code QPV"},
+      {"qpv_name", "Nom du quartier"},
+      {"animateur", "Initiales de l'animateur"},
+  };
+  for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++) {
+    int mr = row_of(&t, meta[i].column);
+    CHECK(mr > 0);
+    const char *label = cell(&t, mr, "label_fr");
+    CHECK(label && strncmp(label, meta[i].label, strlen(meta[i].label)) == 0);
+    CHECK_STR(cell(&t, mr, "type"), "meta");
+  }
+  CHECK_STR(cell(&t, row_of(&t, "session_kind"), "value_labels"),
+            "kiosk = Kiosque en libre-service | table_de_quartier = Table de quartier "
+            "| marche_exploratoire = Marche exploratoire | atelier = Atelier");
 
   int r = row_of(&t, "humeur");
   CHECK_STR(cell(&t, r, "question_id"), "humeur");

@@ -383,6 +383,227 @@ static void test_checks(void) {
   CHECK(!pv_proto_token_valid("pvd_0123456789abcdefghijklmnopqrst=v"));
 }
 
+/* ---- sessions ---- */
+
+#define SESS "0f0e0d0c-0b0a-4988-8776-655443322110"
+
+static pv_store_session sample_session(void) {
+  pv_store_session s = {.uuid = SESS,
+                        .kind = "table_de_quartier",
+                        .place = "Maison pour tous \"Léo Lagrange\"",
+                        .qpv_code = "QN03401M",
+                        .qpv_name = "Mosson",
+                        .animateur = "MB",
+                        .started_at = T0};
+  return s;
+}
+
+static void test_session_roundtrip(void) {
+  pv_store_session s = sample_session(), back;
+  char why[200] = "";
+  char *a = pv_proto_session_encode(&s);
+  CHECK_STR(a, "{\"uuid\":\"" SESS "\",\"kind\":\"table_de_quartier\","
+               "\"place\":\"Maison pour tous \\\"Léo Lagrange\\\"\","
+               "\"qpv_code\":\"QN03401M\",\"qpv_name\":\"Mosson\",\"animateur\":\"MB\","
+               "\"started_at\":\"" T0 "\",\"ended_at\":null}");
+  CHECK_INT(pv_proto_session_decode(a, strlen(a), &back, why, sizeof why), PV_OK);
+  CHECK_STR(back.place, s.place);
+  CHECK_STR(back.ended_at, "");
+  CHECK_STR(back.qpv_code, "QN03401M");
+  free(a);
+
+  /* Ended, other key order and spacing: the same canonical text. */
+  snprintf(s.ended_at, sizeof s.ended_at, "%s", T1);
+  a = pv_proto_session_encode(&s);
+  static const char shuffled[] =
+      "{ \"ended_at\": \"" T1 "\", \"animateur\": \"MB\", \"qpv_name\": \"Mosson\","
+      " \"qpv_code\": \"QN03401M\", \"place\": \"Maison pour tous \\\"Léo "
+      "Lagrange\\\"\","
+      " \"kind\": \"table_de_quartier\", \"started_at\": \"" T0 "\", \"uuid\": \"" SESS
+      "\" }";
+  CHECK_INT(pv_proto_session_decode(shuffled, strlen(shuffled), &back, why, sizeof why),
+            PV_OK);
+  char *b = pv_proto_session_encode(&back);
+  CHECK_STR(b, a);
+  free(a);
+  free(b);
+
+  /* Every kind; a kiosk without place, quartier or initials. */
+  for (size_t i = 0; pv_proto_session_kind(i); i++)
+    CHECK(pv_proto_session_kind_valid(pv_proto_session_kind(i)));
+  CHECK(pv_proto_session_kind(4) == NULL);
+  pv_store_session k = {.uuid = SESS, .kind = "kiosk", .started_at = T0};
+  a = pv_proto_session_encode(&k);
+  CHECK_INT(pv_proto_session_decode(a, strlen(a), &back, why, sizeof why), PV_OK);
+  CHECK_STR(back.kind, "kiosk");
+  free(a);
+}
+
+#define SB(rest) "{\"uuid\":\"" SESS "\"," rest "}"
+#define S_OK_TAIL                                                                      \
+  "\"place\":\"\",\"qpv_code\":\"\",\"qpv_name\":\"\",\"animateur\":\"\","             \
+  "\"started_at\":\"" T0 "\",\"ended_at\":null"
+
+static const struct {
+  const char *json;
+  const char *reason;
+} bad_sessions[] = {
+    {"[]", "not an object"},
+    {"{\"kind\":\"kiosk\"}", "uuid: expected a UUID"},
+    {SB("\"kind\":\"kiosk\",\"extra\":1," S_OK_TAIL), "unknown key \"extra\""},
+    {SB("\"kind\":\"kiosk\",\"kind\":\"kiosk\"," S_OK_TAIL), "repeated key \"kind\""},
+    {SB("\"kind\":\"fete\"," S_OK_TAIL), "kind: expected"},
+    {SB("\"kind\":1," S_OK_TAIL), "kind: expected"},
+    {SB(S_OK_TAIL), "kind: expected"},
+    {SB("\"kind\":\"kiosk\",\"place\":7,\"qpv_code\":\"\",\"qpv_name\":\"\","
+        "\"animateur\":\"\",\"started_at\":\"" T0 "\",\"ended_at\":null"),
+     "place: expected"},
+    {SB("\"kind\":\"kiosk\",\"place\":\"a\\nb\",\"qpv_code\":\"\",\"qpv_name\":\"\","
+        "\"animateur\":\"\",\"started_at\":\"" T0 "\",\"ended_at\":null"),
+     "place: expected"},
+    {SB("\"kind\":\"kiosk\",\"place\":\"\",\"qpv_code\":\"QN0340M\",\"qpv_name\":\"\","
+        "\"animateur\":\"\",\"started_at\":\"" T0 "\",\"ended_at\":null"),
+     "qpv_code: expected"},
+    {SB("\"kind\":\"kiosk\",\"place\":\"\",\"qpv_code\":\"qn03401m\",\"qpv_name\":\"\","
+        "\"animateur\":\"\",\"started_at\":\"" T0 "\",\"ended_at\":null"),
+     "qpv_code: expected"},
+    {SB("\"kind\":\"kiosk\",\"place\":\"\",\"qpv_code\":\"\",\"qpv_name\":\"\","
+        "\"animateur\":\"Marie-Claire\",\"started_at\":\"" T0 "\",\"ended_at\":null"),
+     "animateur: expected initials of at most 8 bytes"},
+    {SB("\"kind\":\"kiosk\",\"place\":\"\",\"qpv_code\":\"\",\"qpv_name\":\"\","
+        "\"animateur\":\"\",\"started_at\":\"2026-11-23\",\"ended_at\":null"),
+     "started_at: expected"},
+    {SB("\"kind\":\"kiosk\",\"place\":\"\",\"qpv_code\":\"\",\"qpv_name\":\"\","
+        "\"animateur\":\"\",\"started_at\":\"" T0 "\""),
+     "ended_at: expected"},
+    {SB("\"kind\":\"kiosk\",\"place\":\"\",\"qpv_code\":\"\",\"qpv_name\":\"\","
+        "\"animateur\":\"\",\"started_at\":\"" T1 "\",\"ended_at\":\"" T0 "\""),
+     "ended_at: before started_at"},
+    {SB("\"kind\":\"kiosk\",\"place\":\"\",\"qpv_code\":\"\",\"qpv_name\":\"\","
+        "\"animateur\":\"\",\"started_at\":\"" T0 "\",\"ended_at\":\"\""),
+     "ended_at: expected"},
+};
+
+static void test_bad_sessions(void) {
+  for (size_t i = 0; i < sizeof bad_sessions / sizeof bad_sessions[0]; i++) {
+    pv_store_session s;
+    char why[200] = "";
+    const char *j = bad_sessions[i].json;
+    CHECK_INT(pv_proto_session_decode(j, strlen(j), &s, why, sizeof why),
+              PV_ERR_INVALID);
+    if (!strstr(why, bad_sessions[i].reason))
+      pv_test_fail(__FILE__, __LINE__, "session case %zu: reason \"%s\" lacks \"%s\"",
+                   i, why, bad_sessions[i].reason);
+  }
+  /* A place just at the bound passes, one byte more does not. */
+  pv_store_session s = sample_session(), back;
+  char why[200] = "";
+  memset(s.place, 'x', PV_STORE_MAX_TEXT);
+  s.place[PV_STORE_MAX_TEXT] = '\0';
+  char *a = pv_proto_session_encode(&s);
+  CHECK_INT(pv_proto_session_decode(a, strlen(a), &back, why, sizeof why), PV_OK);
+  free(a);
+  char big[PV_STORE_MAX_TEXT + 2];
+  memset(big, 'x', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  char body[1024];
+  snprintf(body, sizeof body,
+           SB("\"kind\":\"kiosk\",\"place\":\"%s\",\"qpv_code\":\"\",\"qpv_name\":\"\","
+              "\"animateur\":\"\",\"started_at\":\"" T0 "\",\"ended_at\":null"),
+           big);
+  CHECK_INT(pv_proto_session_decode(body, strlen(body), &back, why, sizeof why),
+            PV_ERR_INVALID);
+  CHECK_CONTAINS(why, "place: expected a text of at most 200 bytes");
+}
+
+static void test_sessions_batch(void) {
+  pv_store_session ss[2] = {sample_session(), sample_session()};
+  memcpy(ss[1].uuid, UUID2, sizeof UUID2);
+  snprintf(ss[1].ended_at, sizeof ss[1].ended_at, "%s", T1);
+  char *body = pv_proto_sessions_encode(ss, 2);
+  CHECK(body != NULL);
+  CHECK(strncmp(body, "{\"sessions\":[{\"uuid\":", 21) == 0);
+  pv_proto_sessions b;
+  char why[200] = "";
+  CHECK_INT(pv_proto_sessions_decode(body, strlen(body), &b, why, sizeof why), PV_OK);
+  CHECK_INT(b.count, 2);
+  if (b.count == 2) {
+    CHECK(b.items[0].ok && b.items[1].ok);
+    CHECK_STR(b.items[1].s.ended_at, T1);
+    CHECK_STR(b.items[1].result.uuid, UUID2);
+  }
+  pv_proto_sessions_free(&b);
+  free(body);
+
+  /* Items are judged one by one; a uuid twice keeps the first. */
+  static const char mixed[] =
+      "{\"sessions\":[" SB("\"kind\":\"kiosk\"," S_OK_TAIL) "," SB(
+          "\"kind\":\"fete\"," S_OK_TAIL) "," SB("\"kind\":\"atelier\"," S_OK_TAIL) "]"
+                                                                                    "}";
+  CHECK_INT(pv_proto_sessions_decode(mixed, strlen(mixed), &b, why, sizeof why), PV_OK);
+  CHECK_INT(b.count, 3);
+  if (b.count == 3) {
+    CHECK(b.items[0].ok);
+    CHECK(!b.items[1].ok);
+    CHECK_INT(b.items[1].result.outcome, PV_OUT_INVALID);
+    CHECK_CONTAINS(b.items[1].result.reason, "sessions[1]: kind: expected");
+    CHECK_STR(b.items[1].result.uuid, SESS);
+    CHECK(!b.items[2].ok);
+    CHECK_CONTAINS(b.items[2].result.reason, "sessions[2]: uuid repeated in the batch");
+  }
+  pv_proto_sessions_free(&b);
+
+  /* The body as a whole. */
+  static const struct {
+    const char *body;
+    pv_err err;
+    const char *reason;
+  } whole[] = {
+      {"{\"sessions\":[]}", PV_ERR_INVALID, "1 to 100 sessions, not 0"},
+      {"{\"responses\":[]}", PV_ERR_INVALID, "expected {\"sessions\": [...]}"},
+      {"{\"sessions\":[],\"x\":1}", PV_ERR_INVALID, "unknown key \"x\""},
+      {"{\"sessions\":[", PV_ERR_INVALID, ""},
+      {"[1]", PV_ERR_INVALID, "expected {\"sessions\""},
+  };
+  for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
+    why[0] = '\0';
+    CHECK_INT(pv_proto_sessions_decode(whole[i].body, strlen(whole[i].body), &b, why,
+                                       sizeof why),
+              whole[i].err);
+    CHECK_CONTAINS(why, whole[i].reason);
+    CHECK(b.items == NULL && b.count == 0);
+  }
+  /* 101 sessions: too many. */
+  size_t cap = 101 * 300 + 64, len = 0;
+  char *many = malloc(cap);
+  CHECK(many != NULL);
+  if (!many)
+    return;
+  len += (size_t)snprintf(many + len, cap - len, "{\"sessions\":[");
+  for (int i = 0; i < 101; i++)
+    len += (size_t)snprintf(many + len, cap - len,
+                            "%s" SB("\"kind\":\"kiosk\"," S_OK_TAIL), i ? "," : "");
+  len += (size_t)snprintf(many + len, cap - len, "]}");
+  CHECK_INT(pv_proto_sessions_decode(many, len, &b, why, sizeof why), PV_ERR_TOOBIG);
+  free(many);
+}
+
+static void test_qpv_codes(void) {
+  static const struct {
+    const char *code;
+    int ok;
+  } cases[] = {
+      {"", 1},         {"QN03401M", 1},  {"QN02A01M", 1}, {"QN97101M", 1},
+      {"QN0340M", 0},  {"QN034011M", 0}, {"qn03401m", 0}, {"QP03401M", 0},
+      {"QN03401m", 0}, {"QN034A1M", 0},  {"QN03401 ", 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    if (pv_proto_qpv_code_valid(cases[i].code) != cases[i].ok)
+      pv_test_fail(__FILE__, __LINE__, "qpv code \"%s\": expected %d", cases[i].code,
+                   cases[i].ok);
+  CHECK(!pv_proto_qpv_code_valid(NULL));
+}
+
 int main(void) {
   test_roundtrip();
   test_bad_responses();
@@ -391,5 +612,9 @@ int main(void) {
   test_results();
   test_catalog();
   test_checks();
+  test_session_roundtrip();
+  test_bad_sessions();
+  test_sessions_batch();
+  test_qpv_codes();
   return pv_test_done();
 }

@@ -509,6 +509,10 @@ static void test_retention(void) {
   now_ms = T0 + DAY_MS;
   const char *acked[] = {a, c};
   CHECK_INT(pv_store_ack(st, acked, 2), PV_OK);
+  /* The ended session's own acknowledgement (an unacknowledged one is
+   * never purged: test_session_outbox). */
+  CHECK_INT(pv_store_session_get(st, sess, &got), PV_OK);
+  CHECK_INT(pv_store_sessions_ack(st, &got, 1), PV_OK);
 
   now_ms = T0 + 10 * DAY_MS;
   CHECK_INT(pv_store_purge(st, 30, &purged), PV_OK);
@@ -640,7 +644,8 @@ static void test_sessions(void) {
   CHECK_INT(pv_store_session_begin(st, &info, s), PV_OK);
   CHECK_INT(pv_store_begin(st, "qualite-habiter", 3, s, "tr", r), PV_OK);
   CHECK_INT(pv_store_finish(st, r), PV_OK);
-  begin(st, r); /* outside the session */
+  now_ms += MINUTE_MS; /* so the finished walk's order is known */
+  begin(st, r);        /* outside the session */
   pv_store_counts counts;
   CHECK_INT(pv_store_count(st, s, &counts), PV_OK);
   CHECK_INT(counts.complete, 1);
@@ -659,7 +664,7 @@ static void test_sessions(void) {
   pv_store_session got;
   char t[25];
   CHECK_INT(pv_store_session_get(st, s, &got), PV_OK);
-  iso(T0 + 60 * MINUTE_MS, t);
+  iso(T0 + 61 * MINUTE_MS, t);
   CHECK_STR(got.ended_at, t);
   CHECK_STR(got.place, "Hall de la mairie annexe");
 
@@ -696,10 +701,110 @@ static void test_sessions(void) {
 
   pv_store_session bad = {.kind = ""};
   CHECK_INT(pv_store_session_begin(st, &bad, s), PV_ERR_INVALID);
+  pv_store_session fete = {.kind = "fete"}; /* not one of the four kinds */
+  CHECK_INT(pv_store_session_begin(st, &fete, s), PV_ERR_INVALID);
+  for (size_t i = 0; pv_store_session_kind(i); i++) {
+    pv_store_session each = {0};
+    snprintf(each.kind, sizeof each.kind, "%s", pv_store_session_kind(i));
+    CHECK_INT(pv_store_session_begin(st, &each, s), PV_OK);
+  }
   /* Initials come in a fixed array: one without its NUL is refused. */
   pv_store_session unterminated = {.kind = "kiosk"};
   memset(unterminated.animateur, 'A', sizeof unterminated.animateur);
   CHECK_INT(pv_store_session_begin(st, &unterminated, s), PV_ERR_TOOBIG);
+  pv_store_close(st);
+}
+
+/* Pending sessions as a set of "uuid/ended_at" checks. */
+static size_t pending_sessions(pv_store *st, pv_store_session *first) {
+  pv_store_session *list = NULL;
+  size_t n = 99;
+  CHECK_INT(pv_store_sessions_pending(st, 10, &list, &n), PV_OK);
+  if (n && first)
+    *first = list[0];
+  free(list);
+  return n;
+}
+
+static void test_session_outbox(void) {
+  char path[512], s1[PV_UUID_LEN + 1], s2[PV_UUID_LEN + 1], t[25];
+  pv_store_session sent, got, *list = NULL;
+  size_t n = 0;
+  fresh_path(path, sizeof path, "session-outbox.db");
+  pv_store *st = open_ok(path);
+  CHECK_INT(pv_store_session_list(st, &list, &n), PV_OK);
+  CHECK_INT(n, 0);
+  free(list);
+  CHECK_INT(pending_sessions(st, NULL), 0);
+
+  pv_store_session info = {.kind = "table_de_quartier",
+                           .place = "Maison pour tous Léo Lagrange",
+                           .qpv_code = "QN03401M",
+                           .qpv_name = "Mosson",
+                           .animateur = "MB"};
+  CHECK_INT(pv_store_session_begin(st, &info, s1), PV_OK);
+  now_ms += MINUTE_MS;
+  pv_store_session kiosk = {.kind = "kiosk"};
+  CHECK_INT(pv_store_session_begin(st, &kiosk, s2), PV_OK);
+
+  /* Sent when it begins: both pending, oldest first. */
+  CHECK_INT(pending_sessions(st, &sent), 2);
+  CHECK_STR(sent.uuid, s1);
+  CHECK_STR(sent.ended_at, "");
+  CHECK_STR(sent.qpv_code, "QN03401M");
+  CHECK_INT(pv_store_sessions_ack(st, &sent, 1), PV_OK);
+  CHECK_INT(pending_sessions(st, &got), 1);
+  CHECK_STR(got.uuid, s2);
+
+  /* Ended after its running form was sent: pending again; the late
+   * acknowledgement of the running form does not clear it. */
+  now_ms += 90 * MINUTE_MS;
+  CHECK_INT(pv_store_session_end(st, s1), PV_OK);
+  CHECK_INT(pending_sessions(st, NULL), 2);
+  CHECK_INT(pv_store_sessions_ack(st, &sent, 1), PV_OK);
+  CHECK_INT(pending_sessions(st, &got), 2);
+  CHECK_STR(got.uuid, s1);
+  iso(now_ms, t);
+  CHECK_STR(got.ended_at, t);
+  /* Retention keeps an ended, empty session until its end is acknowledged. */
+  now_ms += 400 * DAY_MS;
+  CHECK_INT(pv_store_purge(st, 30, NULL), PV_OK);
+  CHECK_INT(pv_store_session_get(st, s1, &got), PV_OK);
+  CHECK_INT(pv_store_sessions_ack(st, &got, 1), PV_OK);
+  CHECK_INT(pending_sessions(st, &got), 1);
+  CHECK_STR(got.uuid, s2);
+  /* Acknowledging twice, or an older form after the newer one, is fine. */
+  CHECK_INT(pv_store_sessions_ack(st, &sent, 1), PV_OK);
+  CHECK_INT(pending_sessions(st, NULL), 1);
+
+  /* Errors: all or nothing. */
+  pv_store_session ghost = sent;
+  CHECK_INT(pv_uuid_v4(ghost.uuid), PV_OK);
+  pv_store_session two[2];
+  CHECK_INT(pv_store_session_get(st, s2, &two[0]), PV_OK);
+  two[1] = ghost;
+  CHECK_INT(pv_store_sessions_ack(st, two, 2), PV_ERR_NOTFOUND);
+  CHECK_INT(pending_sessions(st, NULL), 1);
+  pv_store_session early = two[0];
+  snprintf(early.ended_at, sizeof early.ended_at, "%s", t);
+  CHECK_INT(pv_store_sessions_ack(st, &early, 1), PV_ERR_STATE);
+  pv_store_session bad = two[0];
+  snprintf(bad.uuid, sizeof bad.uuid, "not-a-uuid");
+  CHECK_INT(pv_store_sessions_ack(st, &bad, 1), PV_ERR_INVALID);
+  CHECK_INT(pv_store_sessions_ack(st, NULL, 0), PV_OK);
+
+  /* Every session kept, by started_at; and now purge may take s1. */
+  CHECK_INT(pv_store_session_list(st, &list, &n), PV_OK);
+  CHECK_INT(n, 2);
+  if (n == 2) {
+    CHECK_STR(list[0].uuid, s1);
+    CHECK_STR(list[0].animateur, "MB");
+    CHECK_STR(list[1].uuid, s2);
+  }
+  free(list);
+  CHECK_INT(pv_store_purge(st, 30, NULL), PV_OK);
+  CHECK_INT(pv_store_session_get(st, s1, &got), PV_ERR_NOTFOUND);
+  CHECK_INT(pv_store_session_get(st, s2, &got), PV_OK);
   pv_store_close(st);
 }
 
@@ -756,6 +861,31 @@ static void test_migrations(void) {
     CHECK_INT(raw_int(path, "PRAGMA user_version"), PV_STORE_SCHEMA_VERSION);
     CHECK_INT(raw_int(path, "SELECT count(*) FROM sqlite_master"), objects);
   }
+
+  /* A schema-1 store (before the sessions outbox) with a running and an
+   * ended session: migration 2 keeps them, both pending. */
+  char path1[512], s_run[PV_UUID_LEN + 1], s_end[PV_UUID_LEN + 1];
+  path_in_dir(path1, sizeof path1, "version1.db");
+  st = open_ok(path1);
+  pv_store_session info = {.kind = "atelier", .place = "Centre social"};
+  CHECK_INT(pv_store_session_begin(st, &info, s_run), PV_OK);
+  CHECK_INT(pv_store_session_begin(st, &info, s_end), PV_OK);
+  CHECK_INT(pv_store_session_end(st, s_end), PV_OK);
+  pv_store_close(st);
+  raw_exec(path1,
+           "DROP INDEX sessions_started; ALTER TABLE sessions DROP COLUMN synced_ended;"
+           " PRAGMA user_version = 1;",
+           1);
+  CHECK_INT(raw_int(path1, "PRAGMA user_version"), 1);
+  st = open_ok(path1);
+  CHECK_INT(raw_int(path1, "PRAGMA user_version"), PV_STORE_SCHEMA_VERSION);
+  CHECK_INT(raw_int(path1, "SELECT count(*) FROM sqlite_master"), objects);
+  CHECK_INT(pending_sessions(st, NULL), 2);
+  pv_store_session got;
+  CHECK_INT(pv_store_session_get(st, s_end, &got), PV_OK);
+  CHECK_STR(got.place, "Centre social");
+  CHECK(got.ended_at[0] != '\0');
+  pv_store_close(st);
 
   /* A file of ours at version 0 (no tables yet) is brought up to date. */
   char path0[512];
@@ -840,7 +970,7 @@ static void make_newer(const char *path) {
 /* The newer version is only in the WAL: the header still says 1. */
 static void make_newer_in_wal(const char *path) {
   make_store(path);
-  raw_exec(path, "PRAGMA user_version = 2;", 0);
+  raw_exec(path, "PRAGMA user_version = 3;", 0);
 }
 
 /* Overwrites 64 bytes at offset in path. */
@@ -898,7 +1028,7 @@ static const struct {
     {"extra-table.db", make_unknown_table, PV_ERR_FOREIGN,
      "unknown table or index extra", 1},
     {"newer.db", make_newer, PV_ERR_FOREIGN, "schema version 99 is newer", 1},
-    {"newer-wal.db", make_newer_in_wal, PV_ERR_FOREIGN, "schema version 2 is newer", 1},
+    {"newer-wal.db", make_newer_in_wal, PV_ERR_FOREIGN, "schema version 3 is newer", 1},
     {"corrupt.db", make_corrupt_page, PV_ERR_CORRUPT, "integrity_check failed", 1},
     {"page-size.db", make_bad_page_size, PV_ERR_CORRUPT, "not a database", 1},
     {"folder.db", make_directory, PV_ERR_FOREIGN, "not a regular file", 0},
@@ -1161,6 +1291,7 @@ int main(void) {
   test_retention();
   test_attachments();
   test_sessions();
+  test_session_outbox();
   test_settings();
   test_migrations();
   test_refused_files();

@@ -21,6 +21,7 @@
 
 #include "collector/server.h"
 #include "collector/storage.h"
+#include "core/quartiers.h"
 #include "core/sha256.h"
 #include "kiosk/link.h"
 #include "sync/engine.h"
@@ -795,6 +796,146 @@ static void test_lying_server(void) {
   pv_store_close(st);
 }
 
+/* ---- sessions ---------------------------------------------------------------- */
+
+static pv_err count_with_session(void *ud, const pv_store_response *r,
+                                 const pv_store_session *s) {
+  size_t *n = ud;
+  (void)r;
+  if (s && strcmp(s->kind, "table_de_quartier") == 0 && s->ended_at[0])
+    (*n)++;
+  return PV_OK;
+}
+
+/* A table de quartier: begun, two residents answer, ended; each pass
+ * sends what changed, and the collector ends up with the ended session and
+ * the responses that name it. */
+static void test_sessions(void) {
+  fixture f;
+  pv_sync_report rep;
+  char sess[PV_UUID_LEN + 1], bad[PV_UUID_LEN + 1];
+  fx_uuid r[2];
+  fixture_open(&f, "sessions", NULL, NULL);
+  pv_sync_config c = config_of(&f);
+  int version = version_of("qualite-habiter");
+  pv_store_session info = {.kind = "table_de_quartier",
+                           .place = "Maison pour tous Léo Lagrange",
+                           .qpv_code = "QN03401M",
+                           .qpv_name = "Mosson",
+                           .animateur = "MB"};
+  CHECK_INT(pv_store_session_begin(f.st, &info, sess), PV_OK);
+  for (int i = 0; i < 2; i++) {
+    CHECK_INT(pv_store_begin(f.st, "qualite-habiter", version, sess, "fr", r[i]),
+              PV_OK);
+    CHECK_INT(pv_store_put_answer(f.st, r[i], "note", "4", PV_QUANTITATIVE), PV_OK);
+    CHECK_INT(pv_store_finish(f.st, r[i]), PV_OK);
+  }
+
+  /* Pass 1: the running session, then the responses. */
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.sessions_sent, 1);
+  CHECK_INT(rep.sessions_acked, 1);
+  CHECK_INT(rep.sessions_failed, 0);
+  CHECK_INT(rep.sent, 2);
+  CHECK_INT(rep.acked, 2);
+  pv_cdb *db = NULL;
+  pv_store_session got;
+  CHECK_INT(pv_cdb_open_sqlite(f.db, &db), PV_OK);
+  CHECK_INT(pv_cdb_session_get(db, FX_TERRITORY, sess, &got), PV_OK);
+  CHECK_STR(got.ended_at, "");
+  CHECK_STR(got.qpv_code, "QN03401M");
+  pv_cdb_close(db);
+
+  /* Pass 2: nothing changed, nothing sent. */
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.sessions_sent, 0);
+  CHECK_INT(rep.sent, 0);
+
+  /* Ended: sent again, once. */
+  CHECK_INT(pv_store_session_end(f.st, sess), PV_OK);
+  pv_store_session mine;
+  CHECK_INT(pv_store_session_get(f.st, sess, &mine), PV_OK);
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.sessions_sent, 1);
+  CHECK_INT(rep.sessions_acked, 1);
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.sessions_sent, 0);
+  CHECK_INT(pv_cdb_open_sqlite(f.db, &db), PV_OK);
+  CHECK_INT(pv_cdb_session_get(db, FX_TERRITORY, sess, &got), PV_OK);
+  CHECK_STR(got.ended_at, mine.ended_at);
+  CHECK(got.ended_at[0] != '\0');
+  size_t with = 0;
+  pv_cdb_filter flt = {.survey_id = "qualite-habiter", .session = sess};
+  CHECK_INT(pv_cdb_export_rows(db, FX_TERRITORY, &flt, count_with_session, &with),
+            PV_OK);
+  CHECK_INT(with, 2);
+  pv_cdb_close(db);
+
+  /* The territory's quartiers land in <surveys>/quartiers.json, once. */
+  char qpath[700];
+  pv_quartier *q = NULL;
+  size_t nq = 0;
+  snprintf(qpath, sizeof qpath, "%s/quartiers.json", f.surveys);
+  /* None distributed yet: no file (the kiosk uses its offline default). */
+  CHECK_INT(pv_quartiers_load(qpath, &q, &nq), PV_ERR_NOTFOUND);
+  CHECK_INT(pv_cdb_open_sqlite(f.db, &db), PV_OK);
+  CHECK_INT(pv_cdb_quartier_add(db, FX_TERRITORY, "QN03401M", "Mosson",
+                                "2026-11-23T12:00:00.000Z"),
+            PV_OK);
+  pv_cdb_close(db);
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK(rep.quartiers_changed);
+  CHECK(!rep.quartiers_failed);
+  CHECK_INT(pv_quartiers_load(qpath, &q, &nq), PV_OK);
+  CHECK_INT(nq, 1);
+  if (nq == 1)
+    CHECK_STR(q[0].name, "Mosson");
+  free(q);
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK(!rep.quartiers_changed);
+
+  /* A session the server refuses (its uuid is another territory's: a
+   * conflict) is counted and kept, and the responses still go in the
+   * same pass. */
+  pv_store_session odd = {.kind = "atelier"}, theirs;
+  fx_uuid more;
+  long long other_dev = 0;
+  CHECK_INT(pv_store_session_begin(f.st, &odd, bad), PV_OK);
+  CHECK_INT(pv_store_session_get(f.st, bad, &theirs), PV_OK);
+  char *theirs_json = pv_proto_session_encode(&theirs);
+  pv_cdb_session_item item = {.s = &theirs, .canonical = theirs_json};
+  pv_sha256_hex(theirs_json, strlen(theirs_json), item.hash);
+  CHECK_INT(pv_cdb_open_sqlite(f.db, &db), PV_OK);
+  CHECK_INT(pv_cdb_territory_add(db, "75056", "Paris", "2026-11-23T12:00:00.000Z"),
+            PV_OK);
+  CHECK_INT(pv_cdb_token_add(
+                db, PV_CDB_DEVICE, "75056", "borne-paris",
+                "0000000000000000000000000000000000000000000000000000000000000075",
+                "2026-11-23T12:00:00.000Z", &other_dev),
+            PV_OK);
+  CHECK_INT(pv_cdb_session_ingest(db, "75056", other_dev, &item, 1,
+                                  "2026-11-23T12:00:00.000Z"),
+            PV_OK);
+  CHECK_INT(item.outcome, PV_OUT_STORED);
+  pv_cdb_close(db);
+  free(theirs_json);
+  fx_fill(f.st, 1, 0, &more);
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.sessions_sent, 1);
+  CHECK_INT(rep.sessions_failed, 1);
+  CHECK_INT(rep.sent, 1);
+  CHECK_INT(rep.acked, 1);
+  CHECK_CONTAINS(rep.message, "sessions");
+  pv_store_session *left = NULL;
+  size_t n_left = 0;
+  CHECK_INT(pv_store_sessions_pending(f.st, 10, &left, &n_left), PV_OK);
+  CHECK_INT(n_left, 1);
+  if (n_left == 1)
+    CHECK_STR(left[0].uuid, bad);
+  free(left);
+  fixture_close(&f);
+}
+
 int main(void) {
   snprintf(top, sizeof top, "%s", pv_test_tmpdir());
   test_backoff();
@@ -805,6 +946,7 @@ int main(void) {
   test_thread();
   test_command();
   test_lying_server();
+  test_sessions();
   if (pv_test_failed == 0)
     pv_test_rmtree(top);
   return pv_test_done();

@@ -45,7 +45,8 @@ static void check_batch(const char *text, size_t size) {
     char *canon = pv_proto_response_encode(&it->r);
     PROMISE(canon != NULL);
     pv_store_response again;
-    PROMISE(pv_proto_response_decode(canon, strlen(canon), &again, why, sizeof why) == PV_OK);
+    PROMISE(pv_proto_response_decode(canon, strlen(canon), &again, why, sizeof why) ==
+            PV_OK);
     char *twice = pv_proto_response_encode(&again);
     PROMISE(twice && strcmp(canon, twice) == 0);
     free(twice);
@@ -55,9 +56,39 @@ static void check_batch(const char *text, size_t size) {
   pv_proto_batch_free(&b);
 }
 
+/* The sessions batch: the same promises as responses. */
+static void check_sessions(const char *text, size_t size) {
+  pv_proto_sessions b;
+  char why[PV_PROTO_MAX_REASON + 1] = "";
+  if (pv_proto_sessions_decode(text, size, &b, why, sizeof why) != PV_OK) {
+    PROMISE(why[0] != '\0');
+    PROMISE(b.items == NULL && b.count == 0);
+    return;
+  }
+  PROMISE(b.count >= 1 && b.count <= PV_PROTO_MAX_SESSIONS);
+  for (size_t i = 0; i < b.count; i++) {
+    pv_proto_session_item *it = &b.items[i];
+    if (!it->ok) {
+      PROMISE(it->result.outcome == PV_OUT_INVALID && it->result.reason[0]);
+      continue;
+    }
+    char *canon = pv_proto_session_encode(&it->s);
+    PROMISE(canon != NULL);
+    pv_store_session again;
+    PROMISE(pv_proto_session_decode(canon, strlen(canon), &again, why, sizeof why) ==
+            PV_OK);
+    char *twice = pv_proto_session_encode(&again);
+    PROMISE(twice && strcmp(canon, twice) == 0);
+    free(twice);
+    free(canon);
+  }
+  pv_proto_sessions_free(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *text = (const char *)data;
   check_batch(text, size);
+  check_sessions(text, size);
 
   pv_proto_result *res = NULL;
   size_t n = 0;
