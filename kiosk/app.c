@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/tts.h"
 #include "core/wav.h"
+#include "kiosk/anim.h"
 #include "kiosk/canvas.h"
 #include "kiosk/look.h"
 #include "kiosk/q_drawing.h"
@@ -71,6 +72,12 @@ struct pv_app {
   pv_qvoice_capture cap; /* the microphone; available == NULL: none */
   pv_qtext text;         /* text: what is written, the keyboard's mode */
   int preview;           /* photo_choice: the photo held for a full-screen look, -1 */
+
+  pv_anim *anim;                      /* animateur mode: sessions, modes, settings */
+  unsigned anim_gen;                  /* the anim generation the app last applied */
+  char anim_session[PV_UUID_LEN + 1]; /* the session when animateur mode opened */
+  int anim_mode;                      /* the mode then */
+  pv_screen anim_from;                /* the resident screen it opened over */
 
   int still_there; /* the countdown is on screen */
   int64_t countdown_ms;
@@ -359,8 +366,9 @@ static char *encode_selection(const pv_app *app) {
 static int begin_response(pv_app *app) {
   if (app->uuid[0])
     return 1;
-  pv_err err = pv_store_begin(app->store, cur(app)->id, cur(app)->version, NULL,
-                              app->lang, app->uuid);
+  const char *session = pv_anim_session(app->anim);
+  pv_err err = pv_store_begin(app->store, cur(app)->id, cur(app)->version,
+                              session[0] ? session : NULL, app->lang, app->uuid);
   if (err != PV_OK) {
     PV_ERROR("app: cannot begin a response: %s: %s", pv_strerror(err), pv_err_detail());
     app->uuid[0] = '\0';
@@ -560,7 +568,8 @@ static void to_attract(pv_app *app) {
               pv_err_detail());
   }
   forget_response(app);
-  enter(app, PV_SCREEN_ATTRACT);
+  enter(app, pv_anim_mode_now(app->anim) == PV_MODE_TABLET ? PV_SCREEN_HANDOFF
+                                                           : PV_SCREEN_ATTRACT);
 }
 
 static void enter_question(pv_app *app, size_t i) {
@@ -1401,6 +1410,45 @@ static void screen_thanks(const frame *f) {
     to_attract(app);
 }
 
+/* Tablet mode: the animateur's cue to pass the tablet on, and the next
+ * resident's way in (the same as the attract screen's). */
+static void screen_handoff(const frame *f) {
+  pv_app *app = f->app;
+  const pv_metrics *m = f->m;
+  const char *lang = app->n_langs ? app->langs[0] : "fr";
+  if (!app->autoplayed) {
+    say_str(app, PV_STR_HANDOFF, lang);
+    app->autoplayed = 1;
+  }
+  int side = (m->height < m->width ? m->height : m->width) * 2 / 5;
+  pv_rect pic = {(m->width - side) / 2, m->margin + m->gap, side, side};
+  pv_draw_image(f->dl, pic, pic_path(app, PV_PIC_HANDSHAKE));
+  int lines = m->portrait ? 2 : 1;
+  int y = pic.y + side + m->gap, h = m->label_px * 3 / 2 * lines;
+  for (size_t i = 0; i < app->n_langs && i < 2; i++, y += h) { /* the first two */
+    pv_text_style st = {.size_px = m->label_px,
+                        .bold = i == 0,
+                        .rtl = pv_lang_is_rtl(app->langs[i]),
+                        .lang = app->langs[i],
+                        .align = PV_ALIGN_CENTER,
+                        .max_lines = lines};
+    pv_draw_text(f->dl, (pv_rect){m->margin, y, m->width - 2 * m->margin, h}, COL_INK,
+                 pv_str(PV_STR_HANDOFF, app->langs[i]), &st);
+  }
+  int bw = m->nav_w * 2, bh = m->nav_h;
+  pv_rect go = {(m->width - bw) / 2, m->height - m->margin - bh, bw, bh};
+  if (go.y < y + m->gap)
+    go.y = y + m->gap;
+  if (pv_look_button(&f->look, "my-turn", go, pic_path(app, PV_PIC_TOUCH),
+                     pv_str(PV_STR_MY_TURN, lang), COL_ACCENT, COL_CARD, 1) &
+      PV_UI_TAPPED) {
+    if (app->n_langs == 1)
+      choose_language(app, app->langs[0]);
+    else
+      enter(app, PV_SCREEN_LANGUAGE);
+  }
+}
+
 /* The inactivity overlay: a large, spoken countdown over the screen. */
 static void overlay_still_there(const frame *f) {
   pv_app *app = f->app;
@@ -1437,9 +1485,32 @@ static const screen_fn screens[] = {
     [PV_SCREEN_QUESTION] = screen_question,
     [PV_SCREEN_THANKS] = screen_thanks,
     [PV_SCREEN_VOICE_CONSENT] = screen_voice_consent,
+    [PV_SCREEN_HANDOFF] = screen_handoff,
 };
 
 /* ---- the app's face ------------------------------------------------------------ */
+
+/* Puts lang first among the languages on offer (attract, picker). */
+static void put_first(pv_app *app, const char *lang) {
+  for (size_t k = 1; lang && *lang && k < app->n_langs; k++)
+    if (strcmp(app->langs[k], lang) == 0) {
+      const char *first = app->langs[k];
+      memmove(&app->langs[1], &app->langs[0], k * sizeof *app->langs);
+      app->langs[0] = first;
+    }
+}
+
+/* Takes up the animateur's settings when they changed. */
+static void apply_anim(pv_app *app) {
+  if (app->anim_gen == pv_anim_generation(app->anim) && app->anim_gen)
+    return;
+  app->anim_gen = pv_anim_generation(app->anim);
+  const pv_anim_settings *s = pv_anim_settings_now(app->anim);
+  app->cfg.inactivity_s = s->inactivity_s;
+  app->cfg.autoplay = s->autoplay;
+  app->cfg.voice_off = !s->voice_notes;
+  put_first(app, s->default_lang);
+}
 
 pv_app *pv_app_new(pv_survey *const *surveys, size_t n_surveys, pv_store *store,
                    const pv_clock *clock, const pv_app_config *cfg) {
@@ -1469,14 +1540,23 @@ pv_app *pv_app_new(pv_survey *const *surveys, size_t n_surveys, pv_store *store,
       if (!seen)
         app->langs[app->n_langs++] = surveys[s]->languages[l];
     }
-  /* The device's default language comes first (attract, picker). */
-  for (size_t k = 1; cfg->default_lang && k < app->n_langs; k++)
-    if (strcmp(app->langs[k], cfg->default_lang) == 0) {
-      const char *first = app->langs[k];
-      memmove(&app->langs[1], &app->langs[0], k * sizeof *app->langs);
-      app->langs[0] = first;
-    }
-  enter(app, PV_SCREEN_ATTRACT);
+  put_first(app, cfg->default_lang);
+  pv_anim_settings defaults = {.inactivity_s = app->cfg.inactivity_s,
+                               .volume = cfg->volume,
+                               .autoplay = cfg->autoplay,
+                               .voice_notes = !cfg->voice_off,
+                               .k = 3,
+                               .mode = PV_MODE_KIOSK};
+  if (cfg->default_lang)
+    snprintf(defaults.default_lang, sizeof defaults.default_lang, "%s",
+             cfg->default_lang);
+  if (!(app->anim = pv_anim_new(store, clock, surveys, n_surveys, &defaults, NULL))) {
+    free(app);
+    return NULL;
+  }
+  apply_anim(app);
+  enter(app, pv_anim_mode_now(app->anim) == PV_MODE_TABLET ? PV_SCREEN_HANDOFF
+                                                           : PV_SCREEN_ATTRACT);
   return app;
 }
 
@@ -1485,6 +1565,7 @@ void pv_app_free(pv_app *app) {
     return;
   forget_response(app);
   pv_canvas_free(app->canvas);
+  pv_anim_free(app->anim);
   free(app);
 }
 
@@ -1518,6 +1599,34 @@ static pv_look look_of(const pv_app *app, pv_ui *ui, pv_draw_list *dl,
                    .pics = app->pics};
 }
 
+/* The gesture opened animateur mode: what is on screen is kept. */
+static void open_anim(pv_app *app, pv_ui *ui) {
+  if (app->screen == PV_SCREEN_QUESTION)
+    save_current(app);
+  say_file(app, NULL);
+  app->anim_from = app->screen;
+  snprintf(app->anim_session, sizeof app->anim_session, "%s",
+           pv_anim_session(app->anim));
+  app->anim_mode = pv_anim_mode_now(app->anim);
+  app->still_there = 0;
+  ui->pressed[0] = '\0'; /* lifting the fingers taps nothing */
+  pv_anim_open(app->anim);
+}
+
+/* Animateur mode closed: the resident's journey resumes where it was,
+ * unless the session or the mode changed, which starts afresh. */
+static void after_anim(pv_app *app) {
+  apply_anim(app);
+  if (strcmp(app->anim_session, pv_anim_session(app->anim)) ||
+      app->anim_mode != (int)pv_anim_mode_now(app->anim) ||
+      app->anim_from == PV_SCREEN_ATTRACT || app->anim_from == PV_SCREEN_HANDOFF ||
+      app->anim_from == PV_SCREEN_THANKS)
+    to_attract(app);
+  else
+    enter(app, app->anim_from);
+  app->autoplayed = 1; /* no prompt spoken again over the animateur's back */
+}
+
 void pv_app_frame(pv_app *app, pv_ui *ui, pv_draw_list *dl, const pv_metrics *m,
                   pv_measure_fn measure, void *measure_ud) {
   frame f = {app,
@@ -1530,6 +1639,19 @@ void pv_app_frame(pv_app *app, pv_ui *ui, pv_draw_list *dl, const pv_metrics *m,
   pv_draw_clear(dl);
   pv_ui_begin(ui);
   pv_draw_rect(dl, (pv_rect){0, 0, m->width, m->height}, COL_BG, 0);
+  if (pv_anim_is_open(app->anim)) {
+    if (!pv_anim_frame(app->anim, &f.look))
+      after_anim(app);
+    ui->dirty = 1;
+    pv_ui_end(ui);
+    return;
+  }
+  double gesture = 0;
+  if (pv_anim_gesture(app->anim, ui, m, &gesture)) {
+    open_anim(app, ui);
+    pv_ui_end(ui);
+    return;
+  }
   if (app->still_there) {
     /* The screen below is drawn but not live: only the veil listens. */
     pv_ui begin_copy = *ui;
@@ -1547,12 +1669,25 @@ void pv_app_frame(pv_app *app, pv_ui *ui, pv_draw_list *dl, const pv_metrics *m,
   } else {
     screens[app->screen](&f);
   }
+  pv_anim_draw_gesture(&f.look, gesture);
   pv_ui_end(ui);
 }
 
 int64_t pv_app_tick(pv_app *app, pv_ui *ui) {
   int64_t t = now(app);
   pv_ui_tick(ui, t);
+  if (pv_anim_is_open(app->anim)) {
+    int64_t next = pv_anim_tick(app->anim, ui);
+    if (!pv_anim_is_open(app->anim)) { /* it closed by itself (idle) */
+      after_anim(app);
+      return 0;
+    }
+    return next;
+  }
+  if (ui->down && ui->extra[0].down)
+    return 50; /* two fingers: the opening gesture's rings may fill */
+  if (app->screen == PV_SCREEN_HANDOFF)
+    return -1; /* the response is finished: wait for the next resident */
   if (app->screen == PV_SCREEN_ATTRACT) {
     /* The pulse runs 2.4 s out of every 10 s, at 20 frames a second; the
      * rest of the time the kiosk sleeps until a touch or the next pulse. */
@@ -1601,8 +1736,13 @@ int64_t pv_app_tick(pv_app *app, pv_ui *ui) {
 }
 
 const char *pv_app_screen_name(const pv_app *app, char *buf, size_t size) {
-  static const char *const names[] = {"attract",  "language", "consent",      "survey",
-                                      "question", "thanks",   "voice-consent"};
+  static const char *const names[] = {"attract",       "language", "consent",
+                                      "survey",        "question", "thanks",
+                                      "voice-consent", "handoff"};
+  if (pv_anim_is_open(app->anim)) {
+    snprintf(buf, size, "%s", pv_anim_screen_name(app->anim));
+    return buf;
+  }
   if (app->screen == PV_SCREEN_QUESTION)
     snprintf(buf, size, "question:%s", question(app)->id);
   else
@@ -1620,4 +1760,8 @@ int pv_app_rtl(const pv_app *app) {
 
 const char *pv_app_response(const pv_app *app) {
   return app->uuid;
+}
+
+pv_anim *pv_app_anim(pv_app *app) {
+  return app->anim;
 }

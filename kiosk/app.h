@@ -35,6 +35,7 @@ typedef enum pv_screen {
   PV_SCREEN_QUESTION,
   PV_SCREEN_THANKS,
   PV_SCREEN_VOICE_CONSENT, /* before a response's first recording */
+  PV_SCREEN_HANDOFF,       /* tablet mode: "pass the tablet to the next person" */
 } pv_screen;
 
 /* Plays a WAV file (NULL: stop). The platform decides what "no audio
@@ -48,6 +49,7 @@ typedef struct pv_app_config {
   const char *assets_dir;   /* pictograms for the kiosk's own screens */
   const char *default_lang; /* offered first (NULL: the surveys' order) */
   int voice_off;            /* 1: voice questions hidden (voice_notes: false) */
+  int volume;               /* 0..100, the config file's (animateur default) */
 } pv_app_config;
 
 typedef struct pv_app pv_app;
@@ -93,9 +95,14 @@ int64_t pv_app_tick(pv_app *app, pv_ui *ui);
 
 /* The current screen's name as the headless runner's `expect` spells it:
  * "attract", "language", "consent", "survey", "question:QID", "thanks",
- * "voice-consent".
+ * "voice-consent", "handoff"; while animateur mode is open, its screen's
+ * name (kiosk/anim.h).
  * Written into buf; returns buf. */
 const char *pv_app_screen_name(const pv_app *app, char *buf, size_t size);
+
+/* Returns the animateur side (borrowed): the platform sets its env and
+ * quartiers. */
+struct pv_anim *pv_app_anim(pv_app *app);
 
 /* Returns the current screen. */
 pv_screen pv_app_screen(const pv_app *app);

@@ -4,9 +4,13 @@
 #include "kiosk/palette.h"
 
 static const char *const pic_files[PV_PIC__COUNT] = {
-    "check.svg",    "cross.svg",      "speaker.svg",     "touch.svg", "globe.svg",
-    "shield.svg",   "arrow_left.svg", "arrow_right.svg", "heart.svg", "star.svg",
-    "question.svg", "keyboard.svg",   "microphone.svg",  "ear.svg",   "trash.svg",
+    "check.svg",      "cross.svg",     "speaker.svg",    "touch.svg",
+    "globe.svg",      "shield.svg",    "arrow_left.svg", "arrow_right.svg",
+    "heart.svg",      "star.svg",      "question.svg",   "keyboard.svg",
+    "microphone.svg", "ear.svg",       "trash.svg",      "lock.svg",
+    "meeting.svg",    "walking.svg",   "palette.svg",    "neighbourhood.svg",
+    "pencil.svg",     "people.svg",    "warning.svg",    "vote.svg",
+    "wrench.svg",     "handshake.svg",
 };
 
 const char *pv_look_pic_file(pv_pic p) {

@@ -20,7 +20,10 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/quartiers.h"
 #include "core/tts.h"
+#include "kiosk/anim.h"
+#include "kiosk/anim_env.h"
 #include "kiosk/app.h"
 #include "kiosk/audio.h"
 #include "kiosk/config.h"
@@ -61,6 +64,7 @@ typedef struct kiosk {
   current_id current_stamp; /* of surveys_dir/current.json when last loaded */
   Uint64 next_survey_check; /* SDL ticks: when to look at current.json again */
   pv_app_config ac;
+  pv_anim_platform anim_plat; /* what animateur mode asks of the platform */
   int64_t virtual_ms;
   pv_clock clock;
   SDL_Window *win;
@@ -149,6 +153,7 @@ static int parse_args(int argc, char **argv, opts *o) {
 
 static void speak(void *ud, const char *path);
 static void set_capture(kiosk *k);
+static void setup_app(kiosk *k);
 
 static int by_name(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -219,9 +224,7 @@ static void reload_surveys(kiosk *k) {
   }
   pv_app_free(k->app);
   k->app = app;
-  pv_app_set_speaker(k->app, speak, k);
-  pv_app_set_png(k->app, pv_png_encode, NULL);
-  set_capture(k);
+  setup_app(k);
   PV_INFO("kiosk: %zu surveys loaded after a sync", k->n_surveys);
   pv_link_collect(k->sync_dir, k->surveys, k->n_surveys, k->store);
 }
@@ -262,6 +265,60 @@ static void set_capture(kiosk *k) {
                                .ud = k->rec,
                                .replay_path = k->replay};
   pv_app_set_capture(k->app, k->rec ? &k->cap : NULL);
+}
+
+/* The quartiers a session may name: the collector's list when the sync
+ * engine saved one, else the offline default beside the surveys folder. */
+static void set_quartiers(kiosk *k) {
+  char path[4096];
+  pv_quartier *q = NULL;
+  size_t n = 0;
+  pv_err err = PV_ERR_NOTFOUND;
+  if (k->has_sync) {
+    snprintf(path, sizeof path, "%.4000s/quartiers.json", k->sync_dir);
+    err = pv_quartiers_load(path, &q, &n);
+  }
+  if (err == PV_ERR_NOTFOUND) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", k->o.surveys);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash[1] == '\0') { /* "content/surveys/" */
+      *slash = '\0';
+      slash = strrchr(dir, '/');
+    }
+    if (slash)
+      *slash = '\0';
+    snprintf(path, sizeof path, "%.4000s/quartiers.json", slash ? dir : ".");
+    err = pv_quartiers_load(path, &q, &n);
+  }
+  if (err != PV_OK) {
+    if (err != PV_ERR_NOTFOUND)
+      PV_WARN("kiosk: quartiers: %s", pv_err_detail());
+    return;
+  }
+  const char *codes[PV_ANIM_MAX_QUARTIERS], *names[PV_ANIM_MAX_QUARTIERS];
+  size_t m = n < PV_ANIM_MAX_QUARTIERS ? n : PV_ANIM_MAX_QUARTIERS;
+  for (size_t i = 0; i < m; i++) {
+    codes[i] = q[i].code;
+    names[i] = q[i].name;
+  }
+  pv_anim_set_quartiers(pv_app_anim(k->app), codes, names, m);
+  PV_INFO("kiosk: %zu quartiers from %s", n, path);
+  free(q);
+}
+
+/* What every new app needs of the platform: voice, PNG, microphone,
+ * the animateur side's platform services and the quartiers. */
+static void setup_app(kiosk *k) {
+  pv_app_set_speaker(k->app, speak, k);
+  pv_app_set_png(k->app, pv_png_encode, NULL);
+  set_capture(k);
+  pv_anim_env env;
+  pv_anim_env_init(&env, &k->anim_plat, k->o.db, k->store, k->sync, k->audio);
+  pv_anim *anim = pv_app_anim(k->app);
+  pv_anim_set_env(anim, &env);
+  pv_audio_set_volume(k->audio, pv_anim_settings_now(anim)->volume);
+  set_quartiers(k);
 }
 
 static void render_frame(kiosk *k) {
@@ -551,13 +608,12 @@ int pv_kiosk_main(int argc, char **argv) {
                           .tts_dir = k->o.tts,
                           .assets_dir = k->o.assets,
                           .default_lang = k->cfg.language,
-                          .voice_off = !k->cfg.voice_notes};
+                          .voice_off = !k->cfg.voice_notes,
+                          .volume = k->cfg.volume};
   k->app = pv_app_new(k->surveys, k->n_surveys, k->store, &k->clock, &k->ac);
   if (!k->app)
     goto out;
-  pv_app_set_speaker(k->app, speak, k);
-  pv_app_set_png(k->app, pv_png_encode, NULL);
-  set_capture(k);
+  setup_app(k);
   pv_ui_init(&k->ui, 20);
   if (k->o.headless) {
     if (k->o.shots)

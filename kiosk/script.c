@@ -300,11 +300,57 @@ static int cmd_press(run *r, const args *a) {
   return PV_SCRIPT_OK;
 }
 
+/* corners MS [keep]: two fingers held on the top-left and bottom-right
+ * corners for MS milliseconds (animateur mode opens at 3 s), lifted unless
+ * `keep` (then `release` lifts both). */
+static int cmd_corners(run *r, const args *a) {
+  long ms;
+  if (a->n < 2 || a->n > 3 || !parse_int(a->v[1], 1, 600000, &ms) ||
+      (a->n == 3 && strcmp(a->v[2], "keep")))
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: corners MS [keep]");
+  if (r->env->ui->down)
+    return fail(r, PV_SCRIPT_FAILED, "corners: a finger is already down (release it)");
+  int inset = r->env->width < r->env->height ? r->env->width / 40 : r->env->height / 40;
+  int x2 = r->env->width - 1 - inset, y2 = r->env->height - 1 - inset;
+  pointer(r->env, PV_PTR_DOWN, inset, inset);
+  pv_ui_pointer(r->env->ui, PV_PTR_DOWN, FINGER + 1, x2, y2, *r->env->clock_ms);
+  pv_script_frame(r->env);
+  advance(r->env, ms);
+  if (a->n == 3)
+    return PV_SCRIPT_OK;
+  pv_ui_pointer(r->env->ui, PV_PTR_UP, FINGER + 1, x2, y2, *r->env->clock_ms);
+  pointer(r->env, PV_PTR_UP, inset, inset);
+  pv_script_frame(r->env);
+  pv_script_frame(r->env);
+  return PV_SCRIPT_OK;
+}
+
+/* code DIGITS: on the animateur's PIN pad, taps each digit, then OK. */
+static int cmd_code(run *r, const args *a) {
+  if (a->n != 2 || strspn(a->v[1], "0123456789") != strlen(a->v[1]) ||
+      strlen(a->v[1]) > 8)
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: code DIGITS (at most 8)");
+  char id[16];
+  for (const char *d = a->v[1];; d++) {
+    snprintf(id, sizeof id, "key:%s", *d ? (char[]){*d, 0} : "ok");
+    const pv_rect *rect = pv_ui_find(r->env->ui, id);
+    if (!rect)
+      return fail(r, PV_SCRIPT_FAILED, "code: no widget %s on screen", id);
+    tap_at(r->env, rect->x + rect->w / 2, rect->y + rect->h / 2);
+    if (!*d)
+      return PV_SCRIPT_OK;
+  }
+}
+
 static int cmd_release(run *r, const args *a) {
   if (a->n != 1)
     return fail(r, PV_SCRIPT_BAD_LINE, "usage: release");
   if (!r->env->ui->down)
     return fail(r, PV_SCRIPT_FAILED, "release: no finger is down");
+  for (int i = 0; i < PV_UI_MAX_EXTRA; i++)
+    if (r->env->ui->extra[i].down)
+      pv_ui_pointer(r->env->ui, PV_PTR_UP, r->env->ui->extra[i].id,
+                    r->env->ui->extra[i].x, r->env->ui->extra[i].y, *r->env->clock_ms);
   pointer(r->env, PV_PTR_UP, r->env->ui->x, r->env->ui->y);
   pv_script_frame(r->env);
   pv_script_frame(r->env);
@@ -430,12 +476,12 @@ static const struct command {
   const char *name;
   int (*run)(run *r, const args *a);
 } commands[] = {
-    {"tap", cmd_tap},       {"drag", cmd_drag},     {"hold", cmd_hold},
-    {"wait", cmd_wait},     {"expect", cmd_expect}, {"shot", cmd_shot},
-    {"pin", cmd_pin},       {"draw", cmd_draw},     {"colour", cmd_colour},
-    {"brush", cmd_brush},   {"undo", cmd_undo},     {"clear", cmd_clear},
-    {"key", cmd_key},       {"press", cmd_press},   {"release", cmd_release},
-    {"record", cmd_record},
+    {"tap", cmd_tap},       {"drag", cmd_drag},       {"hold", cmd_hold},
+    {"wait", cmd_wait},     {"expect", cmd_expect},   {"shot", cmd_shot},
+    {"pin", cmd_pin},       {"draw", cmd_draw},       {"colour", cmd_colour},
+    {"brush", cmd_brush},   {"undo", cmd_undo},       {"clear", cmd_clear},
+    {"key", cmd_key},       {"press", cmd_press},     {"release", cmd_release},
+    {"record", cmd_record}, {"corners", cmd_corners}, {"code", cmd_code},
 };
 
 int pv_script_line(pv_script_env *env, const char *line, int line_no, const char *name,

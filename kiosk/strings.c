@@ -126,6 +126,16 @@ static const struct {
          "لمسح كلّ شيء، أبقوا إصبعكم على سلّة المهملات.",
          "To clear everything, keep your finger on the bin."}},
     [PV_STR_CLEARED] = {"CLEARED", 0, {"Tout est effacé", "تمّ مسح كلّ شيء", "All cleared"}},
+    [PV_STR_HANDOFF] = {"HANDOFF", 0,
+        {"Merci" NBSP "! Passez la tablette à la personne suivante.",
+         "شكرًا! ناولوا اللوحة للشخص التالي.",
+         "Thank you! Please hand the tablet to the next person."}},
+    [PV_STR_MY_TURN] = {"MY_TURN", 0, {"À moi" NBSP "!", "دوري!", "My turn!"}},
+    [PV_STR_NOT_ENOUGH] = {"NOT_ENOUGH", 0,
+        {"Pas assez de réponses pour montrer ce résultat.",
+         "لا توجد إجابات كافية لعرض هذه النتيجة.",
+         "Not enough answers to show this result."}},
+    [PV_STR_RESULTS] = {"RESULTS", 0, {"Vos réponses", "إجاباتكم", "Your answers"}},
 };
 // clang-format on
 _Static_assert(sizeof table / sizeof table[0] == PV_STR__COUNT,

@@ -49,7 +49,7 @@ typedef enum pv_str_id {
   PV_STR_VOICE_YES,       /* voice consent: yes, record */
   PV_STR_VOICE_NO,        /* voice consent: no, skip the voice questions */
   PV_STR_RECORD_AGAIN,    /* voice question: record over the last one */
-  PV_STR_COLOUR_BLACK,     /* drawing: swatches, spoken */
+  PV_STR_COLOUR_BLACK,    /* drawing: swatches, spoken */
   PV_STR_COLOUR_RED,
   PV_STR_COLOUR_ORANGE,
   PV_STR_COLOUR_GREEN,
@@ -57,13 +57,17 @@ typedef enum pv_str_id {
   PV_STR_COLOUR_SKY,
   PV_STR_COLOUR_PINK,
   PV_STR_COLOUR_BROWN,
-  PV_STR_ERASER,          /* drawing: paint with the background */
-  PV_STR_BRUSH_FINE,      /* drawing: brush sizes */
+  PV_STR_ERASER,     /* drawing: paint with the background */
+  PV_STR_BRUSH_FINE, /* drawing: brush sizes */
   PV_STR_BRUSH_MEDIUM,
   PV_STR_BRUSH_THICK,
-  PV_STR_UNDO,            /* drawing: take back the last stroke */
-  PV_STR_CLEAR_HOLD,      /* drawing: the bin, tapped: how to use it */
-  PV_STR_CLEARED,         /* drawing: the bin, held: done */
+  PV_STR_UNDO,       /* drawing: take back the last stroke */
+  PV_STR_CLEAR_HOLD, /* drawing: the bin, tapped: how to use it */
+  PV_STR_CLEARED,    /* drawing: the bin, held: done */
+  PV_STR_HANDOFF,    /* tablet mode: pass the tablet to the next person */
+  PV_STR_MY_TURN,    /* tablet mode: the next resident starts */
+  PV_STR_NOT_ENOUGH, /* restitution: a hidden cell (K rule) */
+  PV_STR_RESULTS,    /* restitution: title */
   PV_STR__COUNT
 } pv_str_id;
 

@@ -12,6 +12,8 @@
 
 #include "core/store.h"
 #include "core/survey.h"
+#include "core/pin.h"
+#include "kiosk/anim.h"
 #include "kiosk/app.h"
 #include "kiosk/canvas.h"
 #include "kiosk/png.h"
@@ -937,18 +939,233 @@ static void test_full_disk(const char *dir) {
   world_close(&w);
 }
 
+/* ---- animateur mode ------------------------------------------------------ */
+
+/* 1 when some text command of the last frame contains needle. */
+static int on_screen(const world *w, const char *needle) {
+  for (size_t i = 0; i < w->dl.count; i++)
+    if (w->dl.cmds[i].kind == PV_DRAW_TEXT && w->dl.cmds[i].text &&
+        strstr(w->dl.cmds[i].text, needle))
+      return 1;
+  return 0;
+}
+
+static const char *screen(const world *w) {
+  static char buf[64];
+  return pv_app_screen_name(w->app, buf, sizeof buf);
+}
+
+/* Two fingers on two points for ms, then lifted. */
+static void two_fingers(world *w, int x1, int y1, int x2, int y2, int64_t ms) {
+  pv_ui_pointer(&w->ui, PV_PTR_DOWN, 1, x1, y1, w->clock_ms);
+  pv_ui_pointer(&w->ui, PV_PTR_DOWN, 2, x2, y2, w->clock_ms);
+  pv_script_frame(&w->env);
+  for (int64_t t = 0; t < ms; t += 50) {
+    w->clock_ms += 50;
+    pv_script_frame(&w->env);
+  }
+  pv_ui_pointer(&w->ui, PV_PTR_UP, 2, x2, y2, w->clock_ms);
+  pv_ui_pointer(&w->ui, PV_PTR_UP, 1, x1, y1, w->clock_ms);
+  pv_script_frame(&w->env);
+  pv_script_frame(&w->env);
+}
+
+static void test_anim_gesture(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  two_fingers(&w, 5, 5, 400, 240, 5000); /* one corner and the middle */
+  CHECK_STR(screen(&w), "attract");
+  two_fingers(&w, 5, 5, 795, 5, 5000); /* two corners, not opposite */
+  CHECK_STR(screen(&w), "attract");
+  two_fingers(&w, 5, 5, 795, 475, 2900); /* released too early */
+  CHECK_STR(screen(&w), "attract");
+  two_fingers(&w, 795, 5, 5, 475, 3100); /* the other diagonal, held */
+  CHECK_STR(screen(&w), "pin-new");      /* no PIN yet: choose one */
+  CHECK(on_screen(&w, "Choisissez un code animateur"));
+  /* First run: too short (OK does nothing), two different, then twice the same. */
+  static const char *const first_run[] = {
+      "code 123",       "expect pin-new", "tap @key:erase",
+      "tap @key:erase", "tap @key:erase", "code 1234",
+      "code 9999",      "expect pin-new", NULL};
+  CHECK_INT(play(&w, first_run), PV_SCRIPT_OK);
+  CHECK(on_screen(&w, "Les deux codes sont différents"));
+  CHECK(!pv_pin_is_set(w.store));
+  static const char *const same[] = {"code 1357", "code 1357", "expect admin", NULL};
+  CHECK_INT(play(&w, same), PV_SCRIPT_OK);
+  pv_clock clock = pv_clock_virtual(&w.clock_ms);
+  pv_pin_result r;
+  CHECK_INT(pv_pin_check(w.store, &clock, "1357", &r), PV_OK);
+  CHECK_INT(r.verdict, PV_PIN_RIGHT);
+  /* Out again; the gesture in the middle of a question keeps the answer. */
+  static const char *const out[] = {"tap @quit",
+                                    "expect attract",
+                                    "tap 400 240",
+                                    "tap @lang:fr",
+                                    "tap @consent:yes",
+                                    "tap @survey:tranquillite",
+                                    "tap @choice:4",
+                                    "corners 3100",
+                                    "expect pin",
+                                    "tap @cancel",
+                                    "expect question:securite_jour",
+                                    "tap @next",
+                                    "expect question:securite_nuit",
+                                    NULL};
+  CHECK_INT(play(&w, out), PV_SCRIPT_OK);
+  world_close(&w);
+}
+
+static void test_anim_lockout(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  CHECK_INT(pv_pin_set(w.store, "2468"), PV_OK);
+  static const char *const wrong[] = {"corners 3100", "expect pin", "code 1111",
+                                      "expect pin", NULL};
+  CHECK_INT(play(&w, wrong), PV_SCRIPT_OK);
+  CHECK(on_screen(&w, "Code incorrect. Encore 4 essais."));
+  static const char *const more[] = {"code 1111", "code 1111", "code 1111", "code 1111",
+                                     NULL};
+  CHECK_INT(play(&w, more), PV_SCRIPT_OK);
+  CHECK(on_screen(&w, "Trop d'essais. Réessayez dans 5 min 00 s."));
+  /* Locked: the right PIN cannot even be typed (the keys are off). */
+  static const char *const locked[] = {"code 2468", "expect pin", NULL};
+  CHECK_INT(play(&w, locked), PV_SCRIPT_OK);
+  CHECK(on_screen(&w, "Trop d'essais"));
+  /* A restart does not lift the lock. */
+  int64_t t = w.clock_ms + 60000;
+  world_close(&w);
+  world_open(&w, dir, 800, 480);
+  w.clock_ms = t;
+  static const char *const reopen[] = {"corners 3100", "expect pin", NULL};
+  CHECK_INT(play(&w, reopen), PV_SCRIPT_OK);
+  CHECK(on_screen(&w, "Réessayez dans 3 min 5"));
+  /* Its expiry, by the virtual clock; the right PIN then opens. */
+  static const char *const later[] = {
+      "wait 100000", "expect pin",   "wait 20000", "expect attract", /* idle: closed */
+      "wait 120000", "corners 3100", "code 2468",  "expect admin",   NULL};
+  CHECK_INT(play(&w, later), PV_SCRIPT_OK);
+  CHECK(!on_screen(&w, "Trop d'essais"));
+  world_close(&w);
+}
+
+/* Resident i of a table de quartier, on the handoff screen: answers the
+ * two faces of tranquillite (day, night), yes_no for some, skips the rest. */
+static void resident(world *w, int i, int day, int night) {
+  char line[64];
+  static const char *const start[] = {"expect handoff",
+                                      "tap @my-turn",
+                                      "tap @lang:fr",
+                                      "tap @consent:yes",
+                                      "tap @survey:tranquillite",
+                                      NULL};
+  CHECK_INT(play(w, start), PV_SCRIPT_OK);
+  snprintf(line, sizeof line, "tap @choice:%d", day);
+  CHECK_INT(pv_script_line(&w->env, line, 1, "resident", stderr), PV_SCRIPT_OK);
+  CHECK_INT(pv_script_line(&w->env, "tap @next", 2, "resident", stderr), PV_SCRIPT_OK);
+  snprintf(line, sizeof line, "tap @choice:%d", night);
+  CHECK_INT(pv_script_line(&w->env, line, 3, "resident", stderr), PV_SCRIPT_OK);
+  CHECK_INT(pv_script_line(&w->env, "tap @next", 4, "resident", stderr), PV_SCRIPT_OK);
+  if (i < 2) /* only two say whether they stay in: too few to show */
+    CHECK_INT(pv_script_line(&w->env, "tap @choice:yes", 5, "resident", stderr),
+              PV_SCRIPT_OK);
+  for (int n = 0; n < 20 && strcmp(screen(w), "thanks"); n++)
+    CHECK_INT(pv_script_line(&w->env, i < 2 && n == 0 ? "tap @next" : "tap @skip", 6,
+                             "resident", stderr),
+              PV_SCRIPT_OK);
+  CHECK_STR(screen(w), "thanks");
+  CHECK_INT(pv_script_line(&w->env, "wait 9000", 7, "resident", stderr), PV_SCRIPT_OK);
+}
+
+static void test_anim_session(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  CHECK_INT(pv_pin_set(w.store, "2468"), PV_OK);
+  static const char *const start[] = {"corners 3100",
+                                      "code 2468",
+                                      "expect admin",
+                                      "tap @menu:session",
+                                      "expect session",
+                                      "tap @kind:table_de_quartier",
+                                      "tap @place",
+                                      "type Centre social Les Tilleuls",
+                                      "tap @keyboard:done",
+                                      "tap @initials",
+                                      "type mb",
+                                      "tap @keyboard:done",
+                                      "tap @start",
+                                      "expect admin",
+                                      "tap @quit",
+                                      "expect handoff",
+                                      NULL};
+  CHECK_INT(play(&w, start), PV_SCRIPT_OK);
+  const char *session = pv_anim_session(pv_app_anim(w.app));
+  CHECK_INT(strlen(session), PV_UUID_LEN);
+  pv_store_session s;
+  CHECK_INT(pv_store_session_get(w.store, session, &s), PV_OK);
+  CHECK_STR(s.kind, "table_de_quartier");
+  CHECK_STR(s.place, "Centre social Les Tilleuls");
+  CHECK_STR(s.animateur, "MB");
+  CHECK_STR(s.ended_at, "");
+
+  /* Ten residents, one after the other, the tablet passed on each time. */
+  static const int days[10] = {5, 5, 5, 4, 4, 4, 4, 2, 1, 1};
+  for (int i = 0; i < 10; i++)
+    resident(&w, i, days[i], 3);
+  CHECK_STR(screen(&w), "handoff");
+  pv_store_counts c;
+  CHECK_INT(pv_store_count(w.store, session, &c), PV_OK);
+  CHECK_INT(c.complete, 10);
+  pv_store_batch b;
+  CHECK_INT(pv_store_finished_after(w.store, session, 100, NULL, NULL, &b), PV_OK);
+  CHECK_INT(b.count, 10);
+  for (size_t i = 0; i < b.count; i++)
+    CHECK_STR(b.responses[i].session_uuid, session);
+  pv_store_batch_free(&b);
+
+  /* A restart keeps the session and the tablet mode. */
+  char kept[PV_UUID_LEN + 1];
+  snprintf(kept, sizeof kept, "%s", session);
+  int64_t t = w.clock_ms;
+  world_close(&w);
+  world_open(&w, dir, 800, 480);
+  w.clock_ms = t;
+  pv_script_frame(&w.env);
+  CHECK_STR(pv_anim_session(pv_app_anim(w.app)), kept);
+  CHECK_STR(screen(&w), "handoff");
+
+  /* Ending it: kiosk mode again (the attract screen), the session ended. */
+  static const char *const end[] = {
+      "corners 3100",   "code 2468", "tap @menu:session", "expect admin", "tap @quit",
+      "expect attract", NULL};
+  CHECK_INT(play(&w, end), PV_SCRIPT_OK);
+  CHECK_STR(pv_anim_session(pv_app_anim(w.app)), "");
+  CHECK_INT(pv_store_session_get(w.store, kept, &s), PV_OK);
+  CHECK(s.ended_at[0] != '\0');
+  /* Idle animateur screens close by themselves after two minutes. */
+  static const char *const idle[] = {
+      "corners 3100", "code 2468", "expect admin",   "wait 119000",
+      "expect admin", "wait 2000", "expect attract", NULL};
+  CHECK_INT(play(&w, idle), PV_SCRIPT_OK);
+  CHECK_INT(w.small_targets, 0);
+  if (w.small_targets)
+    fprintf(stderr, "small target: %s\n", w.small_example);
+  world_close(&w);
+}
+
 int main(void) {
   char dir[256];
   snprintf(dir, sizeof dir, "%s", pv_test_tmpdir());
   char sub[300];
   static const char *const parts[] = {
-      "fr",     "ar",     "ar2",     "no",      "en",      "err",   "map", "skip",
-      "textfr", "textar", "draw-fr", "draw-ar", "fingers", "photo", "full"};
+      "fr",      "ar",    "ar2",    "no",           "en",        "err",
+      "map",     "skip",  "textfr", "textar",       "draw-fr",   "draw-ar",
+      "fingers", "photo", "full",   "anim-gesture", "anim-lock", "anim-session"};
   void (*const tests[])(const char *) = {
       test_french_run,       test_arabic_timeout, test_arabic_run, test_consent_no,
       test_default_language, test_script_errors,  test_map_fr,     test_map_skip,
       test_text_fr,          test_text_ar,        test_drawing_fr, test_drawing_ar,
-      test_drawing_fingers,  test_photo_preview,  test_full_disk};
+      test_drawing_fingers,  test_photo_preview,  test_full_disk,  test_anim_gesture,
+      test_anim_lockout,     test_anim_session};
   for (size_t i = 0; i < sizeof tests / sizeof *tests; i++) {
     snprintf(sub, sizeof sub, "%s/%s", dir, parts[i]);
     PV_ASSERT(mkdir(sub, 0700) == 0);

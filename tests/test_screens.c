@@ -9,6 +9,7 @@
 #include <SDL2/SDL_image.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/err.h"
 #include "kiosk/platform.h"
@@ -31,11 +32,13 @@ static int kiosk(const char *name, const char *script_text, const char *size) {
   return pv_kiosk_main(12, argv);
 }
 
-/* Returns the tour script for lang (caller frees). */
-static char *tour(const char *lang) {
-  FILE *f = fopen(PV_SOURCE_DIR "/tests/scripts/tour.txt", "rb");
+/* Returns tests/scripts/<name>.txt for lang (caller frees). */
+static char *script_for(const char *name, const char *lang) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/tests/scripts/%s.txt", PV_SOURCE_DIR, name);
+  FILE *f = fopen(path, "rb");
   PV_ASSERT(f);
-  static char raw[8192];
+  static char raw[32768];
   size_t n = fread(raw, 1, sizeof raw - 1, f);
   fclose(f);
   raw[n] = '\0';
@@ -82,21 +85,30 @@ static long diff_ppm(const char *a_path, const char *b_path) {
   return out;
 }
 
-static const char *const goldens[] = {
+static const char *const tour_goldens[] = {
     "attract",       "consent", "smileys-5",       "smileys-3",      "choice-multiple",
     "scale",         "ranking", "yes-no",          "photo-choice",   "map",
     "map-full",      "thanks",  "still-there",     "text",           "text-keyboard",
     "voice-consent", "voice",   "voice-recording", "voice-recorded", "drawing",
-    "photo-preview",
+    "photo-preview", NULL,
 };
 
-static void test_tour(const char *lang) {
-  char *script = tour(lang);
-  char name[16];
-  snprintf(name, sizeof name, "tour-%s", lang);
+/* Animateur mode (tests/scripts/animateur.txt); the status and USB
+ * screens show this machine's free space, so they are looked at only. */
+static const char *const animateur_goldens[] = {
+    "anim-gesture", "anim-menu",         "anim-session",          "handoff",
+    "restit-faces", "restit-faces-2",    "restit-yes-no-too-few", "restit-choice",
+    "restit-map",   "anim-menu-session", "anim-menu-ended",       NULL,
+};
+
+static void test_script(const char *script_name, const char *const *goldens,
+                        const char *lang) {
+  char *script = script_for(script_name, lang);
+  char name[64];
+  snprintf(name, sizeof name, "%s-%s", script_name, lang);
   CHECK_INT(kiosk(name, script, "800x480"), 0);
   free(script);
-  for (size_t i = 0; i < sizeof goldens / sizeof *goldens; i++) {
+  for (size_t i = 0; goldens[i]; i++) {
     char got[512], want[512];
     snprintf(got, sizeof got, "%s/%s/%s.png", tmp, name, goldens[i]);
     snprintf(want, sizeof want, "%s/docs/screens/800x480-%s-%s.png", PV_SOURCE_DIR,
@@ -124,8 +136,17 @@ static void test_exit_codes(void) {
 int main(void) {
   snprintf(tmp, sizeof tmp, "%s", pv_test_tmpdir());
   setenv("SDL_AUDIODRIVER", "no-such-device", 1); /* no audio device at all */
-  test_tour("fr");
-  test_tour("ar");
+  char usb[300]; /* the animateur's USB screen offers this folder */
+  snprintf(usb, sizeof usb, "%s/usb", tmp);
+  PV_ASSERT(mkdir(usb, 0700) == 0);
+  snprintf(usb, sizeof usb, "%s/usb/CLE_USB", tmp);
+  PV_ASSERT(mkdir(usb, 0700) == 0);
+  snprintf(usb, sizeof usb, "%s/usb", tmp);
+  setenv("PV_USB_ROOTS", usb, 1);
+  test_script("tour", tour_goldens, "fr");
+  test_script("tour", tour_goldens, "ar");
+  test_script("animateur", animateur_goldens, "fr");
+  test_script("animateur", animateur_goldens, "ar");
   test_exit_codes();
   pv_test_rmtree(tmp);
   return pv_test_done();
