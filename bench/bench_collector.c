@@ -34,16 +34,20 @@
 #include <unistd.h>
 
 #include "collector/export.h"
+#include "collector/import.h"
 #include "collector/server.h"
 #include "collector/storage.h"
 #include "collector/token.h"
 #include "core/clock.h"
+#include "core/pin.h"
+#include "core/restitution.h"
 #include "core/sha256.h"
 #include "core/store.h"
 #include "core/survey.h"
 #include "core/uuid.h"
 #include "sync/engine.h"
 #include "sync/protocol.h"
+#include "sync/usb.h"
 
 #define TERRITORY "34172"
 #define SYNC_RESPONSES 10000
@@ -226,19 +230,11 @@ static void device_token(pv_cdb *db, const char *name,
 
 /* ---- sync: one device, 10,000 responses, 1,000 attachments ---- */
 
-static int bench_sync(const char *dir) {
-  char dev_path[1024];
-  struct stat sb;
-  const char *dev_dir = stat("/dev/shm", &sb) == 0 ? "/dev/shm" : dir;
-  snprintf(dev_path, sizeof dev_path, "%s/pv-bench-device-%d.db", dev_dir,
-           (int)getpid());
-  pv_clock clock = pv_clock_system();
-  pv_store *st = NULL;
-  TRY("device store", pv_store_open(dev_path, &clock, &st));
-
-  printf(
-      "sync: filling the device store (%d responses, %d attachments of %d bytes)...\n",
-      SYNC_RESPONSES, SYNC_ATTACHMENTS, ATTACHMENT_SIZE);
+/* Fills a device store with SYNC_RESPONSES responses, the first
+ * SYNC_ATTACHMENTS with a drawing of ATTACHMENT_SIZE random bytes. */
+static void fill_device(pv_store *st, const char *mode) {
+  printf("%s: filling the device store (%d responses, %d attachments of %d bytes)...\n",
+         mode, SYNC_RESPONSES, SYNC_ATTACHMENTS, ATTACHMENT_SIZE);
   fflush(stdout);
   unsigned char *blob = malloc(ATTACHMENT_SIZE);
   uint32_t x = 2463534242u;
@@ -264,6 +260,34 @@ static int bench_sync(const char *dir) {
     TRY("finish", pv_store_finish(st, uuid));
   }
   free(blob);
+}
+
+/* Opens a fresh device store in /dev/shm when it exists (filling it is
+ * setup, not what is measured), else in dir; its path goes to path. */
+static pv_store *device_store(const char *dir, const char *name, char *path,
+                              size_t cap) {
+  struct stat sb;
+  const char *dev_dir = stat("/dev/shm", &sb) == 0 ? "/dev/shm" : dir;
+  snprintf(path, cap, "%s/pv-bench-%s-%d.db", dev_dir, name, (int)getpid());
+  pv_clock clock = pv_clock_system();
+  pv_store *st = NULL;
+  TRY("device store", pv_store_open(path, &clock, &st));
+  return st;
+}
+
+static void remove_store(const char *path) {
+  char side[1100];
+  unlink(path);
+  snprintf(side, sizeof side, "%s-wal", path);
+  unlink(side);
+  snprintf(side, sizeof side, "%s-shm", path);
+  unlink(side);
+}
+
+static int bench_sync(const char *dir) {
+  char dev_path[1024];
+  pv_store *st = device_store(dir, "device", dev_path, sizeof dev_path);
+  fill_device(st, "sync");
 
   /* Baseline: the device-side work alone (read a batch, encode it, read
    * and hash its attachments), timed on the oldest batch (it carries 100
@@ -331,12 +355,7 @@ static int bench_sync(const char *dir) {
   printf("sync: baseline, device-side read+encode+hash alone: %.2f s (%.1fx)\n",
          baseline, took / baseline);
   pv_store_close(st);
-  unlink(dev_path);
-  char side[1100];
-  snprintf(side, sizeof side, "%s-wal", dev_path);
-  unlink(side);
-  snprintf(side, sizeof side, "%s-shm", dev_path);
-  unlink(side);
+  remove_store(dev_path);
   return rep.err == PV_OK && stored == SYNC_RESPONSES ? 0 : 1;
 }
 
@@ -593,9 +612,135 @@ static void export_row(const char *dir, const char *pg) {
          backend, walk_s, (double)walk_rss / 1024.0, rc1 ? " (FAILED)" : "");
 }
 
+/* ---- animateur: USB export, verify, import; restitution (issue 6) ---- */
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Writes total bytes in files of ATTACHMENT_SIZE under dir, each fsynced:
+ * the floor an export of that size sets on this disk. */
+static double raw_copy(const char *dir, uint64_t total) {
+  char path[1200];
+  unsigned char *buf = calloc(1, ATTACHMENT_SIZE);
+  double t0 = now_s();
+  for (uint64_t done = 0, i = 0; done < total; i++) {
+    size_t n =
+        total - done < ATTACHMENT_SIZE ? (size_t)(total - done) : ATTACHMENT_SIZE;
+    snprintf(path, sizeof path, "%s/raw-%llu", dir, (unsigned long long)i);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(buf, 1, n, f) != n || fflush(f) != 0 || fsync(fileno(f)) != 0)
+      die(path, PV_ERR_IO);
+    fclose(f);
+    done += n;
+  }
+  double took = now_s() - t0;
+  free(buf);
+  return took;
+}
+
+static int bench_animateur(const char *dir) {
+  char dev_path[1024];
+  pv_store *st = device_store(dir, "anim", dev_path, sizeof dev_path);
+  fill_device(st, "usb");
+
+  /* Export to a folder on the disk under test (a stick is slower: the row
+   * compares with raw writes of as many bytes on the same disk). */
+  char out[1100], raw[1100];
+  snprintf(out, sizeof out, "%s/usb", dir);
+  snprintf(raw, sizeof raw, "%s/raw", dir);
+  mkdir(out, 0700);
+  mkdir(raw, 0700);
+  pv_usb_report rep;
+  double t0 = now_s();
+  TRY("export", pv_usb_export(st, out, &rep));
+  double export_s = now_s() - t0;
+  double raw_s = raw_copy(raw, rep.bytes);
+  printf("usb: export of %zu responses, %zu sessions, %zu attachments (%.1f MB) in "
+         "%.2f s; baseline, as many bytes written and fsynced in %d-byte files: %.2f s "
+         "(%.1fx)\n",
+         rep.responses, rep.sessions, rep.attachments, (double)rep.bytes / 1e6,
+         export_s, ATTACHMENT_SIZE, raw_s, export_s / raw_s);
+
+  pv_usb_manifest m;
+  t0 = now_s();
+  TRY("verify", pv_usb_verify(rep.folder, &m));
+  double verify_s = now_s() - t0;
+  pv_usb_manifest_free(&m);
+  pv_cdb *db = collector_db(dir, NULL, "bench-import");
+  char now[PV_STORE_TIME_LEN + 1];
+  pv_time_iso(0, now);
+  pv_import_report ir;
+  t0 = now_s();
+  TRY("import", pv_import_dir(db, TERRITORY, rep.folder, now, NULL, &ir));
+  double import_s = now_s() - t0;
+  t0 = now_s();
+  TRY("import again", pv_import_dir(db, TERRITORY, rep.folder, now, NULL, &ir));
+  double again_s = now_s() - t0;
+  size_t stored = 0;
+  TRY("count", pv_cdb_count(db, TERRITORY, NULL, &stored));
+  pv_cdb_close(db);
+  printf("usb: import into SQLite %.2f s (of which verifying the folder %.2f s), %zu "
+         "stored; a second import %.2f s, %zu duplicates\n",
+         import_s, verify_s, stored, again_s, ir.responses[PV_OUT_DUPLICATE]);
+
+  /* Restitution of all the responses, against walking them alone. */
+  double restit_s[5], walk_s[5];
+  for (int run = 0; run < 5; run++) {
+    pv_restit *r = NULL;
+    t0 = now_s();
+    TRY("restitution", pv_restit_from_store(st, survey, NULL, 3, &r));
+    restit_s[run] = now_s() - t0;
+    pv_restit_free(r);
+    t0 = now_s();
+    char after_t[PV_STORE_TIME_LEN + 1] = "", after_u[PV_UUID_LEN + 1] = "";
+    for (;;) {
+      pv_store_batch b;
+      TRY("walk", pv_store_finished_after(st, NULL, PV_STORE_MAX_BATCH,
+                                          after_t[0] ? after_t : NULL,
+                                          after_t[0] ? after_u : NULL, &b));
+      size_t n = b.count;
+      if (n) {
+        snprintf(after_t, sizeof after_t, "%s", b.responses[n - 1].started_at);
+        snprintf(after_u, sizeof after_u, "%s", b.responses[n - 1].uuid);
+      }
+      pv_store_batch_free(&b);
+      if (!n)
+        break;
+    }
+    walk_s[run] = now_s() - t0;
+  }
+  qsort(restit_s, 5, sizeof *restit_s, cmp_double);
+  qsort(walk_s, 5, sizeof *walk_s, cmp_double);
+  printf(
+      "restitution: %d responses (%zu questions) in %.0f ms (median of 5); baseline, "
+      "the store walk alone: %.0f ms (%.2fx)\n",
+      SYNC_RESPONSES, survey->n_questions, restit_s[2] * 1e3, walk_s[2] * 1e3,
+      restit_s[2] / walk_s[2]);
+
+  /* The animateur PIN: a deliberately slow check (PBKDF2-SHA-256). */
+  double pin_s[5];
+  TRY("pin", pv_pin_set(st, "2468"));
+  pv_clock clock = pv_clock_system();
+  for (int run = 0; run < 5; run++) {
+    pv_pin_result pr;
+    t0 = now_s();
+    TRY("pin check", pv_pin_check(st, &clock, "2468", &pr));
+    pin_s[run] = now_s() - t0;
+  }
+  qsort(pin_s, 5, sizeof *pin_s, cmp_double);
+  printf("pin: one check %.0f ms (median of 5; %d PBKDF2-SHA-256 iterations)\n",
+         pin_s[2] * 1e3, PV_PIN_ITERATIONS);
+  pv_store_close(st);
+  remove_store(dev_path);
+  return stored == SYNC_RESPONSES ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: bench_collector sync|ingest|export DIR [PG_CONNINFO]\n");
+    fprintf(stderr,
+            "usage: bench_collector sync|ingest|export|animateur DIR [PG_CONNINFO]\n");
     return 2;
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -612,6 +757,8 @@ int main(int argc, char **argv) {
     export_row(argv[2], NULL);
     if (pg)
       export_row(argv[2], pg);
+  } else if (strcmp(argv[1], "animateur") == 0) {
+    rc = bench_animateur(argv[2]);
   } else {
     fprintf(stderr, "bench_collector: unknown mode %s\n", argv[1]);
     rc = 2;

@@ -22,3 +22,4 @@ fi
 "$bench" sync "$work"
 "$bench" ingest "$work" "$pg"
 "$bench" export "$work" "$pg"
+"$bench" animateur "$work"
