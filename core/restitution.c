@@ -15,10 +15,12 @@
 #define GRID_CELLS (PV_RESTIT_GRID_W * PV_RESTIT_GRID_H)
 #define MAX_DRAWINGS 4096 /* drawings read before the gallery is cut */
 
-/* What is counted but never shown: residents per heat cell, rank sums. */
+/* What is counted but never shown: residents per heat cell, and for
+ * rankings how many residents put item i before item j (before[i * n +
+ * j]), so means can be taken among the shown items only. */
 typedef struct scratch {
-  int *heat_res;    /* residents per heat cell, laid out as rq->heat */
-  double *rank_sum; /* per ranking item */
+  int *heat_res; /* residents per heat cell, laid out as rq->heat */
+  int *before;   /* ranking: n x n pair counts */
   size_t gallery_cap;
 } scratch;
 
@@ -107,13 +109,14 @@ static pv_err add_choice(acc *a, size_t qi, const cJSON *v,
   return PV_OK;
 }
 
-/* Ranks are positions among the ids this version knows, 1 = first. */
+/* Keeps, for each pair of items this version knows, who came first. */
 static pv_err add_ranking(acc *a, size_t qi, const cJSON *v,
                           const pv_store_answer *ans) {
   (void)ans;
   pv_restit_question *rq = &a->r->questions[qi];
   unsigned char seen[PV_SURVEY_MAX_OPTIONS] = {0};
-  int rank = 0;
+  int order[PV_SURVEY_MAX_OPTIONS];
+  size_t n = 0, items = rq->n_ranks;
   if (!cJSON_IsArray(v))
     return PV_OK;
   for (const cJSON *it = v->child; it; it = it->next) {
@@ -121,11 +124,12 @@ static pv_err add_ranking(acc *a, size_t qi, const cJSON *v,
     if (i < 0 || i >= PV_SURVEY_MAX_OPTIONS || seen[i])
       continue;
     seen[i] = 1;
-    rank++;
+    for (size_t p = 0; p < n; p++)
+      a->sc[qi].before[(size_t)order[p] * items + (size_t)i]++;
+    order[n++] = i;
     rq->ranks[i].count++;
-    a->sc[qi].rank_sum[i] += rank;
   }
-  rq->answered += rank > 0;
+  rq->answered += n > 0;
   return PV_OK;
 }
 
@@ -203,8 +207,10 @@ static pv_err add_drawing(acc *a, size_t qi, const cJSON *v,
 /* Hides every count in 1..k-1; then, if any is hidden, hides the next
  * smallest shown non-zero counts (first in survey order on ties) until
  * the hidden ones hold at least k answers together, so the known total
- * minus the shown counts never gives away a hidden one. Zeroes what it
- * hides. */
+ * minus the shown counts never gives away a hidden one; and hides the
+ * zero counts too, since a zero shown beside hidden cells tells the room
+ * each hidden cell holds at least one (1/1/1/0/4 would read "one each").
+ * Zeroes what it hides. */
 static void hide_small(pv_restit_cell *c, size_t n, int k) {
   long hidden_sum = 0;
   int any = 0;
@@ -224,6 +230,9 @@ static void hide_small(pv_restit_cell *c, size_t n, int k) {
     c[best].hidden = 1;
     hidden_sum += c[best].count;
   }
+  for (size_t i = 0; any && i < n; i++)
+    if (c[i].count == 0)
+      c[i].hidden = 1;
   for (size_t i = 0; i < n; i++)
     if (c[i].hidden)
       c[i].count = 0;
@@ -262,21 +271,33 @@ static void finish_ranking(acc *a, size_t qi) {
     too_few(rq);
     return;
   }
-  for (size_t i = 0; i < rq->n_ranks; i++) {
+  /* A hidden item must not move the others: each resident's rank of a
+   * shown item counts only the shown items they put before it. */
+  size_t n = rq->n_ranks;
+  const int *before = a->sc[qi].before;
+  for (size_t i = 0; i < n; i++)
+    if (rq->ranks[i].count < k)
+      rq->ranks[i].hidden = 1;
+  for (size_t i = 0; i < n; i++) {
     pv_restit_rank *it = &rq->ranks[i];
-    if (it->count < k)
-      *it = (pv_restit_rank){0, 0, 1};
-    else
-      it->mean = a->sc[qi].rank_sum[i] / it->count;
     rq->order[i] = i;
+    if (it->hidden) {
+      *it = (pv_restit_rank){0, 0, 1};
+      continue;
+    }
+    long sum = it->count; /* rank 1 each, plus the shown items put first */
+    for (size_t j = 0; j < n; j++)
+      if (j != i && !rq->ranks[j].hidden)
+        sum += before[j * n + i];
+    it->mean = (double)sum / it->count;
   }
   /* Insertion sort (at most PV_SURVEY_MAX_OPTIONS items): stable. */
   for (size_t i = 1; i < rq->n_ranks; i++) {
     size_t o = rq->order[i], j = i;
     for (; j > 0; j--) {
       const pv_restit_rank *p = &rq->ranks[rq->order[j - 1]], *c = &rq->ranks[o];
-      int before = !c->hidden && (p->hidden || c->mean < p->mean);
-      if (!before)
+      int first = !c->hidden && (p->hidden || c->mean < p->mean);
+      if (!first)
         break;
       rq->order[j] = rq->order[j - 1];
     }
@@ -410,7 +431,7 @@ static void acc_free(acc *a) {
   if (a->sc)
     for (size_t i = 0; i < a->n_sc; i++) {
       free(a->sc[i].heat_res);
-      free(a->sc[i].rank_sum);
+      free(a->sc[i].before);
     }
   free(a->sc);
   pv_restit_free(a->r);
@@ -445,7 +466,7 @@ static pv_err acc_init(acc *a, const pv_survey *s, int k) {
       rq->n_ranks = q->n_options;
       if (!(rq->ranks = calloc(q->n_options, sizeof rq->ranks[0])) ||
           !(rq->order = calloc(q->n_options, sizeof rq->order[0])) ||
-          !(a->sc[i].rank_sum = calloc(q->n_options, sizeof(double))))
+          !(a->sc[i].before = calloc(q->n_options * q->n_options, sizeof(int))))
         goto nomem;
     }
     if (q->type == PV_Q_MAP) {

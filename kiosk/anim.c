@@ -208,8 +208,10 @@ void anim_go(pv_anim *a, anim_screen s) {
   a->field = 0;
   if (s != ANIM_MENU && s != ANIM_STATUS && s != ANIM_USB)
     a->msg[0] = '\0';
-  if (s == ANIM_RESTIT)
+  if (s == ANIM_RESTIT) {
     a->restit_page = 0;
+    a->restit_ms = pv_clock_now(&a->clock);
+  }
   if (s == ANIM_USB && a->env.usb_dirs)
     a->n_usb_dirs = a->env.usb_dirs(a->env.ud, a->usb_dirs, PV_ANIM_MAX_USB_DIRS);
 }

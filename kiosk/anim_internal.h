@@ -66,6 +66,8 @@ struct pv_anim {
   /* Restitution */
   void *restit; /* kiosk/anim_restit.c's state */
   int restit_page;
+  int64_t restit_ms; /* when the restitution was entered: past the idle
+                        delay, leaving it asks for the PIN again */
 };
 
 /* One frame of an animateur screen. */

@@ -40,8 +40,12 @@ typedef struct restit_state {
   char dir[256];       /* drawings written as PNG files for the renderer */
   char paths[MAX_DRAWINGS][320];
   size_t n_paths;
+  size_t page_paths; /* the page whose drawings the files hold */
+  size_t built;      /* residents counted in this snapshot */
   char title[ANIM_TEXT_LEN], counter[32];
 } restit_state;
+
+static void drop_files(restit_state *s);
 
 /* Writes the stored drawing sha256 to a private file the renderer can
  * load, once; returns its path or NULL. The files go with the state. */
@@ -52,7 +56,7 @@ static const char *drawing_path(void *ud, const char *sha256) {
     if (strstr(s->paths[i], sha256))
       return s->paths[i];
   if (s->n_paths == MAX_DRAWINGS)
-    return NULL;
+    drop_files(s); /* a page holds at most PV_RESTIT_VIEW_GALLERY */
   if (!s->dir[0]) {
     const char *tmp = getenv("TMPDIR");
     snprintf(s->dir, sizeof s->dir, "%.200s/pv-restit-XXXXXX",
@@ -81,19 +85,35 @@ static const char *drawing_path(void *ud, const char *sha256) {
   return s->paths[s->n_paths++];
 }
 
+/* Removes the drawing files written for the screen (nothing of the
+ * residents stays outside the store once the screen is left). */
+static void drop_files(restit_state *s) {
+  for (size_t i = 0; i < s->n_paths; i++)
+    unlink(s->paths[i]);
+  s->n_paths = 0;
+  if (s->dir[0])
+    rmdir(s->dir);
+  s->dir[0] = '\0';
+}
+
 void anim_restit_free(pv_anim *a) {
   restit_state *s = a->restit;
   if (!s)
     return;
   for (size_t i = 0; i < MAX_SURVEYS; i++)
     pv_restit_free(s->r[i]);
-  for (size_t i = 0; i < s->n_paths; i++) /* nothing of the residents stays */
-    unlink(s->paths[i]);
-  if (s->dir[0])
-    rmdir(s->dir);
+  drop_files(s);
   free(s->pages);
   free(s);
   a->restit = NULL;
+}
+
+/* How many residents of the running session have finished (or left). */
+static size_t finished(pv_anim *a) {
+  pv_store_counts c = {0};
+  if (pv_store_count(a->store, a->session.uuid, &c) != PV_OK)
+    return 0;
+  return c.complete + c.abandoned;
 }
 
 /* Writes the language most of the session's residents answered in. */
@@ -135,6 +155,7 @@ static restit_state *build(pv_anim *a) {
     return NULL;
   size_t cap = 0;
   usual_language(a, s->lang);
+  s->built = finished(a);
   for (size_t i = 0; i < a->n_surveys && i < MAX_SURVEYS; i++) {
     pv_err err = pv_restit_from_store(a->store, a->surveys[i], a->session.uuid,
                                       a->set.k, &s->r[i]);
@@ -170,6 +191,10 @@ static restit_state *build(pv_anim *a) {
 void anim_screen_restit(const anim_frame *f) {
   pv_anim *a = f->a;
   const pv_metrics *m = f->lk->m;
+  /* One snapshot per K newcomers: shown again after one more resident,
+   * fresh figures would tell the room that resident's answers. */
+  if (a->restit && finished(a) >= ((restit_state *)a->restit)->built + (size_t)a->set.k)
+    anim_restit_free(a);
   if (!a->restit)
     a->restit = build(a);
   restit_state *s = a->restit;
@@ -201,8 +226,12 @@ void anim_screen_restit(const anim_frame *f) {
   if (pv_look_button(f->lk, "back", back, lk->pics[PV_PIC_ARROW_LEFT], "Menu", COL_CARD,
                      COL_INK, 1) &
       PV_UI_TAPPED) {
-    anim_restit_free(a); /* recomputed next time: answers keep coming */
-    anim_go(a, ANIM_MENU);
+    drop_files(s); /* the snapshot stays until K more residents answered */
+    /* The results may have stayed on screen, open to anyone, long after
+     * the animateur left them: then the way back asks for the PIN. */
+    anim_go(a, f->now - a->restit_ms >= PV_ANIM_IDLE_MS && pv_pin_is_set(a->store)
+                   ? ANIM_PIN
+                   : ANIM_MENU);
     return;
   }
   int nav_y = m->height - m->margin - m->nav_h;
@@ -240,6 +269,10 @@ void anim_screen_restit(const anim_frame *f) {
   s->view.drawing_path = drawing_path;
   s->view.ud = a;
   s->view.page = p->gallery;
+  if (s->page_paths != (size_t)a->restit_page) { /* this page's drawings only */
+    drop_files(s);
+    s->page_paths = (size_t)a->restit_page;
+  }
   pv_restit_view_draw(&s->view, rq, area);
 
   /* Bottom: previous, where we are, the language, next. */

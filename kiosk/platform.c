@@ -321,6 +321,14 @@ static void setup_app(kiosk *k) {
   set_quartiers(k);
 }
 
+/* 1 while no resident is answering and animateur mode is closed: the
+ * moment to swap surveys (attract screen, or tablet mode's handoff). */
+static int between_residents(kiosk *k) {
+  pv_screen now = pv_app_screen(k->app);
+  return (now == PV_SCREEN_ATTRACT || now == PV_SCREEN_HANDOFF) &&
+         !pv_app_response(k->app)[0] && !pv_anim_is_open(pv_app_anim(k->app));
+}
+
 static void render_frame(kiosk *k) {
   pv_render_list(k->render, &k->dl);
   SDL_RenderPresent(k->ren);
@@ -403,8 +411,7 @@ static int run_loop(kiosk *k, int windowed) {
         pv_sync_kick(k->sync); /* a response just finished: send it */
       was = now;
       int gen = pv_sync_surveys_generation(k->sync);
-      if (gen != k->sync_generation && now == PV_SCREEN_ATTRACT &&
-          !pv_app_response(k->app)[0]) {
+      if (gen != k->sync_generation && between_residents(k)) {
         k->sync_generation = gen;
         k->current_stamp = current_stamp(k);
         reload_surveys(k);
@@ -414,8 +421,8 @@ static int run_loop(kiosk *k, int windowed) {
     /* current.json rewritten by another process (`pv-kiosk sync --once`),
      * which this kiosk's thread cannot have counted: looked at once every
      * SURVEY_CHECK_MS, not on every frame of the attract animation. */
-    if (k->has_sync && pv_app_screen(k->app) == PV_SCREEN_ATTRACT &&
-        !pv_app_response(k->app)[0] && SDL_GetTicks64() >= k->next_survey_check) {
+    if (k->has_sync && between_residents(k) &&
+        SDL_GetTicks64() >= k->next_survey_check) {
       k->next_survey_check = SDL_GetTicks64() + SURVEY_CHECK_MS;
       current_id stamp = current_stamp(k);
       if (memcmp(&stamp, &k->current_stamp, sizeof stamp) != 0) {

@@ -144,16 +144,17 @@ typedef struct dist_case {
 
 static const dist_case DIST_CASES[] = {
     {3, {0, 0, 3, 0, 0}, "....."},
-    {3, {2, 1, 0, 3, 4}, "HH..."}, /* the two small ones hold 3 together */
-    {3, {1, 4, 5, 0, 0}, "HH..."}, /* one small: the next smallest goes too */
-    {3, {1, 3, 3, 0, 5}, "HH..."}, /* ties: the first in survey order */
-    {3, {1, 0, 0, 0, 9}, "H...H"}, /* only one other: both go */
+    {3, {2, 1, 0, 3, 4}, "HHH.."}, /* the two small ones hold 3 together */
+    {3, {1, 4, 5, 0, 0}, "HH.HH"}, /* one small: the next smallest goes too */
+    {3, {1, 3, 3, 0, 5}, "HH.H."}, /* ties: the first in survey order */
+    {3, {1, 0, 0, 0, 9}, "HHHHH"}, /* only one other: both go, and the zeros */
     {3, {3, 3, 3, 3, 3}, "....."},
     {1, {1, 1, 1, 0, 0}, "....."}, /* K = 1 hides nothing */
-    {5, {4, 4, 4, 0, 0}, "HHH.."},
-    {5, {5, 4, 6, 0, 1}, ".H..H"}, /* 4 + 1 = 5: enough together */
-    {5, {5, 6, 0, 0, 1}, "H...H"}, /* 1 alone: then the 5 */
+    {5, {4, 4, 4, 0, 0}, "HHHHH"},
+    {5, {5, 4, 6, 0, 1}, ".H.HH"}, /* 4 + 1 = 5: enough together */
+    {5, {5, 6, 0, 0, 1}, "H.HHH"}, /* 1 alone: then the 5 */
     {0, {1, 1, 1, 0, 0}, "....."}, /* k < 1 is 1 */
+    {3, {1, 1, 1, 0, 4}, "HHHH."}, /* the zero hidden too: not "one each" */
 };
 
 static void test_distributions(void) {
@@ -280,6 +281,27 @@ static void test_values(void) {
   pv_restit_free(r);
 }
 
+/* Where the one resident who ranked a hidden item put it must not show
+ * in the others' means: before or after a and b, the same figures. */
+static void test_ranking_hidden_item(void) {
+  double means[2][2];
+  static const char *const third[2] = {"[\"d\",\"a\",\"b\"]", "[\"a\",\"b\",\"d\"]"};
+  for (int v = 0; v < 2; v++) {
+    reset();
+    add("t", 2, PV_STORE_COMPLETE, SESSION_A, 1, "ordre", "[\"a\",\"b\"]");
+    add("t", 2, PV_STORE_COMPLETE, SESSION_A, 1, "ordre", "[\"a\",\"b\"]");
+    add("t", 2, PV_STORE_COMPLETE, SESSION_A, 1, "ordre", third[v]);
+    pv_restit *r = build(3);
+    const pv_restit_question *rq = &r->questions[Q_RANKING];
+    CHECK_INT(rq->ranks[3].hidden, 1);
+    means[v][0] = rq->ranks[0].mean;
+    means[v][1] = rq->ranks[1].mean;
+    pv_restit_free(r);
+  }
+  CHECK(means[0][0] == means[1][0] && means[0][1] == means[1][1]);
+  CHECK(means[0][0] == 1.0 && means[0][1] == 2.0);
+}
+
 /* Mean ranks; an item only a newer version has, ranked by fewer than K,
  * is hidden and listed last. */
 static void test_ranking(void) {
@@ -294,16 +316,17 @@ static void test_ranking(void) {
   CHECK_INT(rq->state, PV_RESTIT_SHOWN);
   CHECK_INT(rq->answered, 5);
   CHECK_INT(rq->n_ranks, 4);
-  /* a: 1,1,2,4,4 = 12/5; b: 2,3,1,3,3 = 12/5; c: 3,2,3,1,2 = 11/5 */
-  CHECK(rq->ranks[0].mean > 2.39 && rq->ranks[0].mean < 2.41);
-  CHECK(rq->ranks[2].mean > 2.19 && rq->ranks[2].mean < 2.21);
+  /* Ranks among the shown items only (d, hidden, must not move them):
+   * a: 1,1,2,3,3; b: 2,3,1,2,2; c: 3,2,3,1,1: 10/5 each */
+  for (int i = 0; i < 3; i++)
+    CHECK(rq->ranks[i].mean > 1.99 && rq->ranks[i].mean < 2.01);
   CHECK_INT(rq->ranks[2].count, 5);
   CHECK_INT(rq->ranks[3].hidden, 1);
   CHECK_INT(rq->ranks[3].count, 0);
   CHECK(rq->ranks[3].mean == 0);
-  CHECK_INT(rq->order[0], 2); /* c first, then a and b (tie: survey order) */
-  CHECK_INT(rq->order[1], 0);
-  CHECK_INT(rq->order[2], 1);
+  CHECK_INT(rq->order[0], 0); /* ties: survey order; the hidden one last */
+  CHECK_INT(rq->order[1], 1);
+  CHECK_INT(rq->order[2], 2);
   CHECK_INT(rq->order[3], 3);
   pv_restit_free(r);
 }
@@ -547,8 +570,8 @@ static void test_store(void) {
     CHECK_INT(sm->cells[4].count, 100);
     CHECK_INT(sm->cells[3].hidden, 1); /* 1 alone, then the next smallest */
     CHECK_INT(sm->cells[1].count, 0);  /* b's and the session-less "2"s */
-    CHECK_INT(sm->cells[1].hidden, 0);
-    CHECK_INT(sm->cells[2].count, 0); /* the one in progress */
+    CHECK_INT(sm->cells[1].hidden, 1); /* a zero beside hidden cells is hidden */
+    CHECK_INT(sm->cells[2].count, 0);  /* the one in progress */
     CHECK_INT(sm->cells[0].hidden, 1);
     check_no_leak(sm, 3, 1);
     CHECK_INT(r->questions[Q_DRAWING].n_gallery, 3);
@@ -648,15 +671,16 @@ static void test_view_counts(void) {
   ones(2, "voix", "{\"skipped\":\"no_capture_device\"}");
   pv_restit *r = build(3);
   pv_restit_view_init(&view, &look, 0);
-  /* smileys 1/4/5/0/0: the 1 and the 4 are veiled, never written */
+  /* smileys 1/4/5/0/0: the 1 and the 4 are veiled, never written, and so
+   * are the zeros (shown, they would say each veil holds someone) */
   draw(&r->questions[Q_SMILEYS], 0);
   CHECK_INT(texts("5", NULL), 1);
-  CHECK_INT(texts("0", NULL), 2);
+  CHECK_INT(texts("0", NULL), 0);
   CHECK_INT(texts("1", NULL), 0);
   CHECK_INT(texts("4", NULL), 0);
-  CHECK_INT(numbers(), 3);
+  CHECK_INT(numbers(), 1);
   CHECK_INT(texts("Pas assez de réponses", NULL), 1); /* the key */
-  CHECK_INT(images(pics[PV_PIC_PEOPLE], NULL), 3);    /* two veils and the key */
+  CHECK_INT(images(pics[PV_PIC_PEOPLE], NULL), 5);    /* four veils and the key */
   /* RTL: the same, mirrored (point 3's number stands mirrored) */
   pv_rect ltr, rtl;
   CHECK_INT(texts("5", &ltr), 1);
@@ -809,6 +833,7 @@ int main(void) {
   test_threshold();
   test_values();
   test_ranking();
+  test_ranking_hidden_item();
   test_map();
   test_gallery();
   test_scope();
