@@ -574,6 +574,14 @@ static const struct {
     {"audio/mpeg", ".mp3"},  {"audio/mp4", ".m4a"},
 };
 
+/* The file extension of media_type (".bin" when unknown); static. */
+static const char *ext_of(const char *media_type) {
+  for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+    if (strcmp(media_type, exts[i].media_type) == 0)
+      return exts[i].ext;
+  return ".bin";
+}
+
 /* Writes "<sha256>.<ext>" for an attachment answer (a's linked hash, else
  * the value's "attachment") into file; returns 0 when there is none. */
 static int attachment_file(pv_qtype type, const cJSON *v, const pv_store_answer *a,
@@ -586,12 +594,8 @@ static int attachment_file(pv_qtype type, const cJSON *v, const pv_store_answer 
     return 0;
   const cJSON *mt = cJSON_GetObjectItemCaseSensitive(v, "media_type");
   const char *ext = layouts[type].default_ext ? layouts[type].default_ext : ".bin";
-  if (cJSON_IsString(mt)) {
-    ext = ".bin";
-    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
-      if (strcmp(mt->valuestring, exts[i].media_type) == 0)
-        ext = exts[i].ext;
-  }
+  if (cJSON_IsString(mt))
+    ext = ext_of(mt->valuestring);
   snprintf(file, cap, "%s%s", h, ext);
   snprintf(sha, PV_SHA256_HEX + 1, "%s", h);
   return 1;
@@ -1444,6 +1448,64 @@ out:
   return err;
 }
 
+/* Makes out_dir/prompts/<survey>/<lang> (each level) into dir. */
+static pv_err prompt_dir(const char *out_dir, const pv_store_prompt *p, char *dir,
+                         size_t cap) {
+  const char *const parts[] = {"prompts", p->survey_id, p->lang};
+  size_t len = (size_t)snprintf(dir, cap, "%s", out_dir);
+  pv_err err = PV_OK;
+  for (size_t i = 0; i < 3 && !err; i++) {
+    len += (size_t)snprintf(dir + len, len < cap ? cap - len : 0, "/%s", parts[i]);
+    err = len >= cap ? pv_fail(PV_ERR_TOOBIG, "export: path too long: %s", out_dir)
+                     : make_dir(dir);
+  }
+  return err;
+}
+
+/* Writes the territory's current recorded prompts of survey_id, each as
+ * prompts/<survey>/<lang>/<key>.<ext> with the key's ':' written '.'
+ * (ids never hold one; Windows names cannot hold ':'), so "q:logement" in
+ * Darija is prompts/<survey>/ary/q.logement.wav. Survey, language and key
+ * were checked on ingest: no path is built from anything else. */
+static pv_err copy_prompts(pv_cdb *db, const char *territory, const char *survey_id,
+                           const char *out_dir) {
+  pv_store_prompt *list = NULL;
+  size_t n = 0;
+  char dir[MAX_PATH], name[PV_STORE_MAX_PROMPT_KEY + 16];
+  int wrote = 0;
+  pv_err err = pv_cdb_prompt_list(db, territory, &list, &n);
+  for (size_t i = 0; i < n && !err; i++) {
+    const pv_store_prompt *p = &list[i];
+    pv_store_blob blob = {0};
+    afile f = {.fd = -1};
+    if (strcmp(p->survey_id, survey_id) != 0)
+      continue;
+    snprintf(name, sizeof name, "%s%s", p->key, ext_of(p->media_type));
+    for (char *c = name; *c; c++)
+      if (*c == ':')
+        *c = '.';
+    if ((err = prompt_dir(out_dir, p, dir, sizeof dir)) ||
+        (err = pv_cdb_attachment_get(db, territory, p->sha256, &blob)))
+      break;
+    if (!(err = afile_open(&f, dir, name)))
+      err = afile_sink(&f, blob.bytes, blob.size);
+    err = afile_close(&f, err);
+    pv_store_blob_free(&blob);
+    if (!err)
+      err = sync_dir(dir);
+    wrote = 1;
+  }
+  /* The new folders' own entries: prompts/<survey>, then prompts. */
+  for (int up = 0; up < 2 && wrote && !err; up++) {
+    char *slash = strrchr(dir, '/');
+    if (slash)
+      *slash = '\0';
+    err = sync_dir(dir);
+  }
+  free(list);
+  return err;
+}
+
 pv_err pv_export_to_dir(pv_cdb *db, const char *territory, const pv_cdb_filter *f,
                         const char *format, const char *out_dir) {
   run r;
@@ -1496,6 +1558,8 @@ pv_err pv_export_to_dir(pv_cdb *db, const char *territory, const pv_cdb_filter *
       err = copy_attachment(db, territory, out_dir, &r.atts[i]);
   if (!err && r.n_atts)
     err = sync_dir(adir);
+  if (!err && territory) /* recordings are a territory's too */
+    err = copy_prompts(db, territory, f->survey_id, out_dir);
   if (!err)
     err = sync_dir(out_dir);
 out:

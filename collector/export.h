@@ -62,7 +62,9 @@ pv_err pv_export_codebook(pv_cdb *db, const char *territory, const char *survey_
  * .geojson (format), codebook.csv, with csv and json also <survey>.geojson
  * when a version of the survey has a map question with bounds, and
  * attachments/<sha256>.<ext> for every attachment the csv or json data
- * file names. Each file goes to a temporary name, is fsynced
+ * file names, and with a territory prompts/<survey>/<lang>/<key>.<ext> for
+ * each of the territory's current recorded prompts of the survey (':' in
+ * the key written '.'). Each file goes to a temporary name, is fsynced
  * and renamed over; files of those names are replaced, nothing else in
  * out_dir is touched or deleted. Attachments are stored per territory:
  * with territory NULL, responses naming any give PV_ERR_INVALID (after

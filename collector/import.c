@@ -1,148 +1,118 @@
-/* import: see import.h. */
+/* import: see import.h.
+ *
+ * An import stores nothing until it knows it may, and ingests only bytes
+ * it hashed itself:
+ *   1. pv_usb_verify checks the folder against its manifest (sizes,
+ *      hashes, line counts, no stray file; only regular files opened);
+ *   2. the territory is picked; the kiosk must have no data in another
+ *      one (pv_cdb_device_elsewhere), and its principal must not be
+ *      revoked;
+ *   3. responses.jsonl and sessions.jsonl are read whole by pv_usb_load,
+ *      which checks the very bytes in memory against the manifest: a file
+ *      swapped after step 1 is refused, and every later step parses that
+ *      buffer, never the file again;
+ *   4. a first pass over the responses marks the listed attachments that
+ *      a valid response names; nothing else on the stick is stored;
+ *   5. at the first batch holding something valid, the principal is
+ *      enrolled if need be and those attachments stored (each read by
+ *      pv_usb_load too); sessions then responses are ingested in batches.
+ * An export with nothing valid in it thus enrolls no one and stores
+ * nothing. */
 #include "collector/import.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/sha256.h"
 #include "sync/usb.h"
 
-#define READ_CHUNK (64 << 10) /* bytes read from a .jsonl at once */
+/* ---- a .jsonl held whole ---- */
 
-/* ---- reading a .jsonl line by line, hashing it as it goes ---- */
+typedef struct jsonl {
+  unsigned char *text; /* pv_usb_load's buffer: the bytes that were hashed */
+  size_t len, pos, number;
+} jsonl;
 
-typedef struct lines {
-  int fd;
-  pv_sha256 *h;
-  char path[PV_USB_MAX_PATH + PV_USB_MAX_REL + 2];
-  const char *rel;
-  unsigned char *chunk;
-  size_t pos, fill;
-  char *line; /* PV_USB_MAX_LINE + 1 bytes */
-  size_t len, number;
-  int eof;
-} lines;
-
-static void lines_close(lines *l) {
-  char dummy[PV_SHA256_HEX + 1];
-  if (l->fd >= 0)
-    close(l->fd);
-  if (l->h)
-    pv_sha256_final(l->h, dummy);
-  free(l->chunk);
-  free(l->line);
-  memset(l, 0, sizeof *l);
-  l->fd = -1;
+/* Loads listed file f whole, checked against the manifest. */
+static pv_err jsonl_load(jsonl *j, const char *dir, const pv_usb_file *f) {
+  memset(j, 0, sizeof *j);
+  j->len = (size_t)f->size;
+  return pv_usb_load(dir, f, &j->text);
 }
 
-static pv_err lines_open(lines *l, const char *dir, const char *rel) {
-  memset(l, 0, sizeof *l);
-  l->fd = -1;
-  l->rel = rel;
-  if ((size_t)snprintf(l->path, sizeof l->path, "%s/%s", dir, rel) >= sizeof l->path)
-    return pv_fail(PV_ERR_TOOBIG, "%s/%s: path too long", dir, rel);
-  if (!(l->h = pv_sha256_new()) || !(l->chunk = malloc(READ_CHUNK)) ||
-      !(l->line = malloc(PV_USB_MAX_LINE + 1))) {
-    lines_close(l);
-    return pv_fail(PV_ERR_NOMEM, "%s: out of memory", rel);
-  }
-  l->fd = open(l->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (l->fd < 0) {
-    pv_err err = pv_fail(PV_ERR_IO, "%s: %s", l->path, strerror(errno));
-    lines_close(l);
-    return err;
-  }
-  return PV_OK;
+static void jsonl_free(jsonl *j) {
+  free(j->text);
+  memset(j, 0, sizeof *j);
 }
 
-/* Reads the next line (without its '\n') into l->line/l->len: 1 a line,
- * 0 at the end, -1 a line over PV_USB_MAX_LINE (read past and dropped),
- * or a pv_err through *err. */
-static int lines_next(lines *l, pv_err *err) {
-  int toolong = 0;
-  l->len = 0;
-  for (;;) {
-    if (l->pos == l->fill) {
-      if (l->eof) { /* a last line without '\n' (verify refuses those) */
-        if (!l->len && !toolong)
-          return 0;
-        l->number++;
-        l->line[l->len] = '\0';
-        return toolong ? -1 : 1;
-      }
-      ssize_t n = read(l->fd, l->chunk, READ_CHUNK);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0) {
-        *err = pv_fail(PV_ERR_IO, "%s: %s", l->path, strerror(errno));
-        return 0;
-      }
-      pv_sha256_update(l->h, l->chunk, (size_t)n);
-      l->pos = 0;
-      l->fill = (size_t)n;
-      l->eof = n == 0;
-      continue;
-    }
-    unsigned char *start = l->chunk + l->pos;
-    unsigned char *nl = memchr(start, '\n', l->fill - l->pos);
-    size_t take = nl ? (size_t)(nl - start) : l->fill - l->pos;
-    if (!toolong && l->len + take > PV_USB_MAX_LINE)
-      toolong = 1;
-    if (!toolong) {
-      memcpy(l->line + l->len, start, take);
-      l->len += take;
-    }
-    l->pos += take + (nl ? 1 : 0);
-    if (nl) {
-      l->number++;
-      l->line[l->len] = '\0';
-      return toolong ? -1 : 1;
-    }
-  }
+/* The next line (without its '\n') as *line, *len (a view into j): 1 a
+ * line, 0 at the end, -1 a line over PV_USB_MAX_LINE. */
+static int jsonl_next(jsonl *j, const char **line, size_t *len) {
+  if (j->pos >= j->len)
+    return 0;
+  const char *start = (const char *)j->text + j->pos;
+  const char *nl = memchr(start, '\n', j->len - j->pos);
+  size_t n = nl ? (size_t)(nl - start) : j->len - j->pos;
+  j->pos += n + (nl ? 1 : 0);
+  j->number++;
+  *line = start;
+  *len = n;
+  return n > PV_USB_MAX_LINE ? -1 : 1;
 }
 
-/* At the end of the file: checks it still hashes to want. */
-static pv_err lines_finish(lines *l, const char *want) {
-  char got[PV_SHA256_HEX + 1];
-  PV_ASSERT(l->eof && l->pos == l->fill);
-  pv_sha256_final(l->h, got);
-  l->h = NULL;
-  if (strcmp(got, want) != 0)
-    return pv_fail(PV_ERR_CORRUPT, "%s: changed while it was being imported", l->rel);
-  return PV_OK;
+/* ---- one import ---- */
+
+typedef struct importer {
+  pv_cdb *db;
+  const char *dir, *now;
+  FILE *log;
+  const pv_usb_manifest *m;
+  pv_import_report *rep;
+  char token_hash[PV_SHA256_HEX + 1]; /* the principal's, not a token's */
+  long long device;                   /* the principal's id, 0 until known */
+  int ready;                          /* principal and attachments in place */
+  unsigned char *named;               /* per m->files[i]: a valid response names it */
+} importer;
+
+/* Decodes responses.jsonl line (got from jsonl_next) into *r: 1 when
+ * valid (free r with pv_store_response_free), else 0 with reason. A
+ * response must come from the kiosk that made the export. */
+static int decode_response(const char *line, size_t len, int got, const char *device,
+                           pv_store_response *r, char *reason, size_t cap) {
+  if (got < 0) {
+    snprintf(reason, cap, "line over %d bytes", PV_USB_MAX_LINE);
+    return 0;
+  }
+  if (pv_proto_response_decode(line, len, r, reason, cap) != PV_OK) {
+    pv_store_response_free(r);
+    return 0;
+  }
+  if (strcmp(r->device_id, device) != 0) {
+    snprintf(reason, cap, "recorded by device %s, not by the exporting kiosk %s",
+             r->device_id, device);
+    pv_store_response_free(r);
+    return 0;
+  }
+  return 1;
 }
 
 /* ---- the importing device ---- */
 
-/* Finds or enrolls the principal "usb-<device>" of rep->territory. */
-static pv_err principal(pv_cdb *db, const char *device, const char *now,
-                        pv_import_report *rep, long long *id) {
-  char seed[PV_CDB_MAX_CODE + PV_UUID_LEN + 64], hash[PV_SHA256_HEX + 1];
+/* Finds the principal "usb-<device>" of rep->territory: im->device its
+ * id, or 0 when it is not enrolled yet; PV_ERR_STATE when revoked. */
+static pv_err principal_find(importer *im) {
+  char seed[PV_CDB_MAX_CODE + PV_UUID_LEN + 64];
   pv_cdb_principal p;
   /* Not a token (spaces, newlines): pv_proto_token_valid refuses it, so
    * no request can present this hash's preimage. */
-  snprintf(seed, sizeof seed, "porte-voix usb import\n%s\n%s", rep->territory, device);
-  snprintf(rep->principal, sizeof rep->principal, PV_IMPORT_PRINCIPAL_PREFIX "%s",
-           device);
-  pv_err err = pv_sha256_hex(seed, strlen(seed), hash);
+  snprintf(seed, sizeof seed, "porte-voix usb import\n%s\n%s", im->rep->territory,
+           im->m->device);
+  pv_err err = pv_sha256_hex(seed, strlen(seed), im->token_hash);
   if (err)
     return err;
-  err = pv_cdb_token_lookup(db, hash, &p);
-  if (err == PV_ERR_NOTFOUND) {
-    err = pv_cdb_token_add(db, PV_CDB_DEVICE, rep->territory, rep->principal, hash, now,
-                           id);
-    if (err == PV_ERR_EXISTS)
-      return pv_fail(PV_ERR_EXISTS,
-                     "territory %s already has a device named \"%s\" enrolled with a "
-                     "token: rename or revoke it",
-                     rep->territory, rep->principal);
-    rep->principal_created = !err;
-    return err;
-  }
+  err = pv_cdb_token_lookup(im->db, im->token_hash, &p);
+  if (err == PV_ERR_NOTFOUND)
+    return PV_OK;
   if (err)
     return err;
   if (p.revoked)
@@ -150,8 +120,22 @@ static pv_err principal(pv_cdb *db, const char *device, const char *now,
                    "device \"%s\" of territory %s is revoked: imports from that kiosk "
                    "are refused",
                    p.name, p.territory);
-  *id = p.id;
+  im->device = p.id;
   return PV_OK;
+}
+
+/* Enrolls the principal found missing by principal_find. */
+static pv_err principal_enroll(importer *im) {
+  pv_import_report *rep = im->rep;
+  pv_err err = pv_cdb_token_add(im->db, PV_CDB_DEVICE, rep->territory, rep->principal,
+                                im->token_hash, im->now, &im->device);
+  if (err == PV_ERR_EXISTS)
+    return pv_fail(PV_ERR_EXISTS,
+                   "territory %s already has a device named \"%s\" enrolled with a "
+                   "token: rename or revoke it",
+                   rep->territory, rep->principal);
+  rep->principal_created = !err;
+  return err;
 }
 
 /* rep->territory: the one given (it must exist) or the only one. */
@@ -213,53 +197,72 @@ static void plain_media_type(const char *type, char out[PV_CDB_MAX_MEDIA_TYPE + 
   out[n] = '\0';
 }
 
-static pv_err import_attachment(pv_cdb *db, const char *dir, const pv_usb_file *f,
-                                const char *now, pv_import_report *rep) {
-  char path[PV_USB_MAX_PATH + PV_USB_MAX_REL + 2], got[PV_SHA256_HEX + 1];
+/* Stores listed attachment f from the bytes pv_usb_load checked. */
+static pv_err import_attachment(importer *im, const pv_usb_file *f) {
   char media[PV_CDB_MAX_MEDIA_TYPE + 1];
   unsigned char *bytes = NULL;
-  size_t len = 0;
   int created = 0;
-  pv_err err = PV_OK;
-  if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, f->path) >= sizeof path)
-    return pv_fail(PV_ERR_TOOBIG, "%s: path too long", f->path);
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return pv_fail(PV_ERR_IO, "%s: %s", path, strerror(errno));
-  /* The manifest bounds the size (verified); read one byte more to see a
-   * file that grew since. */
-  if (!(bytes = malloc(f->size + 1))) {
-    err = pv_fail(PV_ERR_NOMEM, "%s: out of memory", f->path);
-    goto out;
-  }
-  for (;;) {
-    ssize_t n = read(fd, bytes + len, f->size + 1 - len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      err = pv_fail(PV_ERR_IO, "%s: %s", path, strerror(errno));
-      goto out;
-    }
-    if (n == 0 || (len += (size_t)n) > f->size)
-      break;
-  }
-  if ((err = pv_sha256_hex(bytes, len, got)))
-    goto out;
-  if (len != f->size || strcmp(got, f->sha256) != 0) {
-    err = pv_fail(PV_ERR_CORRUPT, "%s: changed since it was checked", f->path);
-    goto out;
-  }
+  pv_err err = pv_usb_load(im->dir, f, &bytes);
+  if (err)
+    return err;
   plain_media_type(f->media_type, media);
-  if ((err = pv_cdb_attachment_put(db, rep->territory, f->sha256, media, bytes, len,
-                                   now, &created)))
-    goto out;
-  if (created)
-    rep->attachments_new++;
-  else
-    rep->attachments_known++;
-out:
+  err = pv_cdb_attachment_put(im->db, im->rep->territory, f->sha256, media, bytes,
+                              (size_t)f->size, im->now, &created);
+  if (!err && created)
+    im->rep->attachments_new++;
+  else if (!err)
+    im->rep->attachments_known++;
   free(bytes);
-  close(fd);
+  return err;
+}
+
+static int by_path(const void *a, const void *b) {
+  return strcmp(((const pv_usb_file *)a)->path, ((const pv_usb_file *)b)->path);
+}
+
+/* First pass, storing nothing: marks in im->named the listed attachments
+ * that some valid response names. */
+static pv_err mark_named(importer *im, jsonl *responses) {
+  char reason[PV_PROTO_MAX_REASON + 1];
+  const char *line;
+  size_t len;
+  int got;
+  responses->pos = responses->number = 0;
+  while ((got = jsonl_next(responses, &line, &len)) != 0) {
+    pv_store_response r;
+    memset(&r, 0, sizeof r);
+    if (!decode_response(line, len, got, im->m->device, &r, reason, sizeof reason))
+      continue;
+    for (size_t a = 0; a < r.answer_count; a++) {
+      pv_usb_file key;
+      memset(&key, 0, sizeof key);
+      if (!r.answers[a].attachment[0])
+        continue;
+      snprintf(key.path, sizeof key.path, PV_USB_ATTACHMENTS "/%s",
+               r.answers[a].attachment);
+      const pv_usb_file *f =
+          bsearch(&key, im->m->files, im->m->n_files, sizeof *im->m->files, by_path);
+      if (f)
+        im->named[f - im->m->files] = 1;
+    }
+    pv_store_response_free(&r);
+  }
+  responses->pos = responses->number = 0;
+  return PV_OK;
+}
+
+/* Before the first row is stored: enrolls the principal if need be, then
+ * stores the attachments mark_named found. */
+static pv_err make_ready(importer *im) {
+  pv_err err = PV_OK;
+  if (im->ready)
+    return PV_OK;
+  if (!im->device && (err = principal_enroll(im)))
+    return err;
+  for (size_t i = 0; !err && i < im->m->n_files; i++)
+    if (im->named[i])
+      err = import_attachment(im, &im->m->files[i]);
+  im->ready = !err;
   return err;
 }
 
@@ -302,72 +305,62 @@ static void outcome_reason(const pv_store_response *x, pv_proto_outcome o,
   }
 }
 
-static pv_err flush(pv_cdb *db, long long device, batch *b, const char *now, FILE *log,
-                    pv_import_report *rep) {
+static pv_err flush(importer *im, batch *b) {
+  pv_import_report *rep = im->rep;
   pv_err err = PV_OK;
-  if (b->n && !(err = pv_cdb_ingest(db, rep->territory, device, b->items, b->n, now)))
+  if (b->n && !(err = make_ready(im)) &&
+      !(err =
+            pv_cdb_ingest(im->db, rep->territory, im->device, b->items, b->n, im->now)))
     for (size_t i = 0; i < b->n; i++) {
       pv_proto_outcome o = b->items[i].outcome;
       char reason[PV_PROTO_MAX_REASON + 1];
       rep->responses[o]++;
       outcome_reason(&b->r[i], o, rep->territory, reason, sizeof reason);
-      if (log && reason[0])
-        fprintf(log, "%s:%zu: response %s: %s: %s\n", PV_USB_RESPONSES, b->line[i],
+      if (im->log && reason[0])
+        fprintf(im->log, "%s:%zu: response %s: %s: %s\n", PV_USB_RESPONSES, b->line[i],
                 b->r[i].uuid, pv_proto_outcome_name(o), reason);
     }
   batch_clear(b);
   return err;
 }
 
-static pv_err import_responses(pv_cdb *db, long long device, const char *dir,
-                               const pv_usb_file *f, const char *now, FILE *log,
-                               pv_import_report *rep) {
-  lines l;
+/* Ingests every line of the checked responses.jsonl buffer. */
+static pv_err import_responses(importer *im, jsonl *j) {
   batch *b = calloc(1, sizeof *b);
   char reason[PV_PROTO_MAX_REASON + 1];
+  const char *line;
+  size_t len;
   pv_err err = PV_OK;
   int got;
   if (!b)
     return pv_fail(PV_ERR_NOMEM, "%s: out of memory", PV_USB_RESPONSES);
-  if ((err = lines_open(&l, dir, PV_USB_RESPONSES))) {
-    free(b);
-    return err;
-  }
-  while (!err && (got = lines_next(&l, &err)) != 0 && !err) {
+  while (!err && (got = jsonl_next(j, &line, &len)) != 0) {
     pv_store_response *r = &b->r[b->n];
     pv_cdb_ingest_item *it = &b->items[b->n];
-    if (got < 0) {
-      snprintf(reason, sizeof reason, "line over %d bytes", PV_USB_MAX_LINE);
-    } else if (pv_proto_response_decode(l.line, l.len, r, reason, sizeof reason) !=
-               PV_OK) {
-      pv_store_response_free(r);
-    } else {
-      b->canon[b->n] = pv_proto_response_encode(r);
-      if (!b->canon[b->n] ||
-          (err = pv_sha256_hex(b->canon[b->n], strlen(b->canon[b->n]), it->hash))) {
-        free(b->canon[b->n]);
-        b->canon[b->n] = NULL;
-        pv_store_response_free(r);
-        err = err ? err : pv_fail(PV_ERR_NOMEM, "%s: out of memory", PV_USB_RESPONSES);
-        break;
-      }
-      it->r = r;
-      it->canonical = b->canon[b->n];
-      b->line[b->n++] = l.number;
-      if (b->n == PV_PROTO_MAX_BATCH)
-        err = flush(db, device, b, now, log, rep);
+    if (!decode_response(line, len, got, im->m->device, r, reason, sizeof reason)) {
+      im->rep->responses[PV_OUT_INVALID]++;
+      if (im->log)
+        fprintf(im->log, "%s:%zu: invalid: %s\n", PV_USB_RESPONSES, j->number, reason);
       continue;
     }
-    rep->responses[PV_OUT_INVALID]++;
-    if (log)
-      fprintf(log, "%s:%zu: invalid: %s\n", PV_USB_RESPONSES, l.number, reason);
+    b->canon[b->n] = pv_proto_response_encode(r);
+    if (!b->canon[b->n] ||
+        (err = pv_sha256_hex(b->canon[b->n], strlen(b->canon[b->n]), it->hash))) {
+      free(b->canon[b->n]);
+      b->canon[b->n] = NULL;
+      pv_store_response_free(r);
+      err = err ? err : pv_fail(PV_ERR_NOMEM, "%s: out of memory", PV_USB_RESPONSES);
+      break;
+    }
+    it->r = r;
+    it->canonical = b->canon[b->n];
+    b->line[b->n++] = j->number;
+    if (b->n == PV_PROTO_MAX_BATCH)
+      err = flush(im, b);
   }
   if (!err)
-    err = flush(db, device, b, now, log, rep);
+    err = flush(im, b);
   batch_clear(b);
-  if (!err)
-    err = lines_finish(&l, f->sha256);
-  lines_close(&l);
   free(b);
   return err;
 }
@@ -383,73 +376,71 @@ typedef struct sbatch {
   size_t n;
 } sbatch;
 
-static pv_err sflush(pv_cdb *db, long long device, sbatch *b, const char *now,
-                     FILE *log, pv_import_report *rep) {
-  pv_err err = PV_OK;
-  if (b->n &&
-      !(err = pv_cdb_session_ingest(db, rep->territory, device, b->items, b->n, now)))
-    for (size_t i = 0; i < b->n; i++) {
-      pv_proto_outcome o = b->items[i].outcome;
-      rep->sessions[o]++;
-      if (log && o != PV_OUT_STORED && o != PV_OUT_DUPLICATE)
-        fprintf(log, "%s:%zu: session %s: %s: already stored with other content\n",
-                PV_USB_SESSIONS, b->line[i], b->s[i].uuid, pv_proto_outcome_name(o));
-    }
+static void sbatch_clear(sbatch *b) {
   for (size_t i = 0; i < b->n; i++) {
     free(b->canon[i]);
     b->canon[i] = NULL;
   }
   b->n = 0;
+}
+
+static pv_err sflush(importer *im, sbatch *b) {
+  pv_import_report *rep = im->rep;
+  pv_err err = PV_OK;
+  if (b->n && !(err = make_ready(im)) &&
+      !(err = pv_cdb_session_ingest(im->db, rep->territory, im->device, b->items, b->n,
+                                    im->now)))
+    for (size_t i = 0; i < b->n; i++) {
+      pv_proto_outcome o = b->items[i].outcome;
+      rep->sessions[o]++;
+      if (im->log && o != PV_OUT_STORED && o != PV_OUT_DUPLICATE)
+        fprintf(im->log, "%s:%zu: session %s: %s: already stored with other content\n",
+                PV_USB_SESSIONS, b->line[i], b->s[i].uuid, pv_proto_outcome_name(o));
+    }
+  sbatch_clear(b);
   return err;
 }
 
-/* Sessions go in before responses, as a kiosk sends them: an export then
- * shows each response's session at once. */
-static pv_err import_sessions(pv_cdb *db, long long device, const char *dir,
-                              const pv_usb_file *f, const char *now, FILE *log,
-                              pv_import_report *rep) {
-  lines l;
+/* Ingests every line of the checked sessions.jsonl buffer. Sessions go in
+ * before responses, as a kiosk sends them: an export then shows each
+ * response's session at once. */
+static pv_err import_sessions(importer *im, jsonl *j) {
   sbatch *b = calloc(1, sizeof *b);
   char reason[PV_PROTO_MAX_REASON + 1];
+  const char *line;
+  size_t len;
   pv_err err = PV_OK;
   int got;
   if (!b)
     return pv_fail(PV_ERR_NOMEM, "%s: out of memory", PV_USB_SESSIONS);
-  if ((err = lines_open(&l, dir, PV_USB_SESSIONS))) {
-    free(b);
-    return err;
-  }
-  while (!err && (got = lines_next(&l, &err)) != 0 && !err) {
+  while (!err && (got = jsonl_next(j, &line, &len)) != 0) {
     pv_store_session *x = &b->s[b->n];
     pv_cdb_session_item *it = &b->items[b->n];
     if (got < 0) {
       snprintf(reason, sizeof reason, "line over %d bytes", PV_USB_MAX_LINE);
-    } else if (pv_proto_session_decode(l.line, l.len, x, reason, sizeof reason) ==
-               PV_OK) {
+    } else if (pv_proto_session_decode(line, len, x, reason, sizeof reason) == PV_OK) {
       b->canon[b->n] = pv_proto_session_encode(x);
       if (!b->canon[b->n] ||
           (err = pv_sha256_hex(b->canon[b->n], strlen(b->canon[b->n]), it->hash))) {
+        free(b->canon[b->n]);
+        b->canon[b->n] = NULL;
         err = err ? err : pv_fail(PV_ERR_NOMEM, "%s: out of memory", PV_USB_SESSIONS);
         break;
       }
       it->s = x;
       it->canonical = b->canon[b->n];
-      b->line[b->n++] = l.number;
+      b->line[b->n++] = j->number;
       if (b->n == PV_PROTO_MAX_SESSIONS)
-        err = sflush(db, device, b, now, log, rep);
+        err = sflush(im, b);
       continue;
     }
-    rep->sessions[PV_OUT_INVALID]++;
-    if (log)
-      fprintf(log, "%s:%zu: invalid: %s\n", PV_USB_SESSIONS, l.number, reason);
+    im->rep->sessions[PV_OUT_INVALID]++;
+    if (im->log)
+      fprintf(im->log, "%s:%zu: invalid: %s\n", PV_USB_SESSIONS, j->number, reason);
   }
   if (!err)
-    err = sflush(db, device, b, now, log, rep);
-  for (size_t i = 0; i <= b->n && i < PV_PROTO_MAX_SESSIONS; i++)
-    free(b->canon[i]);
-  if (!err)
-    err = lines_finish(&l, f->sha256);
-  lines_close(&l);
+    err = sflush(im, b);
+  sbatch_clear(b);
   free(b);
   return err;
 }
@@ -459,27 +450,49 @@ static pv_err import_sessions(pv_cdb *db, long long device, const char *dir,
 pv_err pv_import_dir(pv_cdb *db, const char *territory, const char *dir,
                      const char *now, FILE *log, pv_import_report *rep) {
   pv_usb_manifest m = {0};
-  const pv_usb_file *responses = NULL, *sessions = NULL;
-  long long device = 0;
+  jsonl responses = {0}, sessions = {0};
+  const pv_usb_file *rf = NULL, *sf = NULL;
+  char other[PV_CDB_MAX_CODE + 1];
+  importer im = {.db = db, .dir = dir, .now = now, .log = log, .m = &m, .rep = rep};
   pv_err err;
   memset(rep, 0, sizeof *rep);
-  if ((err = pv_usb_verify(dir, &m)) || (err = pick_territory(db, territory, rep)) ||
-      (err = principal(db, m.device, now, rep, &device)))
+  if ((err = pv_usb_verify(dir, &m)) || (err = pick_territory(db, territory, rep)))
     goto out;
-  for (size_t i = 0; i < m.n_files; i++) {
-    const pv_usb_file *f = &m.files[i];
-    if (strcmp(f->path, PV_USB_RESPONSES) == 0)
-      responses = f;
-    else if (strcmp(f->path, PV_USB_SESSIONS) == 0)
-      sessions = f;
-    else if ((err = import_attachment(db, dir, f, now, rep)))
-      goto out;
+  snprintf(rep->principal, sizeof rep->principal, PV_IMPORT_PRINCIPAL_PREFIX "%s",
+           m.device);
+  /* UUIDs are global: rows stored under the wrong territory would make
+   * every later import or sync into the right one a conflict. */
+  if ((err = pv_cdb_device_elsewhere(db, m.device, rep->principal, rep->territory,
+                                     other)))
+    goto out;
+  if (other[0]) {
+    err = pv_fail(PV_ERR_STATE,
+                  "this kiosk's data is in territory %s; import there, or ask the "
+                  "admin (device %s, nothing imported into %s)",
+                  other, m.device, rep->territory);
+    goto out;
   }
-  PV_ASSERT(responses && sessions); /* pv_usb_verify requires both */
-  if ((err = import_sessions(db, device, dir, sessions, now, log, rep)) ||
-      (err = import_responses(db, device, dir, responses, now, log, rep)))
+  if ((err = principal_find(&im)))
+    goto out;
+  for (size_t i = 0; i < m.n_files; i++)
+    if (strcmp(m.files[i].path, PV_USB_RESPONSES) == 0)
+      rf = &m.files[i];
+    else if (strcmp(m.files[i].path, PV_USB_SESSIONS) == 0)
+      sf = &m.files[i];
+  PV_ASSERT(rf && sf); /* pv_usb_verify requires both */
+  if (m.n_files && !(im.named = calloc(m.n_files, 1))) {
+    err = pv_fail(PV_ERR_NOMEM, "%s: out of memory", dir);
+    goto out;
+  }
+  if ((err = jsonl_load(&responses, dir, rf)) ||
+      (err = jsonl_load(&sessions, dir, sf)) || (err = mark_named(&im, &responses)) ||
+      (err = import_sessions(&im, &sessions)) ||
+      (err = import_responses(&im, &responses)))
     goto out;
 out:
+  jsonl_free(&responses);
+  jsonl_free(&sessions);
+  free(im.named);
   pv_usb_manifest_free(&m);
   return err;
 }

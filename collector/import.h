@@ -2,17 +2,17 @@
  * into the collector, by the same rules as a network sync.
  *
  * The folder is checked against its manifest first (pv_usb_verify: a
- * mismatch names the file and nothing is stored). Then attachments go in
- * by SHA-256 (re-hashed), sessions and responses through the very calls
+ * mismatch names the file and nothing is stored). Then the attachments
+ * responses name go in by SHA-256, sessions and responses through the very calls
  * the HTTP routes use (pv_cdb_session_ingest, pv_cdb_ingest) in batches of
  * PV_PROTO_MAX_BATCH, so an identical response is a duplicate, another
  * with the same UUID a conflict, and importing twice, or importing what
  * was already synced, changes nothing.
  *
  * Imported rows are recorded under a device principal of the territory
- * named "usb-<device uuid>" (the exporting kiosk), created on first import
- * with no usable token: its token hash is the SHA-256 of a text that is
- * not a token (pv_proto_token_valid refuses it), so no one can sync with
+ * named "usb-<device uuid>" (the exporting kiosk), created by the first
+ * import that stores something, with no usable token: its token hash is the SHA-256 of
+ * a text that is not a token (pv_proto_token_valid refuses it), so no one can sync with
  * it, and it is found again by that hash. Revoking it (`pv-collector
  * device revoke --territory T usb-<uuid>`) refuses further imports from
  * that kiosk. */
@@ -42,7 +42,12 @@ typedef struct pv_import_report {
  * (may be NULL) naming the file, line, UUID and reason; it does not make
  * the call fail. Fails before storing anything when the folder does not
  * match its manifest (detail names the file), the territory is unknown
- * (PV_ERR_NOTFOUND) or the kiosk's principal is revoked (PV_ERR_STATE). */
+ * (PV_ERR_NOTFOUND), the kiosk's principal is revoked (PV_ERR_STATE), or
+ * the kiosk already has responses or imported sessions in another
+ * territory (PV_ERR_STATE, naming it). Only attachments a valid response
+ * names are stored; the principal is enrolled only when something is to
+ * be stored. Everything ingested is parsed from bytes hashed against the
+ * manifest in memory (pv_usb_load), never re-read from the stick. */
 pv_err pv_import_dir(pv_cdb *db, const char *territory, const char *dir,
                      const char *now, FILE *log, pv_import_report *rep);
 

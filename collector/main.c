@@ -11,6 +11,7 @@
  *   pv-collector import DIR [--territory CODE]
  *   pv-collector quartier add --territory CODE --code QN... --name NAME
  *   pv-collector quartier list --territory CODE
+ *   pv-collector prompt list --territory CODE
  *
  * each with exactly one of --db FILE or --pg CONNINFO. Options are read
  * through one table; each command says which it takes. Exit codes: 0 ok,
@@ -109,6 +110,7 @@ static int cmd_export(const opts *o, pv_cdb *db);
 static int cmd_import(const opts *o, pv_cdb *db);
 static int cmd_quartier_add(const opts *o, pv_cdb *db);
 static int cmd_quartier_list(const opts *o, pv_cdb *db);
+static int cmd_prompt_list(const opts *o, pv_cdb *db);
 
 #define DBS (O_DB | O_PG)
 
@@ -150,6 +152,8 @@ static const struct command {
      "quartier add --territory CODE --code QN03401M --name NAME"},
     {"quartier", "list", 0, DBS | O_TERRITORY, O_TERRITORY, 0, cmd_quartier_list,
      "quartier list --territory CODE"},
+    {"prompt", "list", 0, DBS | O_TERRITORY, O_TERRITORY, 0, cmd_prompt_list,
+     "prompt list --territory CODE"},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 
@@ -329,6 +333,24 @@ static int cmd_quartier_list(const opts *o, pv_cdb *db) {
   for (size_t i = 0; i < n; i++)
     printf("%s\t%s\n", q[i].code, q[i].name);
   free(q);
+  return 0;
+}
+
+/* ---- recorded prompts ---- */
+
+/* The territory's current recordings, one a line, tab-separated under a
+ * header: what the kiosks of the territory play. */
+static int cmd_prompt_list(const opts *o, pv_cdb *db) {
+  pv_store_prompt *p = NULL;
+  size_t n = 0;
+  pv_err err = pv_cdb_prompt_list(db, o->territory, &p, &n);
+  if (err)
+    return fail("prompt list", err);
+  printf("survey\tkey\tlang\trecorded_at\tdevice\tsize\n");
+  for (size_t i = 0; i < n; i++)
+    printf("%s\t%s\t%s\t%s\t%s\t%zu\n", p[i].survey_id, p[i].key, p[i].lang,
+           p[i].recorded_at, p[i].device_id, p[i].size);
+  free(p);
   return 0;
 }
 

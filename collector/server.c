@@ -458,20 +458,15 @@ static int etag_matches(const char *inm, const char *etag) {
   return strstr(inm, etag) != NULL; /* etag is quoted: no false prefix match */
 }
 
-static enum MHD_Result on_surveys(req *r, struct MHD_Connection *c, pv_cdb *db) {
-  pv_proto_catalog cat = {0};
-  pv_err err = pv_cdb_survey_catalog(db, r->who.territory, &cat);
-  if (err)
-    return reply_storage(r, c, err);
-  char *body = pv_proto_catalog_encode(&cat);
-  pv_proto_catalog_free(&cat);
-  if (!body)
-    return reply_error(r, c, 500, "storage", "out of memory");
+/* Queues a JSON body (owned) with an ETag, its SHA-256: 304 without the
+ * body when If-None-Match lists it. For lists devices poll every pass
+ * (the survey catalogue, the recorded prompts). */
+static enum MHD_Result reply_etag(req *r, struct MHD_Connection *c, char *body) {
   char hex[PV_SHA256_HEX + 1], etag[PV_SHA256_HEX + 3];
   size_t len = strlen(body);
   if (pv_sha256_hex(body, len, hex) != PV_OK) {
     free(body);
-    return reply_error(r, c, 500, "storage", "cannot hash the catalogue");
+    return reply_error(r, c, 500, "storage", "cannot hash the list");
   }
   snprintf(etag, sizeof etag, "\"%s\"", hex);
   const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
@@ -489,11 +484,19 @@ static enum MHD_Result on_surveys(req *r, struct MHD_Connection *c, pv_cdb *db) 
     MHD_add_response_header(resp, "Content-Type", "application/json");
   MHD_add_response_header(resp, "ETag", etag);
   MHD_add_response_header(resp, "Cache-Control", "no-cache");
-  enum MHD_Result ok = MHD_queue_response(c, status, resp);
-  MHD_destroy_response(resp);
-  r->status = status;
-  r->state = REQ_REPLIED;
-  return ok;
+  return queue(r, c, status, resp);
+}
+
+static enum MHD_Result on_surveys(req *r, struct MHD_Connection *c, pv_cdb *db) {
+  pv_proto_catalog cat = {0};
+  pv_err err = pv_cdb_survey_catalog(db, r->who.territory, &cat);
+  if (err)
+    return reply_storage(r, c, err);
+  char *body = pv_proto_catalog_encode(&cat);
+  pv_proto_catalog_free(&cat);
+  if (!body)
+    return reply_error(r, c, 500, "storage", "out of memory");
+  return reply_etag(r, c, body);
 }
 
 static enum MHD_Result on_file(req *r, struct MHD_Connection *c, pv_cdb *db) {
@@ -512,6 +515,26 @@ static enum MHD_Result on_file(req *r, struct MHD_Connection *c, pv_cdb *db) {
   enum MHD_Result ok = reply_blob(r, c, &b);
   pv_store_blob_free(&b);
   return ok;
+}
+
+/* Answers a batch body its decoder refused whole (err, reason). */
+static enum MHD_Result reply_refused(req *r, struct MHD_Connection *c, pv_err err,
+                                     const char *reason) {
+  if (err == PV_ERR_TOOBIG)
+    return reply_error(r, c, 413, "too_large", "%s", reason);
+  if (err == PV_ERR_NOMEM)
+    return reply_error(r, c, 503, "unavailable", "out of memory");
+  return reply_error(r, c, 400, "bad_json", "%s", reason);
+}
+
+/* Answers a batch with its n results, under the worst item's status. */
+static enum MHD_Result reply_results(req *r, struct MHD_Connection *c,
+                                     const pv_proto_result *res, size_t n) {
+  char *body = pv_proto_results_encode(res, n);
+  if (!body)
+    return reply_error(r, c, 503, "unavailable", "out of memory");
+  return reply(r, c, (unsigned)pv_proto_batch_status(res, n), "application/json", body,
+               strlen(body));
 }
 
 /* A reason for an ingest outcome the storage decided. */
@@ -544,12 +567,8 @@ static enum MHD_Result on_responses(req *r, struct MHD_Connection *c, pv_cdb *db
 
   pv_err err = pv_proto_batch_decode(r->body ? r->body : "", r->len, &batch, reason,
                                      sizeof reason);
-  if (err == PV_ERR_TOOBIG)
-    return reply_error(r, c, 413, "too_large", "%s", reason);
-  if (err == PV_ERR_NOMEM)
-    return reply_error(r, c, 503, "unavailable", "out of memory");
   if (err)
-    return reply_error(r, c, 400, "bad_json", "%s", reason);
+    return reply_refused(r, c, err, reason);
 
   items = calloc(batch.count, sizeof *items);
   res = calloc(batch.count, sizeof *res);
@@ -591,13 +610,7 @@ static enum MHD_Result on_responses(req *r, struct MHD_Connection *c, pv_cdb *db
                    sizeof res[i].reason);
     k++;
   }
-  char *body = pv_proto_results_encode(res, batch.count);
-  if (!body) {
-    ok = reply_error(r, c, 503, "unavailable", "out of memory");
-    goto out;
-  }
-  ok = reply(r, c, (unsigned)pv_proto_batch_status(res, batch.count),
-             "application/json", body, strlen(body));
+  ok = reply_results(r, c, res, batch.count);
 out:
   if (canon)
     for (size_t i = 0; i < batch.count; i++)
@@ -621,12 +634,8 @@ static enum MHD_Result on_sessions(req *r, struct MHD_Connection *c, pv_cdb *db)
 
   pv_err err = pv_proto_sessions_decode(r->body ? r->body : "", r->len, &batch, reason,
                                         sizeof reason);
-  if (err == PV_ERR_TOOBIG)
-    return reply_error(r, c, 413, "too_large", "%s", reason);
-  if (err == PV_ERR_NOMEM)
-    return reply_error(r, c, 503, "unavailable", "out of memory");
   if (err)
-    return reply_error(r, c, 400, "bad_json", "%s", reason);
+    return reply_refused(r, c, err, reason);
 
   items = calloc(batch.count, sizeof *items);
   res = calloc(batch.count, sizeof *res);
@@ -668,13 +677,7 @@ static enum MHD_Result on_sessions(req *r, struct MHD_Connection *c, pv_cdb *db)
                "session %s is already stored with other content", res[i].uuid);
     k++;
   }
-  char *body = pv_proto_results_encode(res, batch.count);
-  if (!body) {
-    ok = reply_error(r, c, 503, "unavailable", "out of memory");
-    goto out;
-  }
-  ok = reply(r, c, (unsigned)pv_proto_batch_status(res, batch.count),
-             "application/json", body, strlen(body));
+  ok = reply_results(r, c, res, batch.count);
 out:
   if (canon)
     for (size_t i = 0; i < batch.count; i++)
@@ -700,6 +703,83 @@ static enum MHD_Result on_quartiers(req *r, struct MHD_Connection *c, pv_cdb *db
   return reply(r, c, 200, "application/json", body, strlen(body));
 }
 
+/* A reason for a recorded prompt's outcome the storage decided. */
+static const char *prompt_reason(pv_proto_outcome o) {
+  switch (o) {
+  case PV_OUT_OLDER:
+    return "a newer recording of this text and language is held";
+  case PV_OUT_MISSING_ATTACHMENT:
+    return "the recording's audio was not uploaded as an attachment";
+  case PV_OUT_INVALID:
+    return "size differs from the uploaded attachment's";
+  default:
+    return "";
+  }
+}
+
+/* POST /v1/prompts: recordings made on a device, newest wins per
+ * (survey, key, lang); the same reply shape as POST /v1/responses. */
+static enum MHD_Result on_prompts_post(req *r, struct MHD_Connection *c, pv_cdb *db) {
+  pv_proto_prompts batch = {0};
+  pv_cdb_prompt_item *items = NULL;
+  pv_proto_result *res = NULL;
+  char reason[PV_PROTO_MAX_REASON + 1] = "";
+  enum MHD_Result ok = MHD_NO;
+  char now[25];
+
+  pv_err err = pv_proto_prompts_decode(r->body ? r->body : "", r->len, 0, &batch,
+                                       reason, sizeof reason);
+  if (err)
+    return reply_refused(r, c, err, reason);
+  items = calloc(batch.count, sizeof *items);
+  res = calloc(batch.count, sizeof *res);
+  if (!items || !res) {
+    ok = reply_error(r, c, 503, "unavailable", "out of memory");
+    goto out;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < batch.count; i++) {
+    res[i] = batch.items[i].result;
+    if (batch.items[i].ok)
+      items[n++].p = &batch.items[i].p;
+  }
+  if (n > 0) {
+    now_iso(r->srv, now);
+    if ((err = pv_cdb_prompt_ingest(db, r->who.territory, r->who.id, items, n, now))) {
+      ok = reply_storage(r, c, err);
+      goto out;
+    }
+  }
+  for (size_t i = 0, k = 0; i < batch.count; i++) {
+    if (!batch.items[i].ok)
+      continue;
+    res[i].outcome = items[k].outcome;
+    snprintf(res[i].reason, sizeof res[i].reason, "%s",
+             prompt_reason(items[k].outcome));
+    k++;
+  }
+  ok = reply_results(r, c, res, batch.count);
+out:
+  free(items);
+  free(res);
+  pv_proto_prompts_free(&batch);
+  return ok;
+}
+
+/* GET /v1/prompts: the territory's current recordings, with an ETag. */
+static enum MHD_Result on_prompts_get(req *r, struct MHD_Connection *c, pv_cdb *db) {
+  pv_store_prompt *list = NULL;
+  size_t n = 0;
+  pv_err err = pv_cdb_prompt_list(db, r->who.territory, &list, &n);
+  if (err)
+    return reply_storage(r, c, err);
+  char *body = pv_proto_prompts_encode(list, n);
+  free(list);
+  if (!body)
+    return reply_error(r, c, 503, "unavailable", "out of memory");
+  return reply_etag(r, c, body);
+}
+
 static enum MHD_Result on_attachment_head(req *r, struct MHD_Connection *c,
                                           pv_cdb *db) {
   int has = 0;
@@ -711,9 +791,19 @@ static enum MHD_Result on_attachment_head(req *r, struct MHD_Connection *c,
   return reply(r, c, 200, NULL, NULL, 0);
 }
 
+/* GET /v1/attachments/<sha256>: an analyst reads any attachment of the
+ * territory; a device only the audio of a current recorded prompt
+ * (residents' drawings and voice notes never go back down). */
 static enum MHD_Result on_attachment_get(req *r, struct MHD_Connection *c, pv_cdb *db) {
   pv_store_blob b = {0};
-  pv_err err = pv_cdb_attachment_get(db, r->who.territory, r->name, &b);
+  int named = 1;
+  pv_err err = PV_OK;
+  if (r->who.kind == PV_CDB_DEVICE &&
+      (err = pv_cdb_prompt_audio(db, r->who.territory, r->name, &named)))
+    return reply_storage(r, c, err);
+  if (!named)
+    return reply_error(r, c, 404, "not_found", "no such attachment");
+  err = pv_cdb_attachment_get(db, r->who.territory, r->name, &b);
   if (err == PV_ERR_NOTFOUND)
     return reply_error(r, c, 404, "not_found", "no such attachment");
   if (err)
@@ -892,9 +982,11 @@ static const route routes[] = {
     {"POST", "/v1/responses", 0, DEVICE, BODY_JSON, on_responses},
     {"POST", "/v1/sessions", 0, DEVICE, BODY_JSON, on_sessions},
     {"GET", "/v1/quartiers", 0, DEVICE, BODY_NONE, on_quartiers},
+    {"POST", "/v1/prompts", 0, DEVICE, BODY_JSON, on_prompts_post},
+    {"GET", "/v1/prompts", 0, DEVICE, BODY_NONE, on_prompts_get},
     {"HEAD", "/v1/attachments/", 1, ANY, BODY_NONE, on_attachment_head},
     {"PUT", "/v1/attachments/", 1, DEVICE, BODY_BYTES, on_attachment_put},
-    {"GET", "/v1/attachments/", 1, ANALYST, BODY_NONE, on_attachment_get},
+    {"GET", "/v1/attachments/", 1, ANY, BODY_NONE, on_attachment_get},
     {"GET", "/v1/export", 0, ANALYST, BODY_NONE, on_export},
 };
 #define N_ROUTES (sizeof routes / sizeof *routes)

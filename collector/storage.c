@@ -71,6 +71,51 @@ static void copy_col(pv_cdb *db, int col, char *dst, size_t cap) {
   snprintf(dst, cap, "%s", db->ops->text(db, col));
 }
 
+/* Fills one list item (zeroed) from the current row. */
+typedef void (*row_fill_fn)(pv_cdb *db, void *item);
+
+/* Runs q and reads every row into a malloc'd array of elem-byte items,
+ * each zeroed then filled by fill: *out (caller frees; NULL when none)
+ * and *n. PV_ERR_TOOBIG past max rows ("more than <max> <what>"). The
+ * territories', quartiers' and prompts' lists. */
+static pv_err read_list(pv_cdb *db, cdb_q q, const cdb_param *p, int np, size_t elem,
+                        size_t max, const char *what, row_fill_fn fill, void **out,
+                        size_t *n) {
+  unsigned char *list = NULL;
+  size_t count = 0, cap = 0;
+  int row = 0;
+  *out = NULL;
+  *n = 0;
+  pv_err err = db->ops->query(db, q, p, np);
+  while (!err && !(err = db->ops->step(db, &row)) && row) {
+    if (count == max) {
+      err = pv_fail(PV_ERR_TOOBIG, "collector db: more than %zu %s", max, what);
+      break;
+    }
+    if (count == cap) {
+      size_t want = cap ? cap * 2 : 32;
+      unsigned char *grown = realloc(list, want * elem);
+      if (!grown) {
+        err = pv_fail(PV_ERR_NOMEM, "collector db: list of %zu %s", want, what);
+        break;
+      }
+      list = grown;
+      cap = want;
+    }
+    memset(list + count * elem, 0, elem);
+    fill(db, list + count * elem);
+    count++;
+  }
+  db->ops->end(db);
+  if (err) {
+    free(list);
+    return err;
+  }
+  *out = list;
+  *n = count;
+  return PV_OK;
+}
+
 /* ---- argument checks --------------------------------------------------- */
 
 /* PV_OK when s holds 1..max bytes. */
@@ -223,42 +268,19 @@ pv_err pv_cdb_territory_get(pv_cdb *db, const char *code, pv_cdb_territory *out)
   return row ? PV_OK : pv_fail(PV_ERR_NOTFOUND, "collector db: no territory %s", code);
 }
 
+static void territory_fill(pv_cdb *db, void *item) {
+  pv_cdb_territory *t = item;
+  copy_col(db, 0, t->code, sizeof t->code);
+  copy_col(db, 1, t->name, sizeof t->name);
+}
+
 pv_err pv_cdb_territory_list(pv_cdb *db, pv_cdb_territory **out, size_t *n) {
-  pv_cdb_territory *list = NULL;
-  size_t count = 0, cap = 0;
-  int row = 0;
-  *out = NULL;
-  *n = 0;
-  pv_err err = db->ops->query(db, Q_TERRITORY_LIST, NULL, 0);
-  while (!err && !(err = db->ops->step(db, &row)) && row) {
-    if (count == PV_CDB_MAX_TERRITORIES) {
-      err = pv_fail(PV_ERR_TOOBIG, "collector db: more than %d territories",
-                    PV_CDB_MAX_TERRITORIES);
-      break;
-    }
-    if (count == cap) {
-      size_t ncap = cap ? cap * 2 : 16;
-      pv_cdb_territory *grown = realloc(list, ncap * sizeof *list);
-      if (!grown) {
-        err = PV_ERR_NOMEM;
-        break;
-      }
-      list = grown;
-      cap = ncap;
-    }
-    memset(&list[count], 0, sizeof list[count]);
-    copy_col(db, 0, list[count].code, sizeof list[count].code);
-    copy_col(db, 1, list[count].name, sizeof list[count].name);
-    count++;
-  }
-  db->ops->end(db);
-  if (err) {
-    free(list);
-    return err;
-  }
+  void *list = NULL;
+  pv_err err =
+      read_list(db, Q_TERRITORY_LIST, NULL, 0, sizeof **out, PV_CDB_MAX_TERRITORIES,
+                "territories", territory_fill, &list, n);
   *out = list;
-  *n = count;
-  return PV_OK;
+  return err;
 }
 
 /* ---- tokens ------------------------------------------------------------ */
@@ -960,47 +982,166 @@ pv_err pv_cdb_quartier_add(pv_cdb *db, const char *territory, const char *code,
   return err;
 }
 
+static void quartier_fill(pv_cdb *db, void *item) {
+  pv_quartier *q = item;
+  copy_col(db, 0, q->code, sizeof q->code);
+  copy_col(db, 1, q->name, sizeof q->name);
+}
+
 pv_err pv_cdb_quartier_list(pv_cdb *db, const char *territory, pv_quartier **out,
                             size_t *n) {
-  pv_quartier *list = NULL;
-  size_t count = 0, cap = 0;
-  int row = 0;
+  void *list = NULL;
   pv_err err;
   *out = NULL;
   *n = 0;
   if ((err = check_code(territory)))
     return err;
   cdb_param p[] = {P_TEXT(territory)};
-  if ((err = db->ops->query(db, Q_QUARTIER_LIST, p, 1)))
+  err = read_list(db, Q_QUARTIER_LIST, p, 1, sizeof **out, PV_QUARTIERS_MAX,
+                  "quartiers in a territory", quartier_fill, &list, n);
+  *out = list;
+  return err;
+}
+
+/* ---- recorded prompts -------------------------------------------------- */
+
+static pv_err check_prompt(const pv_store_prompt *p) {
+  if (!p || !pv_proto_id_valid(p->survey_id) || !pv_store_prompt_key_valid(p->key) ||
+      !pv_proto_lang_valid(p->lang) || !pv_sha256_valid(p->sha256) ||
+      !pv_proto_time_valid(p->recorded_at) || !pv_uuid_valid(p->device_id) ||
+      !p->media_type[0] || p->size == 0 || p->size > MAX_ATTACHMENT)
+    return pv_fail(PV_ERR_INVALID, "collector db: a recorded prompt breaks a rule");
+  return PV_OK;
+}
+
+/* Decides and stores one recording inside the batch's transaction. */
+static pv_err prompt_one(pv_cdb *db, const char *territory, long long device_id,
+                         pv_cdb_prompt_item *it, const char *now) {
+  const pv_store_prompt *p = it->p;
+  pv_store_prompt held = {0};
+  long long size = 0;
+  int found = 0, row = 0;
+  pv_err err;
+  cdb_param a[] = {P_TEXT(territory), P_TEXT(p->sha256)};
+  if ((err = probe(db, Q_ATTACHMENT_SIZE, a, 2, &found, &size)))
     return err;
-  while (!(err = db->ops->step(db, &row)) && row) {
-    if (count == PV_QUARTIERS_MAX) {
-      err = pv_fail(PV_ERR_TOOBIG, "collector db: territory %s: over %d quartiers",
-                    territory, PV_QUARTIERS_MAX);
-      break;
-    }
-    if (count == cap) {
-      size_t want = cap ? cap * 2 : 32;
-      pv_quartier *grown = realloc(list, want * sizeof *list);
-      if (!grown) {
-        err = pv_fail(PV_ERR_NOMEM, "collector db: list of %zu quartiers", want);
-        break;
-      }
-      list = grown;
-      cap = want;
-    }
-    copy_col(db, 0, list[count].code, sizeof list[count].code);
-    copy_col(db, 1, list[count].name, sizeof list[count].name);
-    count++;
+  if (!found || size != (long long)p->size) {
+    it->outcome = found ? PV_OUT_INVALID : PV_OUT_MISSING_ATTACHMENT;
+    return PV_OK;
+  }
+  cdb_param k[] = {P_TEXT(territory), P_TEXT(p->survey_id), P_TEXT(p->key),
+                   P_TEXT(p->lang)};
+  if ((err = first(db, Q_PROMPT_GET, k, 4, &row)))
+    return err;
+  if (row) {
+    copy_col(db, 0, held.sha256, sizeof held.sha256);
+    copy_col(db, 1, held.recorded_at, sizeof held.recorded_at);
   }
   db->ops->end(db);
-  if (err) {
-    free(list);
-    return err;
+  if (row && strcmp(held.sha256, p->sha256) == 0 &&
+      strcmp(held.recorded_at, p->recorded_at) == 0) {
+    it->outcome = PV_OUT_DUPLICATE;
+    return PV_OK;
   }
-  *out = list;
-  *n = count;
+  if (row && !pv_proto_prompt_newer(p, &held)) {
+    it->outcome = PV_OUT_OLDER;
+    return PV_OK;
+  }
+  cdb_param w[] = {P_TEXT(territory),
+                   P_TEXT(p->survey_id),
+                   P_TEXT(p->key),
+                   P_TEXT(p->lang),
+                   P_TEXT(p->sha256),
+                   P_TEXT(p->media_type),
+                   P_INT((long long)p->size),
+                   P_TEXT(p->recorded_at),
+                   P_TEXT(p->device_id),
+                   P_INT(device_id),
+                   P_TEXT(now)};
+  if ((err = exec(db, Q_PROMPT_PUT, w, 11)))
+    return err;
+  it->outcome = PV_OUT_STORED;
   return PV_OK;
+}
+
+/* Orders items by survey, key, lang (then position), so concurrent
+ * batches lock rows in one order. */
+static int prompt_cmp(const void *a, const void *b) {
+  const pv_cdb_prompt_item *const *ia = a, *const *ib = b;
+  int c = pv_proto_prompt_cmp((*ia)->p, (*ib)->p);
+  return c ? c : (*ia < *ib ? -1 : *ia > *ib);
+}
+
+pv_err pv_cdb_prompt_ingest(pv_cdb *db, const char *territory, long long device_id,
+                            pv_cdb_prompt_item *items, size_t n, const char *now) {
+  pv_cdb_prompt_item **order = NULL;
+  int began = 0;
+  pv_err err;
+  if ((err = check_code(territory)) ||
+      (err = check_text("time", now, PV_STORE_TIME_LEN)))
+    return err;
+  if (n == 0)
+    return PV_OK;
+  for (size_t i = 0; i < n; i++)
+    if ((err = check_prompt(items[i].p)))
+      return err;
+  order = malloc(n * sizeof *order);
+  if (!order)
+    return pv_fail(PV_ERR_NOMEM, "collector db: ingest of %zu prompts", n);
+  for (size_t i = 0; i < n; i++)
+    order[i] = &items[i];
+  qsort(order, n, sizeof *order, prompt_cmp);
+  if ((err = db->ops->begin(db, 1)))
+    goto out;
+  began = 1;
+  for (size_t i = 0; i < n; i++)
+    if ((err = prompt_one(db, territory, device_id, order[i], now)))
+      goto out;
+  if (!(err = db->ops->commit(db)))
+    began = 0;
+out:
+  if (began)
+    db->ops->rollback(db);
+  free(order);
+  return err;
+}
+
+static void prompt_fill(pv_cdb *db, void *item) {
+  pv_store_prompt *q = item;
+  copy_col(db, 0, q->survey_id, sizeof q->survey_id);
+  copy_col(db, 1, q->key, sizeof q->key);
+  copy_col(db, 2, q->lang, sizeof q->lang);
+  copy_col(db, 3, q->sha256, sizeof q->sha256);
+  copy_col(db, 4, q->media_type, sizeof q->media_type);
+  q->size = (size_t)db->ops->num(db, 5);
+  copy_col(db, 6, q->recorded_at, sizeof q->recorded_at);
+  copy_col(db, 7, q->device_id, sizeof q->device_id);
+  q->synced = 1;
+}
+
+pv_err pv_cdb_prompt_list(pv_cdb *db, const char *territory, pv_store_prompt **out,
+                          size_t *n) {
+  void *list = NULL;
+  pv_err err;
+  *out = NULL;
+  *n = 0;
+  if ((err = check_code(territory)))
+    return err;
+  cdb_param p[] = {P_TEXT(territory)};
+  err = read_list(db, Q_PROMPT_LIST, p, 1, sizeof **out, PV_PROTO_MAX_PROMPT_LIST,
+                  "recorded prompts in a territory", prompt_fill, &list, n);
+  *out = list;
+  return err;
+}
+
+pv_err pv_cdb_prompt_audio(pv_cdb *db, const char *territory, const char *sha256,
+                           int *named) {
+  pv_err err;
+  *named = 0;
+  if ((err = check_code(territory)) || (err = check_sha("prompt audio", sha256)))
+    return err;
+  cdb_param p[] = {P_TEXT(territory), P_TEXT(sha256)};
+  return probe(db, Q_PROMPT_AUDIO, p, 2, named, NULL);
 }
 
 /* ---- attachments ------------------------------------------------------- */
@@ -1145,5 +1286,28 @@ pv_err pv_cdb_count(pv_cdb *db, const char *territory, const char *survey_id,
   if ((err = probe(db, Q_COUNT, p, 2, &found, &count)))
     return err;
   *n = count > 0 ? (size_t)count : 0;
+  return PV_OK;
+}
+
+/* ---- devices ----------------------------------------------------------- */
+
+pv_err pv_cdb_device_elsewhere(pv_cdb *db, const char *device_uuid, const char *name,
+                               const char *territory, char other[PV_CDB_MAX_CODE + 1]) {
+  int row = 0;
+  pv_err err;
+  other[0] = '\0';
+  if ((err = check_code(territory)))
+    return err;
+  if (!device_uuid || !pv_uuid_valid(device_uuid))
+    return pv_fail(PV_ERR_INVALID, "collector db: device uuid %.40s",
+                   device_uuid ? device_uuid : "(null)");
+  if (name && (err = check_text("device name", name, PV_CDB_MAX_NAME)))
+    return err;
+  cdb_param p[] = {P_TEXT(device_uuid), P_TEXT(name), P_TEXT(territory)};
+  if ((err = first(db, Q_DEVICE_ELSEWHERE, p, 3, &row)))
+    return err;
+  if (row)
+    copy_col(db, 0, other, PV_CDB_MAX_CODE + 1);
+  db->ops->end(db);
   return PV_OK;
 }

@@ -177,6 +177,33 @@ pv_err pv_cdb_quartier_add(pv_cdb *db, const char *territory, const char *code,
 pv_err pv_cdb_quartier_list(pv_cdb *db, const char *territory, pv_quartier **out,
                             size_t *n);
 
+/* Recorded prompts (issue 6, item 7): one current recording per
+ * territory, survey, key and language. An item to ingest; outcome is
+ * written by pv_cdb_prompt_ingest. */
+typedef struct pv_cdb_prompt_item {
+  const pv_store_prompt *p;
+  pv_proto_outcome outcome; /* out */
+} pv_cdb_prompt_item;
+
+/* Stores n recordings from a device of territory in ONE transaction and
+ * sets each outcome: MISSING_ATTACHMENT (its audio is not an attachment
+ * of the territory), INVALID (the attachment's size differs), DUPLICATE
+ * (the same recorded_at and sha256 are held), OLDER (the held recording
+ * wins by pv_proto_prompt_newer), else STORED (new, or replacing an older
+ * one). Only a storage failure returns non-OK, and then nothing is
+ * stored. */
+pv_err pv_cdb_prompt_ingest(pv_cdb *db, const char *territory, long long device_id,
+                            pv_cdb_prompt_item *items, size_t n, const char *now);
+/* Fills *out (malloc'd, caller frees; NULL when none) with territory's
+ * current recordings by survey, key, language (synced = 1), at most
+ * PV_PROTO_MAX_PROMPT_LIST, and *n with their number. */
+pv_err pv_cdb_prompt_list(pv_cdb *db, const char *territory, pv_store_prompt **out,
+                          size_t *n);
+/* *named = 1 when a current recording of territory has audio sha256: what
+ * a device token may download (residents' attachments stay analysts'). */
+pv_err pv_cdb_prompt_audio(pv_cdb *db, const char *territory, const char *sha256,
+                           int *named);
+
 /* Attachments, per territory. put: *created = 1 when new, 0 when already
  * there (idempotent); the caller verified the hash. */
 pv_err pv_cdb_attachment_put(pv_cdb *db, const char *territory, const char *sha256,
@@ -199,5 +226,12 @@ pv_err pv_cdb_export_rows(pv_cdb *db, const char *territory, const pv_cdb_filter
  * surveys when survey_id is NULL); used by tests and the fault suite. */
 pv_err pv_cdb_count(pv_cdb *db, const char *territory, const char *survey_id,
                     size_t *n);
+
+/* Where a device's data already is (USB import, issue 6): fills other
+ * with a territory other than territory holding a response recorded by
+ * device_uuid, or a session stored by a principal named name (NULL:
+ * responses only); other = "" when there is none. */
+pv_err pv_cdb_device_elsewhere(pv_cdb *db, const char *device_uuid, const char *name,
+                               const char *territory, char other[PV_CDB_MAX_CODE + 1]);
 
 #endif

@@ -59,6 +59,17 @@ typedef enum cdb_q {
   Q_SESSION_END,     /* $1 uuid, $2 ended_at, $3 hash, $4 body, $5 now -> 1 */
   Q_QUARTIER_ADD,    /* $1 territory, $2 code, $3 name, $4 now */
   Q_QUARTIER_LIST,   /* $1 territory -> code, name, by code */
+  Q_ATTACHMENT_SIZE, /* $1 territory, $2 sha -> size */
+  Q_PROMPT_GET,      /* $1 territory, $2 survey, $3 key, $4 lang
+                      -> sha256, recorded_at */
+  Q_PROMPT_PUT,      /* $1 territory, $2 survey, $3 key, $4 lang, $5 sha,
+                      $6 type, $7 size, $8 recorded_at, $9 device uuid,
+                      $10 device id, $11 now: insert or replace */
+  Q_PROMPT_LIST,     /* $1 territory -> survey, key, lang, sha, type, size,
+                      recorded_at, device uuid; by survey, key, lang */
+  Q_PROMPT_AUDIO,    /* $1 territory, $2 sha -> 1 when a prompt names it */
+  Q_DEVICE_ELSEWHERE, /* $1 device uuid, $2 principal name|NULL, $3 territory
+                       -> another territory holding that device's data */
   Q__COUNT
 } cdb_q;
 

@@ -131,6 +131,22 @@ static const char *const migrations[] = {
     "  added_at  TEXT NOT NULL,"
     "  PRIMARY KEY (territory, code)"
     ");",
+    /* 4: recorded prompts (issue 6, item 7), as in storage_sqlite.c. */
+    "CREATE TABLE prompts ("
+    "  territory   " CTEXT " NOT NULL REFERENCES territories (code),"
+    "  survey_id   " CTEXT " NOT NULL,"
+    "  prompt_key  " CTEXT " NOT NULL,"
+    "  lang        " CTEXT " NOT NULL,"
+    "  sha256      " CTEXT " NOT NULL CHECK (length(sha256) = 64),"
+    "  media_type  TEXT NOT NULL,"
+    "  size        BIGINT NOT NULL CHECK (size > 0),"
+    "  recorded_at TEXT NOT NULL,"
+    "  device_uuid TEXT NOT NULL,"
+    "  device_id   BIGINT NOT NULL REFERENCES principals (id),"
+    "  received_at TEXT NOT NULL,"
+    "  PRIMARY KEY (territory, survey_id, prompt_key, lang)"
+    ");"
+    "CREATE INDEX prompts_audio ON prompts (territory, sha256);",
 };
 
 /* A statement: its prepared name, SQL, and how its rows come back. */
@@ -275,6 +291,35 @@ static const pg_stmt stmts[Q__COUNT] = {
                        "UPDATE sessions SET ended_at = $2, hash = $3, body = $4,"
                        " updated_at = $5 WHERE uuid = $1 AND ended_at IS NULL"
                        " RETURNING 1"},
+    [Q_ATTACHMENT_SIZE] = {"pv_attachment_size",
+                           "SELECT size FROM attachments WHERE territory = $1"
+                           " AND sha256 = $2"},
+    [Q_PROMPT_GET] = {"pv_prompt_get",
+                      "SELECT sha256, recorded_at FROM prompts WHERE territory = $1"
+                      " AND survey_id = $2 AND prompt_key = $3 AND lang = $4"},
+    [Q_PROMPT_PUT] = {"pv_prompt_put",
+                      "INSERT INTO prompts (territory, survey_id, prompt_key, lang,"
+                      " sha256, media_type, size, recorded_at, device_uuid, device_id,"
+                      " received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+                      " $11) ON CONFLICT (territory, survey_id, prompt_key, lang)"
+                      " DO UPDATE SET sha256 = excluded.sha256,"
+                      " media_type = excluded.media_type, size = excluded.size,"
+                      " recorded_at = excluded.recorded_at,"
+                      " device_uuid = excluded.device_uuid,"
+                      " device_id = excluded.device_id,"
+                      " received_at = excluded.received_at"},
+    [Q_PROMPT_LIST] = {"pv_prompt_list",
+                       "SELECT survey_id, prompt_key, lang, sha256, media_type, size,"
+                       " recorded_at, device_uuid FROM prompts WHERE territory = $1"
+                       " ORDER BY survey_id, prompt_key, lang"},
+    [Q_PROMPT_AUDIO] = {"pv_prompt_audio",
+                        "SELECT 1 FROM prompts WHERE territory = $1 AND sha256 = $2"
+                        " LIMIT 1"},
+    [Q_DEVICE_ELSEWHERE] = {"pv_device_elsewhere",
+                            "SELECT territory FROM responses WHERE device_uuid = $1"
+                            " AND territory <> $3 UNION ALL SELECT s.territory"
+                            " FROM sessions s JOIN principals p ON p.id = s.device_id"
+                            " WHERE p.name = $2::text AND s.territory <> $3 LIMIT 1"},
 };
 
 typedef struct cdb_pg {

@@ -124,6 +124,24 @@ static const char *const migrations[] = {
     "  added_at  TEXT NOT NULL,"
     "  PRIMARY KEY (territory, code)"
     ");",
+    /* 4: recorded prompts (issue 6, item 7): the territory's current
+     * recording of each (survey, key, lang), the newest wins (storage.c);
+     * the audio is an attachment of the territory. */
+    "CREATE TABLE prompts ("
+    "  territory   TEXT NOT NULL REFERENCES territories (code),"
+    "  survey_id   TEXT NOT NULL,"
+    "  prompt_key  TEXT NOT NULL,"
+    "  lang        TEXT NOT NULL,"
+    "  sha256      TEXT NOT NULL CHECK (length(sha256) = 64),"
+    "  media_type  TEXT NOT NULL,"
+    "  size        INTEGER NOT NULL CHECK (size > 0),"
+    "  recorded_at TEXT NOT NULL,"
+    "  device_uuid TEXT NOT NULL,"
+    "  device_id   INTEGER NOT NULL REFERENCES principals (id),"
+    "  received_at TEXT NOT NULL,"
+    "  PRIMARY KEY (territory, survey_id, prompt_key, lang)"
+    ");"
+    "CREATE INDEX prompts_audio ON prompts (territory, sha256);",
 };
 
 /* Parameters are ?N, the same numbers as the PostgreSQL $N. */
@@ -221,6 +239,28 @@ static const char *const sql[Q__COUNT] = {
     [Q_SESSION_END] = "UPDATE sessions SET ended_at = ?2, hash = ?3, body = ?4,"
                       " updated_at = ?5 WHERE uuid = ?1 AND ended_at IS NULL"
                       " RETURNING 1",
+    [Q_ATTACHMENT_SIZE] = "SELECT size FROM attachments WHERE territory = ?1"
+                          " AND sha256 = ?2",
+    [Q_PROMPT_GET] = "SELECT sha256, recorded_at FROM prompts WHERE territory = ?1"
+                     " AND survey_id = ?2 AND prompt_key = ?3 AND lang = ?4",
+    [Q_PROMPT_PUT] =
+        "INSERT INTO prompts (territory, survey_id, prompt_key, lang, sha256,"
+        " media_type, size, recorded_at, device_uuid, device_id, received_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " ON CONFLICT (territory, survey_id, prompt_key, lang) DO UPDATE SET"
+        " sha256 = excluded.sha256, media_type = excluded.media_type,"
+        " size = excluded.size, recorded_at = excluded.recorded_at,"
+        " device_uuid = excluded.device_uuid, device_id = excluded.device_id,"
+        " received_at = excluded.received_at",
+    [Q_PROMPT_LIST] = "SELECT survey_id, prompt_key, lang, sha256, media_type, size,"
+                      " recorded_at, device_uuid FROM prompts WHERE territory = ?1"
+                      " ORDER BY survey_id, prompt_key, lang",
+    [Q_PROMPT_AUDIO] = "SELECT 1 FROM prompts WHERE territory = ?1 AND sha256 = ?2"
+                       " LIMIT 1",
+    [Q_DEVICE_ELSEWHERE] =
+        "SELECT territory FROM responses WHERE device_uuid = ?1 AND territory <> ?3"
+        " UNION ALL SELECT s.territory FROM sessions s JOIN principals p"
+        " ON p.id = s.device_id WHERE p.name = ?2 AND s.territory <> ?3 LIMIT 1",
 };
 
 enum tx { TX_WRITE, TX_READ, TX_COMMIT, TX_ROLLBACK, TX__COUNT };

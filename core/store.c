@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/lang.h"
 #include "core/log.h"
 
 /* Commit cost: a commit that appends to the WAL file grows it, and then
@@ -125,6 +126,43 @@ static const char *const migrations[] = {
      * (a session changes only by ending). */
     "ALTER TABLE sessions ADD COLUMN synced_ended TEXT;"
     "CREATE INDEX sessions_started ON sessions (started_at, uuid);",
+    /* 3: recorded prompts. The bytes live in attachments, so an attachment
+     * now lives while an answer link OR a prompt names it: the garbage
+     * triggers are remade to check both. */
+    "CREATE TABLE prompts ("
+    "  survey_id   TEXT NOT NULL CHECK (length(survey_id) BETWEEN 1 AND 64),"
+    "  key         TEXT NOT NULL CHECK (length(key) BETWEEN 3 AND 140),"
+    "  lang        TEXT NOT NULL CHECK (length(lang) BETWEEN 2 AND 35),"
+    "  sha256      TEXT NOT NULL REFERENCES attachments (sha256),"
+    "  media_type  TEXT NOT NULL,"
+    "  size        INTEGER NOT NULL CHECK (size > 0),"
+    "  recorded_at TEXT NOT NULL,"
+    "  device_id   TEXT NOT NULL CHECK (length(device_id) = 36),"
+    "  synced      INTEGER NOT NULL DEFAULT 0 CHECK (synced IN (0, 1)),"
+    "  PRIMARY KEY (survey_id, key, lang)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX prompts_sha256 ON prompts (sha256);"
+    "CREATE INDEX prompts_outbox ON prompts (recorded_at) WHERE synced = 0;"
+    "DROP TRIGGER attachments_gc_delete;"
+    "DROP TRIGGER attachments_gc_update;"
+    "CREATE TRIGGER attachments_gc_delete AFTER DELETE ON answer_attachments"
+    "  WHEN NOT EXISTS (SELECT 1 FROM answer_attachments WHERE sha256 = OLD.sha256)"
+    "  AND NOT EXISTS (SELECT 1 FROM prompts WHERE sha256 = OLD.sha256)"
+    "  BEGIN DELETE FROM attachments WHERE sha256 = OLD.sha256; END;"
+    "CREATE TRIGGER attachments_gc_update AFTER UPDATE OF sha256 ON answer_attachments"
+    "  WHEN OLD.sha256 <> NEW.sha256"
+    "  AND NOT EXISTS (SELECT 1 FROM answer_attachments WHERE sha256 = OLD.sha256)"
+    "  AND NOT EXISTS (SELECT 1 FROM prompts WHERE sha256 = OLD.sha256)"
+    "  BEGIN DELETE FROM attachments WHERE sha256 = OLD.sha256; END;"
+    "CREATE TRIGGER prompts_gc_delete AFTER DELETE ON prompts"
+    "  WHEN NOT EXISTS (SELECT 1 FROM answer_attachments WHERE sha256 = OLD.sha256)"
+    "  AND NOT EXISTS (SELECT 1 FROM prompts WHERE sha256 = OLD.sha256)"
+    "  BEGIN DELETE FROM attachments WHERE sha256 = OLD.sha256; END;"
+    "CREATE TRIGGER prompts_gc_update AFTER UPDATE OF sha256 ON prompts"
+    "  WHEN OLD.sha256 <> NEW.sha256"
+    "  AND NOT EXISTS (SELECT 1 FROM answer_attachments WHERE sha256 = OLD.sha256)"
+    "  AND NOT EXISTS (SELECT 1 FROM prompts WHERE sha256 = OLD.sha256)"
+    "  BEGIN DELETE FROM attachments WHERE sha256 = OLD.sha256; END;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == PV_STORE_SCHEMA_VERSION,
@@ -145,6 +183,11 @@ static const char *const known_objects[] = {
     "sync_state",
     "settings",
     "sessions_started",
+    "prompts",
+    "prompts_sha256",
+    "prompts_outbox",
+    "prompts_gc_delete",
+    "prompts_gc_update",
 };
 
 /* ---- statements ------------------------------------------------------ */
@@ -187,11 +230,20 @@ enum stmt_id {
   S_SYNC_GET,
   S_SYNC_SET,
   S_SYNC_DEL,
+  S_PROMPT_GET,
+  S_PROMPT_UPSERT,
+  S_PROMPT_DELETE,
+  S_PROMPT_LIST,
+  S_PROMPTS_PENDING,
+  S_PROMPT_ACK,
   S__COUNT
 };
 
 #define SESSION_COLUMNS                                                                \
   "uuid, kind, place, qpv_code, qpv_name, animateur, started_at, ended_at"
+
+#define PROMPT_COLUMNS                                                                 \
+  "survey_id, key, lang, sha256, media_type, size, recorded_at, device_id, synced"
 
 #define RESPONSE_COLUMNS                                                               \
   "uuid, survey_id, survey_version, session_uuid, device_id, language, "               \
@@ -242,8 +294,10 @@ static const char *const stmt_sql[S__COUNT] = {
         "DELETE FROM sessions WHERE ended_at IS NOT NULL"
         " AND ended_at < ?1 AND synced_ended = ended_at AND NOT EXISTS"
         " (SELECT 1 FROM responses WHERE session_uuid = sessions.uuid)",
-    [S_PURGE_ATTACHMENTS] = "DELETE FROM attachments WHERE NOT EXISTS (SELECT 1 FROM"
-                            " answer_attachments WHERE sha256 = attachments.sha256)",
+    [S_PURGE_ATTACHMENTS] =
+        "DELETE FROM attachments WHERE NOT EXISTS (SELECT 1 FROM"
+        " answer_attachments WHERE sha256 = attachments.sha256) AND NOT EXISTS"
+        " (SELECT 1 FROM prompts WHERE sha256 = attachments.sha256)",
     [S_COUNT] = "SELECT coalesce(sum(status = 'in_progress'), 0),"
                 " coalesce(sum(status = 'complete'), 0),"
                 " coalesce(sum(status = 'abandoned'), 0),"
@@ -285,6 +339,24 @@ static const char *const stmt_sql[S__COUNT] = {
     [S_SYNC_SET] = "INSERT INTO sync_state (key, value) VALUES (?1, ?2)"
                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [S_SYNC_DEL] = "DELETE FROM sync_state WHERE key = ?1",
+    [S_PROMPT_GET] = "SELECT " PROMPT_COLUMNS " FROM prompts"
+                     " WHERE survey_id = ?1 AND key = ?2 AND lang = ?3",
+    [S_PROMPT_UPSERT] =
+        "INSERT INTO prompts (survey_id, key, lang, sha256, media_type, size,"
+        " recorded_at, device_id, synced) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        " ON CONFLICT (survey_id, key, lang) DO UPDATE SET sha256 = excluded.sha256,"
+        " media_type = excluded.media_type, size = excluded.size,"
+        " recorded_at = excluded.recorded_at, device_id = excluded.device_id,"
+        " synced = excluded.synced",
+    [S_PROMPT_DELETE] = "DELETE FROM prompts WHERE survey_id = ?1 AND key = ?2"
+                        " AND lang = ?3",
+    [S_PROMPT_LIST] = "SELECT " PROMPT_COLUMNS " FROM prompts"
+                      " WHERE ?2 IS NULL OR survey_id = ?2"
+                      " ORDER BY survey_id, key, lang LIMIT ?1",
+    [S_PROMPTS_PENDING] = "SELECT " PROMPT_COLUMNS " FROM prompts WHERE synced = 0"
+                          " ORDER BY recorded_at, survey_id, key, lang LIMIT ?1",
+    [S_PROMPT_ACK] = "UPDATE prompts SET synced = 1 WHERE survey_id = ?1 AND key = ?2"
+                     " AND lang = ?3 AND sha256 = ?4",
 };
 
 struct pv_store {
@@ -1712,4 +1784,311 @@ pv_err pv_store_sync_get(pv_store *st, const char *key, char **value_out) {
 
 pv_err pv_store_sync_set(pv_store *st, const char *key, const char *value) {
   return kv_set(st, &sync_table, key, value);
+}
+
+/* ---- recorded prompts -------------------------------------------------- */
+
+/* Returns 1 when the n bytes at s are an id: a-z first, then a-z, 0-9, '-',
+ * '_', 1..PV_STORE_MAX_ID bytes (the wire's pv_proto_id_valid). */
+static int id_ok(const char *s, size_t n) {
+  if (n == 0 || n > PV_STORE_MAX_ID || !(s[0] >= 'a' && s[0] <= 'z'))
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+      return 0;
+  }
+  return 1;
+}
+
+int pv_store_prompt_key_valid(const char *key) {
+  if (!key || strnlen(key, PV_STORE_MAX_PROMPT_KEY + 1) > PV_STORE_MAX_PROMPT_KEY ||
+      (key[0] != 'q' && key[0] != 'o') || key[1] != ':')
+    return 0;
+  const char *ids = key + 2;
+  if (key[0] == 'q')
+    return id_ok(ids, strlen(ids));
+  const char *colon = strchr(ids, ':');
+  return colon && id_ok(ids, (size_t)(colon - ids)) &&
+         id_ok(colon + 1, strlen(colon + 1));
+}
+
+/* Returns PV_OK when (survey_id, key, lang) can name a recording. */
+static pv_err check_prompt_names(const char *survey_id, const char *key,
+                                 const char *lang) {
+  if (!survey_id || !id_ok(survey_id, strnlen(survey_id, PV_STORE_MAX_ID + 1)))
+    return pv_fail(PV_ERR_INVALID, "store: prompt: bad survey id %.70s",
+                   survey_id ? survey_id : "(null)");
+  if (!pv_store_prompt_key_valid(key))
+    return pv_fail(PV_ERR_INVALID, "store: prompt: bad key %.150s",
+                   key ? key : "(null)");
+  if (!lang || !pv_lang_tag_valid(lang))
+    return pv_fail(PV_ERR_INVALID, "store: prompt: bad language tag %.40s",
+                   lang ? lang : "(null)");
+  return PV_OK;
+}
+
+/* Returns PV_OK for a recording's media type and length. */
+static pv_err check_prompt_bytes(const char *media_type, const void *bytes,
+                                 size_t len) {
+  pv_err err = check_text("media type", media_type, PV_STORE_MAX_MEDIA_TYPE, 0);
+  if (err)
+    return err;
+  if (!media_type_ok(media_type))
+    return pv_fail(PV_ERR_INVALID, "store: bad media type %.40s", media_type);
+  if (!bytes || len == 0)
+    return pv_fail(PV_ERR_INVALID, "store: empty recording");
+  if (len > PV_STORE_MAX_ATTACHMENT)
+    return pv_fail(PV_ERR_TOOBIG, "store: recording of %zu bytes (at most %d)", len,
+                   PV_STORE_MAX_ATTACHMENT);
+  return PV_OK;
+}
+
+/* Copies a row of PROMPT_COLUMNS into *out. */
+static void read_prompt_row(sqlite3_stmt *s, pv_store_prompt *out) {
+  memset(out, 0, sizeof *out);
+  column_copy(s, 0, out->survey_id, sizeof out->survey_id);
+  column_copy(s, 1, out->key, sizeof out->key);
+  column_copy(s, 2, out->lang, sizeof out->lang);
+  column_copy(s, 3, out->sha256, sizeof out->sha256);
+  column_copy(s, 4, out->media_type, sizeof out->media_type);
+  out->size = (size_t)sqlite3_column_int64(s, 5);
+  column_copy(s, 6, out->recorded_at, sizeof out->recorded_at);
+  column_copy(s, 7, out->device_id, sizeof out->device_id);
+  out->synced = sqlite3_column_int(s, 8) != 0;
+}
+
+/* Sets *found and, when 1, *out to the recording of (survey, key, lang). */
+static pv_err prompt_get(pv_store *st, const char *survey_id, const char *key,
+                         const char *lang, pv_store_prompt *out, int *found) {
+  sqlite3_stmt *s = NULL;
+  pv_err err =
+      prepare(st, S_PROMPT_GET, (param[]){TXT(survey_id), TXT(key), TXT(lang)}, 3, &s);
+  *found = 0;
+  if (err)
+    return err;
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    read_prompt_row(s, out);
+    *found = 1;
+  } else if (rc != SQLITE_DONE) {
+    err = db_fail(st->db, st->path, rc, "get prompt");
+  }
+  release(s);
+  return err;
+}
+
+/* In one transaction: keeps the bytes by row->sha256 and writes row over
+ * any recording of its (survey, key, lang). */
+static pv_err write_prompt(pv_store *st, const pv_store_prompt *row,
+                           const void *bytes) {
+  sqlite3_stmt *s = NULL;
+  pv_err err;
+  if ((err = tx_begin(st)))
+    return err;
+  if ((err = prepare(
+           st, S_ATTACHMENT_INSERT,
+           (param[]){TXT(row->sha256), TXT(row->media_type), NUM((int64_t)row->size)},
+           3, &s)))
+    goto out;
+  int rc = sqlite3_bind_blob64(s, 4, bytes, row->size, SQLITE_STATIC);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step(s);
+  release(s);
+  if (rc != SQLITE_DONE) {
+    err = db_fail(st->db, st->path, rc, "store recording");
+    goto out;
+  }
+  if ((err = run(st, S_PROMPT_UPSERT, "put prompt",
+                 (param[]){TXT(row->survey_id), TXT(row->key), TXT(row->lang),
+                           TXT(row->sha256), TXT(row->media_type),
+                           NUM((int64_t)row->size), TXT(row->recorded_at),
+                           TXT(row->device_id), NUM(row->synced)},
+                 9, NULL)))
+    goto out;
+  err = tx_commit(st);
+out:
+  if (err)
+    tx_rollback(st);
+  return err;
+}
+
+pv_err pv_store_prompt_record(pv_store *st, const pv_store_prompt *p,
+                              const char *media_type, const void *bytes, size_t len,
+                              pv_store_prompt *out) {
+  pv_store_prompt row;
+  pv_err err;
+  PV_ASSERT(st && p);
+  if ((err = check_prompt_names(p->survey_id, p->key, p->lang)) ||
+      (err = check_prompt_bytes(media_type, bytes, len)))
+    return err;
+  memset(&row, 0, sizeof row);
+  snprintf(row.survey_id, sizeof row.survey_id, "%s", p->survey_id);
+  snprintf(row.key, sizeof row.key, "%s", p->key);
+  snprintf(row.lang, sizeof row.lang, "%s", p->lang);
+  snprintf(row.media_type, sizeof row.media_type, "%s", media_type);
+  snprintf(row.device_id, sizeof row.device_id, "%s", st->device_id);
+  row.size = len;
+  now_iso(st, row.recorded_at);
+  if ((err = pv_sha256_hex(bytes, len, row.sha256)) ||
+      (err = write_prompt(st, &row, bytes)))
+    return err;
+  if (out)
+    *out = row;
+  return PV_OK;
+}
+
+pv_err pv_store_prompt_receive(pv_store *st, const pv_store_prompt *p,
+                               const void *bytes, size_t len, int *kept) {
+  pv_store_prompt row, here;
+  char sha[PV_SHA256_HEX + 1];
+  int64_t ms;
+  int found = 0;
+  pv_err err;
+  PV_ASSERT(st && p);
+  if (kept)
+    *kept = 0;
+  if ((err = check_prompt_names(p->survey_id, p->key, p->lang)) ||
+      (err = check_prompt_bytes(p->media_type, bytes, len)))
+    return err;
+  if (pv_time_parse(p->recorded_at, &ms) != 0)
+    return pv_fail(PV_ERR_INVALID, "store: prompt: bad recorded_at %.40s",
+                   p->recorded_at);
+  if ((err = check_uuid("prompt's device", p->device_id)))
+    return err;
+  if (!pv_sha256_valid(p->sha256))
+    return pv_fail(PV_ERR_INVALID, "store: prompt: not a sha256: %.70s", p->sha256);
+  if ((err = pv_sha256_hex(bytes, len, sha)))
+    return err;
+  if (strcmp(sha, p->sha256) != 0)
+    return pv_fail(PV_ERR_INVALID,
+                   "store: prompt %s %s %s: the bytes hash to %s, not %s", p->survey_id,
+                   p->key, p->lang, sha, p->sha256);
+  row = *p;
+  row.size = len;
+  row.synced = 1;
+  /* The newest recorded_at wins; a tie goes to the greater sha256, so every
+   * device and the collector settle on the same recording. */
+  if ((err = prompt_get(st, p->survey_id, p->key, p->lang, &here, &found)))
+    return err;
+  if (found) {
+    int cmp = strcmp(here.recorded_at, p->recorded_at);
+    if (cmp > 0 || (cmp == 0 && strcmp(here.sha256, p->sha256) > 0))
+      return PV_OK;
+  }
+  if ((err = write_prompt(st, &row, bytes)))
+    return err;
+  if (kept)
+    *kept = 1;
+  return PV_OK;
+}
+
+pv_err pv_store_prompt_delete(pv_store *st, const char *survey_id, const char *key,
+                              const char *lang) {
+  int changes = 0;
+  pv_err err;
+  PV_ASSERT(st);
+  if ((err = check_prompt_names(survey_id, key, lang)))
+    return err;
+  if ((err = run(st, S_PROMPT_DELETE, "delete prompt",
+                 (param[]){TXT(survey_id), TXT(key), TXT(lang)}, 3, &changes)))
+    return err;
+  return changes ? PV_OK
+                 : pv_fail(PV_ERR_NOTFOUND, "store: no recording of %s %s in %s",
+                           survey_id, key, lang);
+}
+
+/* Runs prompts statement id (params: the row limit, then more) into a
+ * malloc'd *out of at most limit rows. */
+static pv_err prompt_rows(pv_store *st, enum stmt_id id, const param *params, int np,
+                          size_t limit, pv_store_prompt **out, size_t *n) {
+  sqlite3_stmt *s = NULL;
+  pv_store_prompt *rows = NULL;
+  size_t count = 0, room = 0;
+  int rc = SQLITE_DONE;
+  pv_err err;
+  *out = NULL;
+  *n = 0;
+  if ((err = prepare(st, id, params, np, &s)))
+    return err;
+  while (count < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    if (count == room) {
+      size_t want = room ? room * 2 : 16;
+      pv_store_prompt *grown = realloc(rows, want * sizeof *rows);
+      if (!grown) {
+        err = pv_fail(PV_ERR_NOMEM, "store: list of %zu prompts", want);
+        goto out;
+      }
+      rows = grown;
+      room = want;
+    }
+    read_prompt_row(s, &rows[count++]);
+  }
+  if (count < limit && rc != SQLITE_DONE) {
+    err = db_fail(st->db, st->path, rc, "list prompts");
+    goto out;
+  }
+  *out = rows;
+  *n = count;
+  rows = NULL;
+out:
+  release(s);
+  free(rows);
+  return err;
+}
+
+pv_err pv_store_prompt_list(pv_store *st, const char *survey_id, pv_store_prompt **out,
+                            size_t *n) {
+  pv_err err;
+  PV_ASSERT(st && out && n);
+  *out = NULL;
+  *n = 0;
+  if (survey_id && (err = check_text("survey id", survey_id, PV_STORE_MAX_ID, 0)))
+    return err;
+  if ((err = prompt_rows(st, S_PROMPT_LIST,
+                         (param[]){NUM(PV_STORE_MAX_PROMPTS + 1), TXT(survey_id)}, 2,
+                         PV_STORE_MAX_PROMPTS + 1, out, n)))
+    return err;
+  if (*n > PV_STORE_MAX_PROMPTS) {
+    PV_WARN("store: %s: more than %d recorded prompts, the rest are left out", st->path,
+            PV_STORE_MAX_PROMPTS);
+    *n = PV_STORE_MAX_PROMPTS;
+  }
+  return PV_OK;
+}
+
+pv_err pv_store_prompts_pending(pv_store *st, size_t max, pv_store_prompt **out,
+                                size_t *n) {
+  PV_ASSERT(st && out && n);
+  if (max < 1)
+    max = 1;
+  if (max > PV_STORE_MAX_BATCH)
+    max = PV_STORE_MAX_BATCH;
+  return prompt_rows(st, S_PROMPTS_PENDING, (param[]){NUM((int64_t)max)}, 1, max, out,
+                     n);
+}
+
+pv_err pv_store_prompts_ack(pv_store *st, const pv_store_prompt *p, size_t n) {
+  pv_err err;
+  PV_ASSERT(st && (p || n == 0));
+  for (size_t i = 0; i < n; i++) {
+    if ((err = check_prompt_names(p[i].survey_id, p[i].key, p[i].lang)))
+      return err;
+    if (!pv_sha256_valid(p[i].sha256))
+      return pv_fail(PV_ERR_INVALID, "store: acknowledged prompt: not a sha256");
+  }
+  if ((err = tx_begin(st)))
+    return err;
+  /* A recording replaced or deleted since it was sent matches nothing. */
+  for (size_t i = 0; i < n; i++)
+    if ((err = run(st, S_PROMPT_ACK, "ack prompt",
+                   (param[]){TXT(p[i].survey_id), TXT(p[i].key), TXT(p[i].lang),
+                             TXT(p[i].sha256)},
+                   4, NULL)))
+      break;
+  if (!err)
+    err = tx_commit(st);
+  if (err)
+    tx_rollback(st);
+  return err;
 }

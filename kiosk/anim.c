@@ -199,10 +199,13 @@ void pv_anim_free(pv_anim *a) {
   if (!a)
     return;
   anim_restit_free(a);
+  anim_prompts_free(a);
   free(a);
 }
 
 void anim_go(pv_anim *a, anim_screen s) {
+  if (a->screen == ANIM_PROMPTS && s != ANIM_PROMPTS)
+    anim_prompts_leave(a); /* the microphone goes off */
   a->screen = s;
   a->digits[0] = '\0';
   a->field = 0;
@@ -250,12 +253,17 @@ unsigned pv_anim_generation(const pv_anim *a) {
   return a->generation;
 }
 
+unsigned pv_anim_prompts_generation(const pv_anim *a) {
+  return a->prompts_gen;
+}
+
 const char *pv_anim_screen_name(const pv_anim *a) {
   static const char *const names[] = {
       [ANIM_CLOSED] = "closed",   [ANIM_PIN] = "pin",
       [ANIM_PIN_NEW] = "pin-new", [ANIM_MENU] = "admin",
       [ANIM_SESSION] = "session", [ANIM_RESTIT] = "restitution",
       [ANIM_STATUS] = "status",   [ANIM_USB] = "usb",
+      [ANIM_PROMPTS] = "prompts",
   };
   return names[a->screen];
 }
@@ -589,7 +597,7 @@ static void screen_menu(const anim_frame *f) {
                          m->width - 3 * m->margin - m->nav_w * 2, m->nav_h});
   }
 
-  /* Five cards. */
+  /* The cards. */
   const int on = a->session.uuid[0] != 0;
   struct {
     const char *id, *label;
@@ -601,27 +609,40 @@ static void screen_menu(const anim_frame *f) {
       {"menu:restitution", "Montrer les résultats", PV_PIC_VOTE, on},
       {"menu:status", "État et réglages", PV_PIC_WRENCH, 1},
       {"menu:usb", "Exporter sur clé USB", PV_PIC_ARROW_RIGHT, 1},
+      {"menu:prompts", "Enregistrer des consignes", PV_PIC_MIC, 1},
   };
-  pv_rect cells[4];
-  pv_look_grid_ex(lk, (pv_rect){m->margin, y, m->width - 2 * m->margin, bottom - y}, 4,
-                  !m->portrait, cells);
-  for (int i = 0; i < 4; i++) {
-    int flags = pv_ui_widget_do(lk->ui, items[i].id, cells[i], 0);
-    if (!items[i].enabled) {
-      pv_draw_rect(lk->dl, cells[i], COL_DISABLED, m->radius);
-      pv_draw_image(lk->dl,
-                    (pv_rect){cells[i].x + m->gap, cells[i].y + m->gap,
-                              cells[i].w - 2 * m->gap, cells[i].h / 2},
-                    lk->pics[items[i].pic]);
-      pv_look_text(lk,
-                   (pv_rect){cells[i].x + m->gap, cells[i].y + cells[i].h / 2 + m->gap,
-                             cells[i].w - 2 * m->gap, cells[i].h / 2 - 2 * m->gap},
-                   COL_MUTED, items[i].label, m->label_px, 0, PV_ALIGN_CENTER, 2);
-      continue;
-    }
-    pv_look_picture_card(lk, cells[i], flags, 0, lk->pics[items[i].pic],
-                         items[i].label);
-    if (!(flags & PV_UI_TAPPED))
+  enum { N_CARDS = sizeof items / sizeof items[0] };
+  /* Landscape: three cards above two; portrait: five rows. Each card has
+   * its pictogram at the start and its label beside it, so the longest
+   * label keeps two lines on the narrowest screen. */
+  pv_rect cells[N_CARDS];
+  int cols = m->portrait ? 1 : 3, rows = (N_CARDS + cols - 1) / cols;
+  int cw = (m->width - 2 * m->margin - (cols - 1) * m->gap) / cols;
+  int ch = (bottom - y - (rows - 1) * m->gap) / rows;
+  for (int i = 0; i < N_CARDS; i++) {
+    int row = i / cols, in_row = row == rows - 1 ? N_CARDS - row * cols : cols;
+    int x0 = m->margin +
+             (m->width - 2 * m->margin - in_row * cw - (in_row - 1) * m->gap) / 2;
+    cells[i] =
+        (pv_rect){x0 + (i % cols) * (cw + m->gap), y + row * (ch + m->gap), cw, ch};
+  }
+  for (int i = 0; i < N_CARDS; i++) {
+    pv_rect r = cells[i];
+    int flags = pv_ui_widget_do(lk->ui, items[i].id, r, 0);
+    if (items[i].enabled)
+      pv_look_card(lk, r, flags, 0);
+    else
+      pv_draw_rect(lk->dl, r, COL_DISABLED, m->radius);
+    int icon = r.h - 2 * m->gap;
+    if (icon > r.w / 3)
+      icon = r.w / 3;
+    pv_draw_image(lk->dl, (pv_rect){r.x + m->gap, r.y + (r.h - icon) / 2, icon, icon},
+                  lk->pics[items[i].pic]);
+    int tx = r.x + icon + 2 * m->gap;
+    pv_look_text(lk, (pv_rect){tx, r.y, r.x + r.w - tx - m->gap, r.h},
+                 items[i].enabled ? COL_INK : COL_MUTED, items[i].label, m->label_px, 1,
+                 PV_ALIGN_START, 3);
+    if (!items[i].enabled || !(flags & PV_UI_TAPPED))
       continue;
     if (i == 0 && on) {
       end_session(a);
@@ -630,7 +651,9 @@ static void screen_menu(const anim_frame *f) {
       anim_go(a, ANIM_SESSION);
     } else {
       a->msg[0] = '\0';
-      anim_go(a, i == 1 ? ANIM_RESTIT : i == 2 ? ANIM_STATUS : ANIM_USB);
+      static const anim_screen to[N_CARDS] = {ANIM_SESSION, ANIM_RESTIT, ANIM_STATUS,
+                                              ANIM_USB, ANIM_PROMPTS};
+      anim_go(a, to[i]);
     }
   }
   int quit_w = m->portrait ? m->width - 2 * m->margin : m->nav_w * 2;
@@ -849,6 +872,9 @@ int pv_anim_frame(pv_anim *a, const pv_look *app_look) {
   case ANIM_USB:
     anim_screen_usb(&f);
     break;
+  case ANIM_PROMPTS:
+    anim_screen_prompts(&f);
+    break;
   case ANIM_CLOSED:
     break;
   }
@@ -861,6 +887,10 @@ int64_t pv_anim_tick(pv_anim *a, const pv_ui *ui) {
   int64_t t = pv_clock_now(&a->clock);
   if (ui->last_input_ms > a->last_touch_ms)
     a->last_touch_ms = ui->last_input_ms;
+  if (anim_prompts_recording(a)) {
+    a->last_touch_ms = t; /* recording is not being idle */
+    return 50;            /* the meter and the countdown move */
+  }
   /* The group may watch the results for a while: no idle close there. */
   if (a->screen != ANIM_RESTIT && t - a->last_touch_ms >= PV_ANIM_IDLE_MS) {
     PV_INFO("anim: closing after %d s without a touch", PV_ANIM_IDLE_MS / 1000);

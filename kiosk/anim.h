@@ -23,6 +23,7 @@
 #include "core/store.h"
 #include "core/survey.h"
 #include "kiosk/look.h"
+#include "kiosk/q_voice.h"
 
 #define PV_ANIM_GESTURE_MS 3000  /* both corners held this long */
 #define PV_ANIM_IDLE_MS 120000   /* animateur screens close after 2 idle minutes */
@@ -73,6 +74,11 @@ typedef struct pv_anim_env {
   pv_err (*usb_export)(void *ud, const char *dir, char *msg, size_t cap);
   /* Applies the volume (0..100) now. */
   void (*set_volume)(void *ud, int volume);
+  /* The microphone for recording prompts (borrowed, must outlive the
+   * anim; NULL: none) and a player for listening to them (a WAV path,
+   * NULL stops; the callback NULL: silent). */
+  const pv_qvoice_capture *capture;
+  void (*play)(void *ud, const char *wav_path);
 } pv_anim_env;
 
 typedef struct pv_anim pv_anim;
@@ -130,8 +136,13 @@ const pv_anim_settings *pv_anim_settings_now(const pv_anim *a);
  * re-read them cheaply. */
 unsigned pv_anim_generation(const pv_anim *a);
 
+/* Bumped each time a recorded prompt is kept or deleted on the prompts
+ * screen: the app reloads its prompts (pv_app_prompts_changed) when it
+ * sees it move. */
+unsigned pv_anim_prompts_generation(const pv_anim *a);
+
 /* The current screen's name for the headless runner: "pin", "pin-new",
- * "admin", "session", "restitution", "status", "usb". */
+ * "admin", "session", "restitution", "status", "usb", "prompts". */
 const char *pv_anim_screen_name(const pv_anim *a);
 
 #endif

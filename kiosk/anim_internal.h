@@ -2,7 +2,8 @@
  *
  * anim.c: life cycle, settings, gesture, PIN pad, menu, sessions.
  * anim_status.c: status and settings, USB export.
- * anim_restit.c: the restitution screen over kiosk/restit_view. */
+ * anim_restit.c: the restitution screen over kiosk/restit_view.
+ * anim_prompts.c: recording prompts in any language. */
 #ifndef PV_KIOSK_ANIM_INTERNAL_H
 #define PV_KIOSK_ANIM_INTERNAL_H
 
@@ -21,6 +22,7 @@ typedef enum anim_screen {
   ANIM_RESTIT,
   ANIM_STATUS, /* status and settings */
   ANIM_USB,
+  ANIM_PROMPTS, /* recording prompts: survey, language, texts, the panel */
 } anim_screen;
 
 struct pv_anim {
@@ -68,6 +70,10 @@ struct pv_anim {
   int restit_page;
   int64_t restit_ms; /* when the restitution was entered: past the idle
                         delay, leaving it asks for the PIN again */
+
+  /* Recorded prompts */
+  void *prompts;        /* kiosk/anim_prompts.c's state */
+  unsigned prompts_gen; /* bumped when a recording is kept or deleted */
 };
 
 /* One frame of an animateur screen. */
@@ -95,5 +101,11 @@ void anim_screen_status(const anim_frame *f);
 void anim_screen_usb(const anim_frame *f);
 void anim_screen_restit(const anim_frame *f);
 void anim_restit_free(pv_anim *a);
+void anim_screen_prompts(const anim_frame *f);
+/* Leaving the prompts screen: stops a recording, drops the take. */
+void anim_prompts_leave(pv_anim *a);
+/* 1 while the microphone records on the prompts screen. */
+int anim_prompts_recording(const pv_anim *a);
+void anim_prompts_free(pv_anim *a);
 
 #endif

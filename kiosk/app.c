@@ -8,9 +8,12 @@
 #include "kiosk/app.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/tts.h"
@@ -42,10 +45,19 @@ struct pv_app {
   int64_t entered_ms; /* when the current screen was entered */
   int autoplayed;     /* the current screen's prompt was spoken */
 
-  const char *langs[PV_APP_MAX_LANGS];
+  const char *langs[PV_APP_MAX_LANGS]; /* borrowed from a survey, or extra[] */
   size_t n_langs;
-  const char *lang; /* chosen language (borrowed from a survey), or NULL */
+  char extra[PV_APP_MAX_LANGS][PV_STORE_MAX_LANG + 1]; /* offered, declared by none */
+  char first_lang[PV_STORE_MAX_LANG + 1];              /* the animateur's default */
+  const char *lang;      /* chosen language (in lang_buf), or NULL */
+  const char *text_lang; /* the language of the texts shown: lang, or for a
+                            language no survey declares, a survey's first */
+  char lang_buf[PV_STORE_MAX_LANG + 1];
   int rtl;
+
+  pv_store_prompt *prompts; /* this device's recordings, by survey, key, lang */
+  size_t n_prompts;
+  unsigned prompts_gen; /* the anim's prompts generation last loaded */
 
   int survey; /* index in surveys, -1 before the choice */
   int li;     /* language index within the survey */
@@ -104,16 +116,115 @@ static void say_file(pv_app *app, const char *path) {
     app->speak(app->speak_ud, path);
 }
 
-/* Speaks a survey text: the human recording when there is one, else the
- * synthesised one. */
-static void say_text(pv_app *app, const pv_text *t, const pv_audio *a) {
-  if (a && a->path && a->path[app->li]) {
+/* ---- recorded prompts ---------------------------------------------------- */
+
+static int prompt_cmp(const char *survey_id, const char *key, const char *lang,
+                      const pv_store_prompt *p) {
+  int c = strcmp(survey_id, p->survey_id);
+  if (!c)
+    c = strcmp(key, p->key);
+  return c ? c : strcmp(lang, p->lang);
+}
+
+/* The device's recording of (survey_id, key, lang), or NULL (borrowed
+ * until the prompts are reloaded). app->prompts is in the store's order. */
+static const pv_store_prompt *find_prompt(const pv_app *app, const char *survey_id,
+                                          const char *key, const char *lang) {
+  size_t lo = 0, hi = app->n_prompts;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = prompt_cmp(survey_id, key, lang, &app->prompts[mid]);
+    if (!c)
+      return &app->prompts[mid];
+    if (c < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return NULL;
+}
+
+/* Writes p's WAV to <prompts_dir>/<sha256>.wav unless it is there already,
+ * and its path to app->path. */
+static pv_err prompt_file(pv_app *app, const pv_store_prompt *p) {
+  char tmp[4096];
+  struct stat sb;
+  pv_store_blob blob = {0};
+  FILE *f = NULL;
+  pv_err err = PV_OK;
+  const char *dir = app->cfg.prompts_dir;
+  if (snprintf(app->path, sizeof app->path, "%s/%s.wav", dir, p->sha256) >=
+      (int)sizeof app->path)
+    return pv_fail(PV_ERR_TOOBIG, "app: prompts folder path too long");
+  if (stat(app->path, &sb) == 0 && S_ISREG(sb.st_mode) && (size_t)sb.st_size == p->size)
+    return PV_OK;
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    return pv_fail(PV_ERR_IO, "app: %s: %s", dir, strerror(errno));
+  if ((err = pv_store_get_attachment(app->store, p->sha256, &blob)))
+    return err;
+  snprintf(tmp, sizeof tmp, "%.4000s/.%.64s-XXXXXX", dir, p->sha256);
+  int fd = mkstemp(tmp); /* 0600 */
+  if (fd < 0) {
+    err = pv_fail(PV_ERR_IO, "app: %s: %s", tmp, strerror(errno));
+    goto out;
+  }
+  if (!(f = fdopen(fd, "wb"))) {
+    close(fd);
+    err = pv_fail(PV_ERR_IO, "app: %s: %s", tmp, strerror(errno));
+    goto out;
+  }
+  int bad = fwrite(blob.bytes, 1, blob.size, f) != blob.size;
+  bad |= fclose(f) != 0;
+  f = NULL;
+  if (bad || rename(tmp, app->path) != 0) {
+    err = pv_fail(PV_ERR_IO, "app: writing %s: %s", app->path, strerror(errno));
+    unlink(tmp);
+  }
+out:
+  pv_store_blob_free(&blob);
+  return err;
+}
+
+/* Plays the device's recording of key in the resident's language; 0 when
+ * there is none (or it cannot be written out). */
+static int say_recording(pv_app *app, const char *survey_id, const char *key) {
+  const pv_store_prompt *p = app->lang && app->cfg.prompts_dir
+                                 ? find_prompt(app, survey_id, key, app->lang)
+                                 : NULL;
+  if (!p)
+    return 0;
+  pv_err err = prompt_file(app, p);
+  if (err != PV_OK) {
+    PV_WARN("app: recorded prompt %s %s: %s", key, p->lang, pv_err_detail());
+    return 0;
+  }
+  say_file(app, app->path);
+  return 1;
+}
+
+/* Speaks text t of survey s (key names it for recordings; NULL: none):
+ * the survey's own recording for the language, else the device's, else
+ * the synthesised one (in the language of the text shown). */
+static void say_text(pv_app *app, const pv_survey *s, const char *key, const pv_text *t,
+                     const pv_audio *a) {
+  int declared = s && app->lang && pv_survey_lang_index(s, app->lang) >= 0;
+  if (declared && a && a->path && a->path[app->li]) {
     say_file(app, a->path[app->li]);
     return;
   }
-  if (pv_tts_path(app->cfg.tts_dir, app->lang, text_of(app, t), app->path,
+  if (s && key && say_recording(app, s->id, key))
+    return;
+  const char *lang = declared || !s ? app->lang : s->languages[app->li];
+  if (pv_tts_path(app->cfg.tts_dir, lang, text_of(app, t), app->path,
                   sizeof app->path) == PV_OK)
     say_file(app, app->path);
+}
+
+/* Speaks question q's prompt. */
+static void say_prompt(pv_app *app, const pv_question *q) {
+  char key[PV_STORE_MAX_PROMPT_KEY + 1];
+  snprintf(key, sizeof key, "q:%s", q->id);
+  say_text(app, cur(app), key, &q->label, &q->audio);
 }
 
 static void say_str(pv_app *app, pv_str_id id, const char *lang) {
@@ -161,7 +272,7 @@ static void forget_response(pv_app *app) {
   app->voice_consent = -1;
   app->n_history = 0;
   app->survey = -1;
-  app->lang = NULL;
+  app->lang = app->text_lang = NULL;
   app->rtl = 0;
   app->still_there = 0;
   memset(&app->text, 0, sizeof app->text); /* nothing written stays */
@@ -274,7 +385,7 @@ static void load_selection(pv_app *app) {
     return;
   }
   if (q->type == PV_Q_TEXT) {
-    pv_qtext_load(&app->text, q, app->answers[app->q], app->lang);
+    pv_qtext_load(&app->text, q, app->answers[app->q], app->text_lang);
     return;
   }
   cJSON *a = app->answers[app->q] ? cJSON_Parse(app->answers[app->q]) : NULL;
@@ -638,9 +749,27 @@ static void start_survey(pv_app *app, int s) {
   finish(app);
 }
 
-/* Surveys offered in the chosen language. */
+/* 1 when every question of s has its prompt recorded in lang (voice
+ * questions left out while voice notes are off). */
+static int complete_in(const pv_app *app, const pv_survey *s, const char *lang) {
+  char key[PV_STORE_MAX_PROMPT_KEY + 1];
+  size_t counted = 0;
+  for (size_t i = 0; i < s->n_questions; i++) {
+    if (s->questions[i].type == PV_Q_VOICE && app->cfg.voice_off)
+      continue;
+    snprintf(key, sizeof key, "q:%s", s->questions[i].id);
+    if (!find_prompt(app, s->id, key, lang))
+      return 0;
+    counted++;
+  }
+  return counted > 0;
+}
+
+/* Surveys offered in the chosen language: those declaring it, and those
+ * recorded in it whole. */
 static int offered(const pv_app *app, size_t s) {
-  return pv_survey_lang_index(app->surveys[s], app->lang) >= 0;
+  return pv_survey_lang_index(app->surveys[s], app->lang) >= 0 ||
+         complete_in(app, app->surveys[s], app->lang);
 }
 
 static void after_consent(pv_app *app) {
@@ -656,9 +785,24 @@ static void after_consent(pv_app *app) {
     enter(app, PV_SCREEN_SURVEY);
 }
 
+/* The language the texts are shown in for lang: itself when a survey
+ * declares it, else the first language of the first survey recorded in
+ * it whole (borrowed from the survey). */
+static const char *text_lang_of(const pv_app *app, const char *lang) {
+  for (size_t s = 0; s < app->n_surveys; s++)
+    if (pv_survey_lang_index(app->surveys[s], lang) >= 0)
+      return lang;
+  for (size_t s = 0; s < app->n_surveys; s++)
+    if (complete_in(app, app->surveys[s], lang))
+      return app->surveys[s]->languages[0];
+  return app->surveys[0]->languages[0];
+}
+
 static void choose_language(pv_app *app, const char *lang) {
-  app->lang = lang;
-  app->rtl = pv_lang_is_rtl(lang);
+  snprintf(app->lang_buf, sizeof app->lang_buf, "%s", lang);
+  app->lang = app->lang_buf;
+  app->text_lang = text_lang_of(app, app->lang);
+  app->rtl = pv_lang_is_rtl(app->text_lang);
   enter(app, PV_SCREEN_CONSENT);
 }
 
@@ -734,11 +878,13 @@ static void progress(const frame *f) {
 /* ---- question widgets ------------------------------------------------------ */
 
 static void speak_choice(pv_app *app, const pv_option *o) {
-  say_text(app, &o->label, &o->audio);
+  char key[PV_STORE_MAX_PROMPT_KEY + 1];
+  snprintf(key, sizeof key, "o:%s:%s", question(app)->id, o->id);
+  say_text(app, cur(app), key, &o->label, &o->audio);
 }
 
 static void choose_feedback(pv_app *app, int on) {
-  say_str(app, on ? PV_STR_CHOSEN : PV_STR_REMOVED, app->lang);
+  say_str(app, on ? PV_STR_CHOSEN : PV_STR_REMOVED, app->text_lang);
 }
 
 static void widget_smileys(const frame *f, pv_rect area) {
@@ -784,9 +930,9 @@ static void widget_yes_no(const frame *f, pv_rect area) {
       choose_feedback(app, app->value == i + 1);
     }
     if (flags & PV_UI_HELD)
-      say_str(app, strs[i], app->lang);
+      say_str(app, strs[i], app->text_lang);
     pv_look_picture_card(&f->look, cards[i], flags, app->value == i + 1,
-                         pic_path(app, pics[i]), pv_str(strs[i], app->lang));
+                         pic_path(app, pics[i]), pv_str(strs[i], app->text_lang));
   }
 }
 
@@ -801,7 +947,7 @@ static void widget_choice(const frame *f, pv_rect area) {
      * row's middle, where "skip" stands while nothing is picked. */
     static char count[64];
     const pv_metrics *m = f->m;
-    pv_str_fill(count, sizeof count, PV_STR_PICKED_N_OF_M, app->lang, picked(app),
+    pv_str_fill(count, sizeof count, PV_STR_PICKED_N_OF_M, app->text_lang, picked(app),
                 q->max);
     pv_rect r = pv_look_at(&f->look, (m->width - m->nav_w) / 2,
                            m->height - m->margin - m->nav_h, m->nav_w, m->nav_h);
@@ -831,7 +977,7 @@ static void widget_choice(const frame *f, pv_rect area) {
             app->sel[j] = 0;
       }
       if (on && multiple && picked(app) >= q->max) {
-        say_str(app, PV_STR_MAX_REACHED, app->lang);
+        say_str(app, PV_STR_MAX_REACHED, app->text_lang);
       } else {
         app->sel[i] = on;
         choose_feedback(app, on);
@@ -978,7 +1124,7 @@ static void map_say_option(void *ud, const pv_option *o) {
 
 static void map_say(void *ud, pv_str_id id) {
   pv_app *app = ud;
-  say_str(app, id, app->lang);
+  say_str(app, id, app->text_lang);
 }
 
 static void prompt_beside(const frame *f, pv_rect r);
@@ -994,7 +1140,7 @@ static void widget_map(const frame *f, pv_rect area) {
                    .m = m,
                    .q = q,
                    .li = app->li,
-                   .lang = app->lang,
+                   .lang = app->text_lang,
                    .remove_icon = pic_path(app, PV_PIC_CROSS),
                    .check_icon = pic_path(app, PV_PIC_CHECK),
                    .say_option = map_say_option,
@@ -1031,8 +1177,7 @@ static void prompt_beside(const frame *f, pv_rect r) {
 
 static void text_say_prompt(void *ud) {
   pv_app *app = ud;
-  const pv_question *q = question(app);
-  say_text(app, &q->label, &q->audio);
+  say_prompt(app, question(app));
 }
 
 /* text (kiosk/q_text.c): closed, a keyboard button in area; open, the
@@ -1045,7 +1190,7 @@ static void widget_text(const frame *f, pv_rect area) {
                     .dl = f->dl,
                     .m = m,
                     .q = question(app),
-                    .lang = app->lang,
+                    .lang = app->text_lang,
                     .keyboard_icon = pic_path(app, PV_PIC_KEYBOARD),
                     .done_icon = pic_path(app, PV_PIC_CHECK),
                     .backspace_icon = pic_path(app, PV_PIC_ARROW_LEFT),
@@ -1069,7 +1214,7 @@ static pv_qvoice_env voice_env(const frame *f) {
                          .dl = f->dl,
                          .m = f->m,
                          .q = question(app),
-                         .lang = app->lang,
+                         .lang = app->text_lang,
                          .cap = &app->cap,
                          .mic_icon = pic_path(app, PV_PIC_MIC),
                          .ear_icon = pic_path(app, PV_PIC_EAR),
@@ -1095,7 +1240,7 @@ static void widget_drawing(const frame *f, pv_rect area) {
       .ui = f->ui,
       .dl = f->dl,
       .m = f->m,
-      .lang = app->lang,
+      .lang = app->text_lang,
       .undo_icon = pic_path(app, app->rtl ? PV_PIC_ARROW_RIGHT : PV_PIC_ARROW_LEFT),
       .clear_icon = pic_path(app, PV_PIC_TRASH),
       .check_icon = pic_path(app, PV_PIC_CHECK),
@@ -1152,15 +1297,21 @@ static void screen_attract(const frame *f) {
                 pic_path(app, PV_PIC_TOUCH));
   /* "Touch the screen" in every language the device offers. */
   int y = c.y + side + m->gap, h = m->label_px + m->gap;
-  for (size_t i = 0; i < app->n_langs && y + h <= m->height; i++, y += h) {
+  for (size_t i = 0; i < app->n_langs && y + h <= m->height; i++) {
+    const char *text = pv_str(PV_STR_TAP_TO_START, app->langs[i]);
+    int shown = 0; /* a language without strings falls back: once is enough */
+    for (size_t j = 0; j < i; j++)
+      shown |= pv_str(PV_STR_TAP_TO_START, app->langs[j]) == text;
+    if (shown)
+      continue;
     pv_text_style st = {.size_px = m->label_px,
                         .bold = i == 0,
                         .rtl = pv_lang_is_rtl(app->langs[i]),
                         .lang = app->langs[i],
                         .align = PV_ALIGN_CENTER,
                         .max_lines = 1};
-    pv_draw_text(f->dl, (pv_rect){0, y, m->width, h}, COL_INK,
-                 pv_str(PV_STR_TAP_TO_START, app->langs[i]), &st);
+    pv_draw_text(f->dl, (pv_rect){0, y, m->width, h}, COL_INK, text, &st);
+    y += h;
   }
   if (flags & PV_UI_TAPPED) {
     if (app->n_langs == 1)
@@ -1190,10 +1341,12 @@ static void screen_language(const frame *f) {
                         .lang = app->langs[i],
                         .align = PV_ALIGN_CENTER,
                         .max_lines = 2};
-    pv_draw_text(f->dl, cards[i], COL_INK, pv_lang_endonym(app->langs[i]), &st);
-    if (flags & PV_UI_HELD) {
-      if (pv_tts_path(app->cfg.tts_dir, app->langs[i], pv_lang_endonym(app->langs[i]),
-                      app->path, sizeof app->path) == PV_OK)
+    const char *name = pv_lang_endonym(app->langs[i]);
+    const char *shown = pv_lang_shown_name(app->langs[i]); /* one the fonts draw */
+    pv_draw_text(f->dl, cards[i], COL_INK, shown ? shown : app->langs[i], &st);
+    if (flags & PV_UI_HELD) { /* a language without a voice says nothing */
+      if (name && pv_tts_path(app->cfg.tts_dir, app->langs[i], name, app->path,
+                              sizeof app->path) == PV_OK)
         say_file(app, app->path);
     }
     if (flags & PV_UI_TAPPED)
@@ -1209,11 +1362,11 @@ static void screen_consent(const frame *f) {
   const char *shield = pic_path(app, PV_PIC_SHIELD), *yes = pic_path(app, PV_PIC_CHECK),
              *no = pic_path(app, PV_PIC_CROSS);
   if (!app->autoplayed && app->cfg.autoplay) {
-    say_str(app, PV_STR_CONSENT, app->lang);
+    say_str(app, PV_STR_CONSENT, app->text_lang);
     app->autoplayed = 1;
   }
   if (pv_look_speaker(&f->look))
-    say_str(app, PV_STR_CONSENT, app->lang);
+    say_str(app, PV_STR_CONSENT, app->text_lang);
   int bottom = m->margin + m->top_bar + m->gap;
   int nav_y = m->height - m->margin - m->nav_h * 2;
   int side = m->portrait ? m->picto * 3 / 2 : m->picto * 2;
@@ -1222,12 +1375,12 @@ static void screen_consent(const frame *f) {
   int y = m->portrait ? bottom + side + m->gap : bottom;
   pv_look_text(&f->look,
                pv_look_at(&f->look, x, y, m->width - x - m->margin, nav_y - y - m->gap),
-               COL_INK, pv_str(PV_STR_CONSENT, app->lang), m->prompt_px, 0,
+               COL_INK, pv_str(PV_STR_CONSENT, app->text_lang), m->prompt_px, 0,
                PV_ALIGN_START, 8);
   int w = (m->width - 2 * m->margin - m->gap) / 2;
   if (pv_look_button(&f->look, "consent:no",
                      pv_look_at(&f->look, m->margin, nav_y, w, m->nav_h * 2), no,
-                     pv_str(PV_STR_CONSENT_NO, app->lang), COL_CARD, COL_INK, 1) &
+                     pv_str(PV_STR_CONSENT_NO, app->text_lang), COL_CARD, COL_INK, 1) &
       PV_UI_TAPPED) {
     to_attract(app); /* nothing was stored */
     return;
@@ -1235,7 +1388,7 @@ static void screen_consent(const frame *f) {
   if (pv_look_button(
           &f->look, "consent:yes",
           pv_look_at(&f->look, m->margin + w + m->gap, nav_y, w, m->nav_h * 2), yes,
-          pv_str(PV_STR_CONSENT_YES, app->lang), COL_ACCENT, COL_CARD, 1) &
+          pv_str(PV_STR_CONSENT_YES, app->text_lang), COL_ACCENT, COL_CARD, 1) &
       PV_UI_TAPPED)
     after_consent(app);
 }
@@ -1246,11 +1399,11 @@ static void screen_voice_consent(const frame *f) {
   pv_app *app = f->app;
   const pv_metrics *m = f->m;
   if (!app->autoplayed && app->cfg.autoplay) {
-    say_str(app, PV_STR_VOICE_CONSENT, app->lang);
+    say_str(app, PV_STR_VOICE_CONSENT, app->text_lang);
     app->autoplayed = 1;
   }
   if (pv_look_speaker(&f->look))
-    say_str(app, PV_STR_VOICE_CONSENT, app->lang);
+    say_str(app, PV_STR_VOICE_CONSENT, app->text_lang);
   int top = m->margin + m->top_bar + m->gap;
   int nav_y = m->height - m->margin - m->nav_h;
   pv_qvoice_env e = voice_env(f);
@@ -1274,7 +1427,7 @@ static void screen_voice_consent(const frame *f) {
   const char *back = pic_path(app, app->rtl ? PV_PIC_ARROW_RIGHT : PV_PIC_ARROW_LEFT);
   if (pv_look_button(&f->look, "back",
                      pv_look_at(&f->look, m->margin, nav_y, m->nav_w, m->nav_h), back,
-                     pv_str(PV_STR_BACK, app->lang), COL_CARD, COL_INK, 1) &
+                     pv_str(PV_STR_BACK, app->text_lang), COL_CARD, COL_INK, 1) &
       PV_UI_TAPPED)
     go_back(app);
 }
@@ -1283,9 +1436,9 @@ static void screen_survey(const frame *f) {
   pv_app *app = f->app;
   const pv_metrics *m = f->m;
   int bottom = prompt_row(f, pic_path(app, PV_PIC_QUESTION),
-                          pv_str(PV_STR_CHOOSE_SURVEY, app->lang));
+                          pv_str(PV_STR_CHOOSE_SURVEY, app->text_lang));
   if (pv_look_speaker(&f->look))
-    say_str(app, PV_STR_CHOOSE_SURVEY, app->lang);
+    say_str(app, PV_STR_CHOOSE_SURVEY, app->text_lang);
   size_t idx[PV_APP_MAX_SURVEYS], n = 0;
   for (size_t s = 0; s < app->n_surveys; s++)
     if (offered(app, s))
@@ -1297,6 +1450,8 @@ static void screen_survey(const frame *f) {
   for (size_t k = 0; k < n; k++) {
     const pv_survey *s = app->surveys[idx[k]];
     int li = pv_survey_lang_index(s, app->lang);
+    if (li < 0) /* recorded in the language, shown in the survey's first */
+      li = 0;
     char id[PV_UI_MAX_ID];
     snprintf(id, sizeof id, "survey:%s", s->id);
     int flags = pv_ui_widget_do(f->ui, id, cards[k], 0);
@@ -1304,7 +1459,7 @@ static void screen_survey(const frame *f) {
     if (flags & PV_UI_HELD) {
       int keep = app->li;
       app->li = li;
-      say_text(app, &s->title, &s->audio);
+      say_text(app, s, NULL, &s->title, &s->audio);
       app->li = keep;
     }
     if (flags & PV_UI_TAPPED) {
@@ -1319,7 +1474,7 @@ static void screen_question(const frame *f) {
   const pv_metrics *m = f->m;
   const pv_question *q = question(app);
   if (!app->autoplayed && app->cfg.autoplay) {
-    say_text(app, &q->label, &q->audio);
+    say_prompt(app, q);
     app->autoplayed = 1;
   }
   if (q->type == PV_Q_TEXT && pv_qtext_is_open(&app->text)) {
@@ -1327,7 +1482,7 @@ static void screen_question(const frame *f) {
     return;
   }
   if (pv_look_speaker(&f->look))
-    say_text(app, &q->label, &q->audio);
+    say_prompt(app, q);
   progress(f);
   int beside = q->type == PV_Q_MAP || q->type == PV_Q_DRAWING;
   int bottom = beside && !m->portrait /* the prompt beside the plan or canvas */
@@ -1347,7 +1502,7 @@ static void screen_question(const frame *f) {
   const char *next = pic_path(app, app->rtl ? PV_PIC_ARROW_LEFT : PV_PIC_ARROW_RIGHT);
   if (pv_look_button(&f->look, "back",
                      pv_look_at(&f->look, m->margin, nav_y, m->nav_w, m->nav_h), back,
-                     pv_str(PV_STR_BACK, app->lang), COL_CARD, COL_INK, 1) &
+                     pv_str(PV_STR_BACK, app->text_lang), COL_CARD, COL_INK, 1) &
       PV_UI_TAPPED) {
     go_back(app);
     return;
@@ -1361,7 +1516,8 @@ static void screen_question(const frame *f) {
     int w = m->nav_w;
     if (pv_look_button(&f->look, "skip",
                        pv_look_at(&f->look, (m->width - w) / 2, nav_y, w, m->nav_h),
-                       NULL, pv_str(PV_STR_SKIP, app->lang), COL_CARD, COL_MUTED, 1) &
+                       NULL, pv_str(PV_STR_SKIP, app->text_lang), COL_CARD, COL_MUTED,
+                       1) &
         PV_UI_TAPPED) {
       go_next(app);
       return;
@@ -1370,7 +1526,8 @@ static void screen_question(const frame *f) {
   if (pv_look_button(&f->look, "next",
                      pv_look_at(&f->look, m->width - m->margin - m->nav_w, nav_y,
                                 m->nav_w, m->nav_h),
-                     next, pv_str(PV_STR_NEXT, app->lang), COL_ACCENT, COL_CARD, ok) &
+                     next, pv_str(PV_STR_NEXT, app->text_lang), COL_ACCENT, COL_CARD,
+                     ok) &
       PV_UI_TAPPED) {
     go_next(app);
     return;
@@ -1382,7 +1539,7 @@ static void screen_question(const frame *f) {
 static void screen_thanks(const frame *f) {
   pv_app *app = f->app;
   const pv_metrics *m = f->m;
-  const char *lang = app->lang ? app->lang : "fr";
+  const char *lang = app->text_lang ? app->text_lang : "fr";
   int flags = pv_ui_widget_do(f->ui, "thanks", (pv_rect){0, 0, m->width, m->height}, 0);
   if (!app->autoplayed) {
     say_str(app, PV_STR_THANKS, lang);
@@ -1471,7 +1628,8 @@ static void overlay_still_there(const frame *f) {
   pv_look_text(&f->look,
                (pv_rect){m->margin, c.y + side + m->gap, m->width - 2 * m->margin,
                          m->prompt_px * 3},
-               COL_CARD, pv_str(PV_STR_STILL_THERE, app->lang ? app->lang : "fr"),
+               COL_CARD,
+               pv_str(PV_STR_STILL_THERE, app->text_lang ? app->text_lang : "fr"),
                m->prompt_px, 1, PV_ALIGN_CENTER, 2);
 }
 
@@ -1500,6 +1658,61 @@ static void put_first(pv_app *app, const char *lang) {
     }
 }
 
+static int listed(const pv_app *app, const char *lang) {
+  for (size_t k = 0; k < app->n_langs; k++)
+    if (strcmp(app->langs[k], lang) == 0)
+      return 1;
+  return 0;
+}
+
+/* Languages on offer: every survey's, in order of first appearance, then
+ * those some survey is recorded in whole; the default ones first. */
+static void rebuild_langs(pv_app *app) {
+  const char *tried[PV_APP_MAX_LANGS * 4];
+  size_t n_tried = 0, n_extra = 0;
+  app->n_langs = 0;
+  for (size_t s = 0; s < app->n_surveys; s++)
+    for (size_t l = 0;
+         l < app->surveys[s]->n_languages && app->n_langs < PV_APP_MAX_LANGS; l++)
+      if (!listed(app, app->surveys[s]->languages[l]))
+        app->langs[app->n_langs++] = app->surveys[s]->languages[l];
+  for (size_t i = 0; i < app->n_prompts && app->n_langs < PV_APP_MAX_LANGS; i++) {
+    const char *lang = app->prompts[i].lang;
+    int seen = listed(app, lang);
+    for (size_t k = 0; k < n_tried && !seen; k++)
+      seen = strcmp(tried[k], lang) == 0;
+    if (seen)
+      continue;
+    if (n_tried < sizeof tried / sizeof tried[0])
+      tried[n_tried++] = lang;
+    for (size_t s = 0; s < app->n_surveys; s++)
+      if (complete_in(app, app->surveys[s], lang)) {
+        snprintf(app->extra[n_extra], sizeof app->extra[n_extra], "%s", lang);
+        app->langs[app->n_langs++] = app->extra[n_extra++];
+        break;
+      }
+  }
+  put_first(app, app->cfg.default_lang);
+  put_first(app, app->first_lang);
+}
+
+/* Loads this device's recordings and the languages they complete. */
+static void load_prompts(pv_app *app) {
+  free(app->prompts);
+  app->prompts = NULL;
+  app->n_prompts = 0;
+  pv_err err = pv_store_prompt_list(app->store, NULL, &app->prompts, &app->n_prompts);
+  if (err != PV_OK)
+    PV_WARN("app: recorded prompts: %s: %s", pv_strerror(err), pv_err_detail());
+  rebuild_langs(app);
+}
+
+void pv_app_prompts_changed(pv_app *app) {
+  load_prompts(app);
+  PV_INFO("app: %zu recorded prompts, %zu languages on offer", app->n_prompts,
+          app->n_langs);
+}
+
 /* Takes up the animateur's settings when they changed. */
 static void apply_anim(pv_app *app) {
   if (app->anim_gen == pv_anim_generation(app->anim) && app->anim_gen)
@@ -1509,7 +1722,8 @@ static void apply_anim(pv_app *app) {
   app->cfg.inactivity_s = s->inactivity_s;
   app->cfg.autoplay = s->autoplay;
   app->cfg.voice_off = !s->voice_notes;
-  put_first(app, s->default_lang);
+  snprintf(app->first_lang, sizeof app->first_lang, "%s", s->default_lang);
+  put_first(app, app->first_lang);
 }
 
 pv_app *pv_app_new(pv_survey *const *surveys, size_t n_surveys, pv_store *store,
@@ -1530,17 +1744,7 @@ pv_app *pv_app_new(pv_survey *const *surveys, size_t n_surveys, pv_store *store,
   for (int p = 0; p < PV_PIC__COUNT; p++)
     snprintf(app->pics[p], sizeof app->pics[p], "%.900s/pictograms/%s", cfg->assets_dir,
              pv_look_pic_file(p));
-  /* Languages on offer: every survey's, in order of first appearance. */
-  for (size_t s = 0; s < n_surveys; s++)
-    for (size_t l = 0; l < surveys[s]->n_languages && app->n_langs < PV_APP_MAX_LANGS;
-         l++) {
-      int seen = 0;
-      for (size_t k = 0; k < app->n_langs; k++)
-        seen |= strcmp(app->langs[k], surveys[s]->languages[l]) == 0;
-      if (!seen)
-        app->langs[app->n_langs++] = surveys[s]->languages[l];
-    }
-  put_first(app, cfg->default_lang);
+  load_prompts(app); /* and the languages on offer */
   pv_anim_settings defaults = {.inactivity_s = app->cfg.inactivity_s,
                                .volume = cfg->volume,
                                .autoplay = cfg->autoplay,
@@ -1566,6 +1770,7 @@ void pv_app_free(pv_app *app) {
   forget_response(app);
   pv_canvas_free(app->canvas);
   pv_anim_free(app->anim);
+  free(app->prompts);
   free(app);
 }
 
@@ -1595,7 +1800,7 @@ static pv_look look_of(const pv_app *app, pv_ui *ui, pv_draw_list *dl,
                    .measure = measure,
                    .mud = mud,
                    .rtl = app->rtl,
-                   .lang = app->lang ? app->lang : "fr",
+                   .lang = app->text_lang ? app->text_lang : "fr",
                    .pics = app->pics};
 }
 
@@ -1639,6 +1844,10 @@ void pv_app_frame(pv_app *app, pv_ui *ui, pv_draw_list *dl, const pv_metrics *m,
   pv_draw_clear(dl);
   pv_ui_begin(ui);
   pv_draw_rect(dl, (pv_rect){0, 0, m->width, m->height}, COL_BG, 0);
+  if (app->prompts_gen != pv_anim_prompts_generation(app->anim)) {
+    app->prompts_gen = pv_anim_prompts_generation(app->anim); /* kept or deleted */
+    pv_app_prompts_changed(app);
+  }
   if (pv_anim_is_open(app->anim)) {
     if (!pv_anim_frame(app->anim, &f.look))
       after_anim(app);
@@ -1714,7 +1923,7 @@ int64_t pv_app_tick(pv_app *app, pv_ui *ui) {
     if (t - last >= idle_ms) {
       app->still_there = 1;
       app->countdown_ms = t;
-      say_str(app, PV_STR_STILL_THERE, app->lang ? app->lang : "fr");
+      say_str(app, PV_STR_STILL_THERE, app->text_lang ? app->text_lang : "fr");
       return 0;
     }
     int64_t wait = idle_ms - (t - last);

@@ -50,6 +50,10 @@ typedef struct pv_app_config {
   const char *default_lang; /* offered first (NULL: the surveys' order) */
   int voice_off;            /* 1: voice questions hidden (voice_notes: false) */
   int volume;               /* 0..100, the config file's (animateur default) */
+  /* Where the device's recorded prompts are written, each once, as
+   * <sha256>.wav, to be played (made 0700 if missing; NULL: recordings
+   * are not played). */
+  const char *prompts_dir;
 } pv_app_config;
 
 typedef struct pv_app pv_app;
@@ -99,6 +103,18 @@ int64_t pv_app_tick(pv_app *app, pv_ui *ui);
  * name (kiosk/anim.h).
  * Written into buf; returns buf. */
 const char *pv_app_screen_name(const pv_app *app, char *buf, size_t size);
+
+/* Reloads the recorded prompts from the store (pv_store_prompt_list) and
+ * the languages they complete: the platform calls it after a sync kept
+ * recordings from the collector; the app calls it itself when animateur
+ * mode keeps or deletes one. Recordings play instead of the synthesised
+ * voice: the survey's own audio file for the language first, then this
+ * device's recording of (survey, key, the resident's language), then the
+ * synthesised file. A language no survey declares is offered when every
+ * question of some survey has its prompt ("q:" key) recorded in it (voice
+ * questions left out when voice notes are off); such a survey shows its
+ * texts, and the kiosk its strings, in the survey's first language. */
+void pv_app_prompts_changed(pv_app *app);
 
 /* Returns the animateur side (borrowed): the platform sets its env and
  * quartiers. */

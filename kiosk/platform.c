@@ -74,7 +74,9 @@ typedef struct kiosk {
   pv_audio_ctx *audio; /* kiosk/audio.h: pv_audio is a survey's recordings */
   pv_recorder *rec;    /* the microphone (a synthetic one when headless) */
   pv_qvoice_capture cap;
-  char replay[PV_LINK_MAX_PATH]; /* scratch WAV for replaying a recording */
+  char replay[PV_LINK_MAX_PATH];      /* scratch WAV for replaying a recording */
+  char prompts_dir[PV_LINK_MAX_PATH]; /* <db>.prompts: recorded prompts to play */
+  int prompts_generation;             /* the sync thread's, when last loaded */
   pv_app *app;
   pv_ui ui;
   pv_draw_list dl;
@@ -307,14 +309,28 @@ static void set_quartiers(kiosk *k) {
   free(q);
 }
 
+/* Animateur mode's player (recorded prompts): env.ud is the platform. */
+static void anim_play(void *ud, const char *path) {
+  pv_anim_platform *p = ud;
+  if (!p->audio)
+    return;
+  if (!path)
+    pv_audio_stop(p->audio);
+  else if (pv_audio_play_file(p->audio, path) != PV_OK)
+    PV_DEBUG("kiosk: audio: %s: %s", path, pv_err_detail());
+}
+
 /* What every new app needs of the platform: voice, PNG, microphone,
- * the animateur side's platform services and the quartiers. */
+ * the animateur side's platform services (with the microphone and a
+ * player for recording prompts) and the quartiers. */
 static void setup_app(kiosk *k) {
   pv_app_set_speaker(k->app, speak, k);
   pv_app_set_png(k->app, pv_png_encode, NULL);
   set_capture(k);
   pv_anim_env env;
   pv_anim_env_init(&env, &k->anim_plat, k->o.db, k->store, k->sync, k->audio);
+  env.capture = k->rec ? &k->cap : NULL;
+  env.play = anim_play;
   pv_anim *anim = pv_app_anim(k->app);
   pv_anim_set_env(anim, &env);
   pv_audio_set_volume(k->audio, pv_anim_settings_now(anim)->volume);
@@ -410,6 +426,12 @@ static int run_loop(kiosk *k, int windowed) {
       if (now == PV_SCREEN_THANKS && was != PV_SCREEN_THANKS)
         pv_sync_kick(k->sync); /* a response just finished: send it */
       was = now;
+      int pgen = pv_sync_prompts_generation(k->sync);
+      if (pgen != k->prompts_generation) { /* recordings from the collector */
+        k->prompts_generation = pgen;
+        pv_app_prompts_changed(k->app);
+        redraw = 1;
+      }
       int gen = pv_sync_surveys_generation(k->sync);
       if (gen != k->sync_generation && between_residents(k)) {
         k->sync_generation = gen;
@@ -605,18 +627,25 @@ int pv_kiosk_main(int argc, char **argv) {
     err = pv_sync_start(&k->sync_cfg, k->o.db, &real, &k->sync);
     if (err != PV_OK) /* the kiosk still collects; the next start retries */
       PV_ERROR("kiosk: sync: %s", pv_err_detail());
-    else
+    else {
       k->sync_generation = pv_sync_surveys_generation(k->sync);
+      k->prompts_generation = pv_sync_prompts_generation(k->sync);
+    }
   }
   if (!open_sdl(k))
     goto out;
+  /* Recorded prompts are written beside the store, readable by us only. */
+  snprintf(k->prompts_dir, sizeof k->prompts_dir, "%.4000s.prompts", k->o.db);
+  if (mkdir(k->prompts_dir, 0700) != 0 && errno != EEXIST)
+    PV_WARN("kiosk: %s: %s", k->prompts_dir, strerror(errno));
   k->ac = (pv_app_config){.inactivity_s = k->cfg.inactivity_seconds,
                           .autoplay = k->cfg.autoplay,
                           .tts_dir = k->o.tts,
                           .assets_dir = k->o.assets,
                           .default_lang = k->cfg.language,
                           .voice_off = !k->cfg.voice_notes,
-                          .volume = k->cfg.volume};
+                          .volume = k->cfg.volume,
+                          .prompts_dir = k->prompts_dir};
   k->app = pv_app_new(k->surveys, k->n_surveys, k->store, &k->clock, &k->ac);
   if (!k->app)
     goto out;

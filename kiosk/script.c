@@ -224,12 +224,16 @@ static int cmd_type(run *r, const char *text) {
   return PV_SCRIPT_OK;
 }
 
-/* record MS: taps the record button (or record again), lets MS of sound
- * in on the virtual clock, then taps stop (unless the countdown ran out). */
+/* record MS [keep]: taps the record button (or record again), lets MS of
+ * sound in on the virtual clock, then taps stop (unless the countdown ran
+ * out); with keep, leaves the microphone live (a shot of the recording;
+ * `tap @stop` ends it). Works wherever the voice widget is: a resident's
+ * voice question, the animateur's prompts panel. */
 static int cmd_record(run *r, const args *a) {
   long ms;
-  if (a->n != 2 || !parse_int(a->v[1], 1, PV_SCRIPT_MAX_WAIT_MS, &ms))
-    return fail(r, PV_SCRIPT_BAD_LINE, "usage: record MS (1 to %lld)",
+  if (a->n < 2 || a->n > 3 || !parse_int(a->v[1], 1, PV_SCRIPT_MAX_WAIT_MS, &ms) ||
+      (a->n == 3 && strcmp(a->v[2], "keep")))
+    return fail(r, PV_SCRIPT_BAD_LINE, "usage: record MS [keep] (MS 1 to %lld)",
                 (long long)PV_SCRIPT_MAX_WAIT_MS);
   const pv_rect *b = pv_ui_find(r->env->ui, "record");
   if (!b)
@@ -241,7 +245,7 @@ static int cmd_record(run *r, const args *a) {
     return fail(r, PV_SCRIPT_FAILED, "the recording did not start");
   advance(r->env, ms);
   const pv_rect *s = pv_ui_find(r->env->ui, "stop");
-  if (s)
+  if (s && a->n == 2)
     tap_at(r->env, s->x + s->w / 2, s->y + s->h / 2);
   return PV_SCRIPT_OK;
 }

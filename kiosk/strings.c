@@ -169,6 +169,7 @@ static const struct {
     {"ln", "Lingála"},      {"ht", "Kreyòl ayisyen"},
     {"rom", "Romani čhib"}, {"zdj", "Shikomori"},
     {"kab", "Taqbaylit"},   {"zgh", "ⵜⴰⵎⴰⵣⵉⵖⵜ"},
+    {"ary", "الدارجة"},
 };
 
 #define N_ENDONYMS (sizeof endonyms / sizeof endonyms[0])
@@ -279,6 +280,59 @@ const char *pv_lang_endonym_tag(size_t i) {
 const char *pv_lang_endonym(const char *lang) {
   int i = find_tag(lang, N_ENDONYMS, pv_lang_endonym_tag);
   return i < 0 ? NULL : endonyms[i].name;
+}
+
+/* Endonyms in scripts the kiosk's fonts lack, in Latin letters. */
+static const struct {
+  const char *tag, *name;
+} latin_names[] = {
+    {"hi", "Hindi"},    {"bn", "Bangla"},   {"ta", "Tamil"},
+    {"zh", "Zhongwen"}, {"am", "Amarinya"}, {"ti", "Tigrinya"},
+    {"hy", "Hayeren"},  {"ka", "Kartuli"},  {"zgh", "Tamazight"},
+};
+
+/* 1 when every character of UTF-8 s is in a block the fonts draw. */
+static int drawable(const char *s) {
+  static const struct {
+    unsigned lo, hi;
+  } blocks[] = {
+      {0x0000, 0x024F}, /* Latin, Latin-1, Latin Extended-A and -B */
+      {0x0300, 0x036F}, /* combining marks */
+      {0x0370, 0x04FF}, /* Greek, Cyrillic */
+      {0x0600, 0x06FF}, /* Arabic */
+      {0x0750, 0x077F}, /* Arabic Supplement */
+      {0x1E00, 0x1EFF}, /* Latin Extended Additional (Tiếng Việt) */
+      {0x2000, 0x206F}, /* punctuation */
+  };
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    unsigned cp;
+    int n = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : 4;
+    cp = n == 1 ? *p : n == 2 ? *p & 0x1Fu : n == 3 ? *p & 0x0Fu : *p & 0x07u;
+    for (int i = 1; i < n; i++) {
+      if ((p[i] & 0xC0) != 0x80)
+        return 0;
+      cp = cp << 6 | (p[i] & 0x3Fu);
+    }
+    p += n;
+    int ok = 0;
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0] && !ok; b++)
+      ok = cp >= blocks[b].lo && cp <= blocks[b].hi;
+    if (!ok)
+      return 0;
+  }
+  return 1;
+}
+
+const char *pv_lang_shown_name(const char *lang) {
+  const char *name = pv_lang_endonym(lang);
+  if (name && drawable(name))
+    return name;
+  size_t len = lang ? pv_lang_primary_len(lang) : 0;
+  for (size_t i = 0; len && i < sizeof latin_names / sizeof latin_names[0]; i++)
+    if (pv_lang_eq_n(lang, len, latin_names[i].tag))
+      return latin_names[i].name;
+  return NULL;
 }
 
 pv_err pv_lang_endonym_audio_path(const char *dir, const char *lang, char *out,

@@ -111,6 +111,12 @@ const char *pv_str_lang_at(size_t i);
  * tag). Static storage. */
 const char *pv_lang_endonym(const char *lang);
 
+/* Returns the name to show for lang with the kiosk's fonts (Noto Sans:
+ * Latin, Greek, Cyrillic; Noto Sans Arabic): its endonym when they draw
+ * its script, else its name in Latin letters ("Tamil" for தமிழ்), else
+ * NULL (show the tag). Static storage. */
+const char *pv_lang_shown_name(const char *lang);
+
 /* Writes the cache path of the spoken endonym of lang: the text
  * pv_lang_endonym(lang) spoken in its table tag (the primary subtag).
  * Returns PV_ERR_NOTFOUND when there is no endonym or no voice, or

@@ -11,7 +11,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 mkdir -p "$work/usb/CLE_USB" # the animateur's USB screen offers it
-for script in tour animateur; do
+for script in tour animateur prompts; do
   for size in 800x480 1280x800 480x800; do
     for lang in fr ar; do
       sed "s/LANG/$lang/g" "$top/tests/scripts/$script.txt" > "$work/script.txt"

@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "core/quartiers.h"
+#include "core/sha256.h"
 #include "sync/http.h"
 #include "sync/protocol.h"
 #include "sync/surveys.h"
@@ -27,6 +28,7 @@ typedef struct engine {
   pv_store *st;
   pv_sync_report *rep;
   const atomic_int *stop; /* may be NULL */
+  int prompts_stale;      /* a recording here lost to the collector's: list again */
 } engine;
 
 /* ---- what animateurs read ---------------------------------------------- */
@@ -74,6 +76,9 @@ static const char fr_survey_bad[] =
 static const char fr_reply[] = "Réponse inattendue du serveur : " FR_KEPT;
 static const char fr_sessions[] =
     "Des sessions n'ont pas pu être envoyées : elles restent sur la tablette.";
+static const char fr_prompts[] =
+    "Des enregistrements de questions n'ont pas pu être échangés avec le serveur : "
+    "nouvel essai au prochain envoi.";
 static const char fr_refused[] =
     "Des réponses sont refusées par le serveur : elles restent "
     "sur la tablette.";
@@ -335,47 +340,52 @@ out:
 
 /* ---- responses ---------------------------------------------------------- */
 
-/* Uploads every attachment that b names and the server lacks. */
-static pv_err upload_attachments(engine *e, const pv_store_batch *b) {
+/* Makes sure the collector holds attachment sha: HEAD, then PUT from the
+ * store when it lacks it. A failed request ends the pass (returned); a
+ * blob this store lacks, or one the server refuses for good (400, 413),
+ * is left to the server's verdict on the item (missing_attachment). */
+static pv_err upload_one(engine *e, const char *sha) {
   char path[32 + PV_SHA256_HEX];
   pv_http_resp r = {0};
+  pv_store_blob blob = {0};
+  pv_err err;
+  snprintf(path, sizeof path, PV_PROTO_PREFIX "/attachments/%s", sha);
+  if ((err = call(e, "HEAD", path, NULL, 0, NULL, NULL, 0, &r)))
+    return err;
+  long head = r.status;
+  if (head != 200 && head != 404)
+    err = fail_status(e, "HEAD /v1/attachments", &r);
+  pv_http_resp_free(&r);
+  if (err || head == 200)
+    return err;
+  pv_err gerr = pv_store_get_attachment(e->st, sha, &blob);
+  if (gerr == PV_ERR_NOTFOUND)
+    return PV_OK; /* the server will say missing_attachment */
+  if (gerr)
+    return fail_local(e, gerr);
+  err = call(e, "PUT", path, blob.bytes, blob.size,
+             blob.media_type[0] ? blob.media_type : "application/octet-stream", NULL,
+             PV_SYNC_MAX_REPLY, &r);
+  if (!err && (r.status == 200 || r.status == 201))
+    e->rep->attachments++;
+  else if (!err && (r.status == 400 || r.status == 413))
+    PV_WARN("sync: PUT attachment %s: HTTP %ld", sha, r.status);
+  else if (!err)
+    err = fail_status(e, "PUT /v1/attachments", &r);
+  pv_http_resp_free(&r);
+  pv_store_blob_free(&blob);
+  return err;
+}
+
+/* Uploads every attachment that b names and the server lacks. */
+static pv_err upload_attachments(engine *e, const pv_store_batch *b) {
   pv_err err = PV_OK;
   for (size_t i = 0; i < b->count && !err; i++) {
     const pv_store_response *resp = &b->responses[i];
     for (size_t k = 0; k < resp->answer_count && !err; k++) {
       const char *sha = resp->answers[k].attachment;
-      pv_store_blob blob = {0};
-      if (!sha[0] || !pv_proto_sha256_valid(sha))
-        continue;
-      snprintf(path, sizeof path, PV_PROTO_PREFIX "/attachments/%s", sha);
-      if ((err = call(e, "HEAD", path, NULL, 0, NULL, NULL, 0, &r)))
-        break;
-      long head = r.status;
-      if (head != 200 && head != 404)
-        err = fail_status(e, "HEAD /v1/attachments", &r);
-      pv_http_resp_free(&r);
-      if (err || head == 200)
-        continue;
-      pv_err gerr = pv_store_get_attachment(e->st, sha, &blob);
-      if (gerr == PV_ERR_NOTFOUND)
-        continue; /* the server will say missing_attachment */
-      if (gerr) {
-        err = fail_local(e, gerr);
-        break;
-      }
-      err = call(e, "PUT", path, blob.bytes, blob.size,
-                 blob.media_type[0] ? blob.media_type : "application/octet-stream",
-                 NULL, PV_SYNC_MAX_REPLY, &r);
-      if (!err && (r.status == 200 || r.status == 201)) {
-        e->rep->attachments++;
-      } else if (!err && (r.status == 400 || r.status == 413)) {
-        /* Refused for good: the response will come back missing_attachment. */
-        PV_WARN("sync: PUT attachment %s: HTTP %ld", sha, r.status);
-      } else if (!err) {
-        err = fail_status(e, "PUT /v1/attachments", &r);
-      }
-      pv_http_resp_free(&r);
-      pv_store_blob_free(&blob);
+      if (sha[0] && pv_proto_sha256_valid(sha))
+        err = upload_one(e, sha);
     }
   }
   return err;
@@ -495,38 +505,56 @@ out:
 
 /* ---- sessions ------------------------------------------------------------ */
 
+/* Posts body (n items) to path and reads the itemised reply: PV_OK and
+ * *res (malloc'd, caller frees) holding exactly n results, or the pass's
+ * failure. For sessions and prompts, whose steps stand apart. */
+static pv_err post_for_results(engine *e, const char *path, const char *body, size_t n,
+                               pv_proto_result **res) {
+  pv_http_resp r = {0};
+  size_t nres = 0;
+  char what[64];
+  snprintf(what, sizeof what, "POST %s", path);
+  *res = NULL;
+  pv_err err =
+      call(e, "POST", path, body, strlen(body), NULL, NULL, PV_SYNC_MAX_REPLY, &r);
+  if (err)
+    return err;
+  int itemised = r.status == 200 || r.status == 201 || r.status == 400 ||
+                 r.status == 409 || r.status == 422;
+  if (!itemised || pv_proto_results_decode(r.body, r.len, res, &nres) != PV_OK)
+    err = fail_status(e, what, &r);
+  else if (nres != n)
+    err = fail_local(e, pv_fail(PV_ERR_INVALID, "sync: %s: %zu results for %zu items",
+                                what, nres, n));
+  if (err) {
+    free(*res);
+    *res = NULL;
+  }
+  pv_http_resp_free(&r);
+  return err;
+}
+
 /* Posts n pending sessions and acknowledges those stored or duplicate;
  * *all_acked tells whether every one was. */
 static pv_err post_sessions(engine *e, const pv_store_session *s, size_t n,
                             int *all_acked) {
   pv_proto_result *res = NULL;
   pv_store_session *acks = NULL;
-  pv_http_resp r = {0};
-  size_t nres = 0, n_acks = 0;
+  size_t n_acks = 0;
   pv_err err = PV_OK;
   char *body = pv_proto_sessions_encode(s, n);
   *all_acked = 0;
   if (!body)
     return fail_local(e, pv_fail(PV_ERR_NOMEM, "sync: cannot encode sessions"));
-  if ((err = call(e, "POST", PV_PROTO_PREFIX "/sessions", body, strlen(body), NULL,
-                  NULL, PV_SYNC_MAX_REPLY, &r)))
+  if ((err = post_for_results(e, PV_PROTO_PREFIX "/sessions", body, n, &res)))
     goto out;
   e->rep->sessions_sent += n;
-  int itemised = r.status == 200 || r.status == 201 || r.status == 400 ||
-                 r.status == 409 || r.status == 422;
-  if (!itemised || pv_proto_results_decode(r.body, r.len, &res, &nres) != PV_OK) {
-    err = fail_status(e, "POST /v1/sessions", &r);
-    goto out;
-  }
-  int in_order = nres == n;
-  for (size_t i = 0; i < nres && in_order; i++)
-    in_order = strcmp(res[i].uuid, s[i].uuid) == 0;
-  if (!in_order) {
-    err = fail_local(e, pv_fail(PV_ERR_INVALID,
-                                "sync: POST /v1/sessions: %zu results for %zu sessions",
-                                nres, n));
-    goto out;
-  }
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(res[i].uuid, s[i].uuid) != 0) {
+      err = fail_local(
+          e, pv_fail(PV_ERR_INVALID, "sync: POST /v1/sessions: results out of order"));
+      goto out;
+    }
   acks = calloc(n, sizeof *acks);
   if (!acks) {
     err = fail_local(e, pv_fail(PV_ERR_NOMEM, "sync: out of memory"));
@@ -551,7 +579,6 @@ out:
   free(acks);
   free(res);
   free(body);
-  pv_http_resp_free(&r);
   return err;
 }
 
@@ -571,6 +598,200 @@ static pv_err send_sessions(engine *e) {
     if (err || n < PV_PROTO_MAX_SESSIONS || !all_acked)
       return err;
   }
+}
+
+/* ---- recorded prompts ---------------------------------------------------- */
+
+/* Uploads the audio of n pending recordings, posts them and acknowledges
+ * every one the server judged (stored, duplicate, older: a newer one it
+ * holds comes down by fetch_prompts); *all_acked tells whether all were. */
+static pv_err post_prompts(engine *e, const pv_store_prompt *p, size_t n,
+                           int *all_acked) {
+  pv_proto_result *res = NULL;
+  pv_store_prompt *acks = NULL;
+  size_t n_acks = 0;
+  char *body = NULL;
+  pv_err err = PV_OK;
+  *all_acked = 0;
+  for (size_t i = 0; i < n && !err; i++)
+    err = upload_one(e, p[i].sha256);
+  if (err)
+    return err;
+  if (!(body = pv_proto_prompts_encode(p, n)))
+    return fail_local(e, pv_fail(PV_ERR_NOMEM, "sync: cannot encode prompts"));
+  if ((err = post_for_results(e, PV_PROTO_PREFIX "/prompts", body, n, &res)))
+    goto out;
+  e->rep->prompts_sent += n;
+  if (!(acks = calloc(n, sizeof *acks))) {
+    err = fail_local(e, pv_fail(PV_ERR_NOMEM, "sync: out of memory"));
+    goto out;
+  }
+  for (size_t i = 0; i < n; i++) {
+    pv_proto_outcome o = res[i].outcome;
+    if (o == PV_OUT_STORED || o == PV_OUT_DUPLICATE || o == PV_OUT_OLDER) {
+      /* The collector's list did not change: its ETag would hide the
+       * newer recording this store now lacks. */
+      e->prompts_stale |= o == PV_OUT_OLDER;
+      acks[n_acks++] = p[i];
+      continue;
+    }
+    e->rep->prompts_failed++;
+    PV_WARN("sync: prompt %s %s %s refused: %s: %s", p[i].survey_id, p[i].key,
+            p[i].lang, pv_proto_outcome_name(o), res[i].reason);
+  }
+  if (n_acks && (err = pv_store_prompts_ack(e->st, acks, n_acks))) {
+    fail_local(e, err);
+    goto out;
+  }
+  e->rep->prompts_acked += n_acks;
+  *all_acked = n_acks == n;
+out:
+  free(acks);
+  free(res);
+  free(body);
+  return err;
+}
+
+/* Sends the recordings made here, each at most once a pass. */
+static pv_err send_prompts(engine *e) {
+  for (;;) {
+    pv_store_prompt *p = NULL;
+    size_t n = 0;
+    int all_acked = 0;
+    pv_err err = pv_store_prompts_pending(e->st, PV_PROTO_MAX_PROMPTS, &p, &n);
+    if (err)
+      return fail_local(e, err);
+    if (n > 0)
+      err = post_prompts(e, p, n, &all_acked);
+    free(p);
+    if (err || n < PV_PROTO_MAX_PROMPTS || !all_acked)
+      return err;
+  }
+}
+
+/* pv_proto_prompt_cmp for qsort and bsearch. */
+static int prompt_cmp(const void *a, const void *b) {
+  return pv_proto_prompt_cmp(a, b);
+}
+
+/* Clears the report of a request whose failure was the item's, not the
+ * pass's (the step goes on). */
+static void report_clear(engine *e) {
+  pv_sync_report *rep = e->rep;
+  rep->err = PV_OK;
+  rep->http_status = 0;
+  rep->retry_after_s = -1;
+  rep->error[0] = rep->message[0] = '\0';
+}
+
+/* Downloads the audio of recording p (GET /v1/attachments, at most
+ * p->size bytes), checks its size and SHA-256 and gives it to the store.
+ * A failed request ends the step (returned); a recording that cannot be
+ * had or kept sets *bad and the step goes on. */
+static pv_err receive_prompt(engine *e, const pv_store_prompt *p, int *bad) {
+  char path[32 + PV_SHA256_HEX], hex[PV_SHA256_HEX + 1] = "";
+  pv_http_resp r = {0};
+  int kept = 0;
+  const char *problem = NULL;
+  snprintf(path, sizeof path, PV_PROTO_PREFIX "/attachments/%s", p->sha256);
+  pv_err err = call(e, "GET", path, NULL, 0, NULL, NULL, p->size, &r);
+  if (err && r.fail == PV_HTTP_TOOBIG) { /* the record's fault, not the network's */
+    report_clear(e);
+    err = PV_OK;
+    problem = "longer than its record says";
+  } else if (err) {
+    goto out;
+  } else if (r.status == 404) {
+    problem = "404 from the collector";
+  } else if (r.status != 200) {
+    err = fail_status(e, "GET /v1/attachments", &r);
+    goto out;
+  } else if (r.len != p->size ||
+             pv_sha256_hex(r.body ? r.body : "", r.len, hex) != PV_OK ||
+             strcmp(hex, p->sha256) != 0) {
+    problem = "size or SHA-256 differs from its record";
+  } else {
+    pv_err serr = pv_store_prompt_receive(e->st, p, r.body, r.len, &kept);
+    if (serr == PV_ERR_INVALID)
+      problem = pv_err_detail();
+    else if (serr) {
+      err = fail_local(e, serr);
+      goto out;
+    }
+  }
+  if (problem) {
+    PV_WARN("sync: prompt %s %s %s not received: %s", p->survey_id, p->key, p->lang,
+            problem);
+    e->rep->prompts_receive_failed++;
+    *bad = 1;
+  } else if (kept) {
+    e->rep->prompts_received++;
+  }
+out:
+  pv_http_resp_free(&r);
+  return err;
+}
+
+/* GET /v1/prompts (If-None-Match the last list fully received): takes
+ * every recording this store lacks or holds older. A collector without
+ * the route (404) changes nothing; the ETag is kept only when every
+ * recording was had, so a failed one is tried again next pass. */
+static pv_err fetch_prompts(engine *e) {
+  char *etag = NULL, reason[PV_PROTO_MAX_REASON + 1];
+  pv_proto_prompts got = {0};
+  pv_store_prompt *have = NULL;
+  size_t n_have = 0;
+  pv_http_resp r = {0};
+  int bad = 0;
+  pv_err err = e->prompts_stale ? PV_ERR_NOTFOUND
+                                : pv_store_sync_get(e->st, "prompts_etag", &etag);
+  if (err && err != PV_ERR_NOTFOUND) {
+    err = fail_local(e, err);
+    goto out;
+  }
+  if ((err = call(e, "GET", PV_PROTO_PREFIX "/prompts", NULL, 0, NULL, etag,
+                  PV_PROTO_MAX_BODY, &r)))
+    goto out;
+  if (r.status == 304 || r.status == 404)
+    goto out;
+  if (r.status != 200) {
+    err = fail_status(e, "GET /v1/prompts", &r);
+    goto out;
+  }
+  if (pv_proto_prompts_decode(r.body, r.len, 1, &got, reason, sizeof reason)) {
+    PV_WARN("sync: prompts list refused: %s", reason);
+    e->rep->prompts_receive_failed++;
+    goto out;
+  }
+  if ((err = pv_store_prompt_list(e->st, NULL, &have, &n_have))) {
+    fail_local(e, err);
+    goto out;
+  }
+  if (n_have > 1)
+    qsort(have, n_have, sizeof *have, prompt_cmp);
+  for (size_t i = 0; i < got.count && !err && !stopped(e); i++) {
+    const pv_store_prompt *p = &got.items[i].p;
+    if (!got.items[i].ok) {
+      PV_WARN("sync: %s", got.items[i].result.reason);
+      e->rep->prompts_receive_failed++;
+      bad = 1;
+      continue;
+    }
+    const pv_store_prompt *mine =
+        n_have ? bsearch(p, have, n_have, sizeof *have, prompt_cmp) : NULL;
+    if (!mine || pv_proto_prompt_newer(p, mine))
+      err = receive_prompt(e, p, &bad);
+  }
+  if (!err && !stopped(e) &&
+      (err =
+           pv_store_sync_set(e->st, "prompts_etag", bad || !r.etag[0] ? NULL : r.etag)))
+    fail_local(e, err);
+out:
+  pv_proto_prompts_free(&got);
+  free(have);
+  pv_http_resp_free(&r);
+  free(etag);
+  return err;
 }
 
 /* ---- quartiers ----------------------------------------------------------- */
@@ -645,10 +866,7 @@ static void run_apart(engine *e, pv_err (*step)(engine *), const char *what,
     return;
   PV_WARN("sync: %s: %s", what, rep->error);
   (*failed)++;
-  rep->err = PV_OK;
-  rep->http_status = 0;
-  rep->retry_after_s = -1;
-  rep->error[0] = rep->message[0] = '\0';
+  report_clear(e);
 }
 
 /* Sends the outbox batch by batch, each response at most once a pass. */
@@ -703,6 +921,11 @@ static pv_err run_pass(const pv_sync_config *c, pv_http *http, pv_store *st,
   rep->quartiers_failed |= quartiers_failed != 0;
   if (!err && !stopped(&e))
     run_apart(&e, send_sessions, "sessions not sent", &rep->sessions_failed);
+  if (!err && !stopped(&e))
+    run_apart(&e, send_prompts, "recorded prompts not sent", &rep->prompts_failed);
+  if (!err && !stopped(&e))
+    run_apart(&e, fetch_prompts, "recorded prompts not received",
+              &rep->prompts_receive_failed);
   if (!err)
     err = send_outbox(&e);
   /* Old survey folders are not removed here: the kiosk may still show
@@ -715,6 +938,8 @@ static pv_err run_pass(const pv_sync_config *c, pv_http *http, pv_store *st,
     snprintf(rep->message, sizeof rep->message, "%s", fr_refused);
   else if (!err && rep->sessions_failed)
     snprintf(rep->message, sizeof rep->message, "%s", fr_sessions);
+  else if (!err && (rep->prompts_failed || rep->prompts_receive_failed))
+    snprintf(rep->message, sizeof rep->message, "%s", fr_prompts);
   else if (!err && rep->surveys_failed)
     snprintf(rep->message, sizeof rep->message, "%s",
              rep->disk_full ? fr_full : fr_survey_bad);
@@ -771,6 +996,7 @@ struct pv_sync {
   int kicked;            /* under mu */
   pv_sync_status status; /* under mu */
   atomic_int generation;
+  atomic_int prompts_generation;
 };
 
 /* A uniform number in [0, 1) for the jitter. */
@@ -839,6 +1065,8 @@ static void *thread_main(void *ud) {
       break;
     if (rep.surveys_changed)
       atomic_fetch_add(&s->generation, 1);
+    if (rep.prompts_received)
+      atomic_fetch_add(&s->prompts_generation, 1);
     int64_t wait = poll_ms;
     if (rep.err) {
       failures++;
@@ -934,6 +1162,10 @@ void pv_sync_status_get(pv_sync *s, pv_sync_status *out) {
 
 int pv_sync_surveys_generation(pv_sync *s) {
   return atomic_load(&s->generation);
+}
+
+int pv_sync_prompts_generation(pv_sync *s) {
+  return atomic_load(&s->prompts_generation);
 }
 
 void pv_sync_stop(pv_sync *s) {

@@ -4,11 +4,16 @@
  * of quartiers (<surveys_dir>/quartiers.json, core/quartiers.h; a failure
  * there is counted, not fatal), then sends the outbox in
  * batches: sessions first (POST /v1/sessions: a session goes when it
- * begins and again once it has ended), then attachments (HEAD, then PUT
+ * begins and again once it has ended), then the animateur's recorded
+ * prompts (audio as attachments, then POST /v1/prompts) and the
+ * territory's recordings this store lacks (GET /v1/prompts, each audio
+ * by GET /v1/attachments, checked, pv_store_prompt_receive), then
+ * attachments (HEAD, then PUT
  * what the server lacks), then POST /v1/responses; a session or response
  * is acknowledged in the store only after the server's reply, read whole,
  * said stored or duplicate. A failure on sessions is logged and counted
- * (sessions_failed) but does not stop the responses, which name their
+ * (sessions_failed) but does not stop the responses, nor does one on
+ * prompts (prompts_failed, prompts_receive_failed); responses name their
  * session only by uuid. A pass ends when nothing is left or a request
  * for responses fails. pv_sync_once runs one
  * pass on the caller's store; pv_sync_start runs passes on a background
@@ -48,22 +53,27 @@ typedef struct pv_sync_config {
  * the request that failed is described by http_status (0: no HTTP answer),
  * error (English, for logs) and message (plain French, for animateurs). */
 typedef struct pv_sync_report {
-  size_t sent;              /* responses posted */
-  size_t acked;             /* acknowledged (stored or duplicate) */
-  size_t failed;            /* refused one by one (invalid, conflict, 422...) */
-  size_t pending_after;     /* finished, unacknowledged responses left */
-  int pending_known;        /* pending_after was counted (the store answered) */
-  size_t attachments;       /* attachments uploaded */
-  size_t sessions_sent;     /* sessions posted (before the responses) */
-  size_t sessions_acked;    /* ... acknowledged (stored or duplicate) */
-  size_t sessions_failed;   /* ... refused one by one, or not sent (see below) */
-  int surveys_installed;    /* survey versions installed this pass */
-  int surveys_not_modified; /* the catalogue answered 304 */
-  int surveys_changed;      /* current.json was rewritten */
-  int surveys_failed;       /* versions that could not be installed */
-  int disk_full;            /* ... because the disk is full */
-  int quartiers_changed;    /* <surveys_dir>/quartiers.json was rewritten */
-  int quartiers_failed;     /* the list could not be fetched, read or saved */
+  size_t sent;                   /* responses posted */
+  size_t acked;                  /* acknowledged (stored or duplicate) */
+  size_t failed;                 /* refused one by one (invalid, conflict, 422...) */
+  size_t pending_after;          /* finished, unacknowledged responses left */
+  int pending_known;             /* pending_after was counted (the store answered) */
+  size_t attachments;            /* attachments uploaded */
+  size_t sessions_sent;          /* sessions posted (before the responses) */
+  size_t sessions_acked;         /* ... acknowledged (stored or duplicate) */
+  size_t sessions_failed;        /* ... refused one by one, or not sent (see below) */
+  int surveys_installed;         /* survey versions installed this pass */
+  int surveys_not_modified;      /* the catalogue answered 304 */
+  int surveys_changed;           /* current.json was rewritten */
+  int surveys_failed;            /* versions that could not be installed */
+  int disk_full;                 /* ... because the disk is full */
+  int quartiers_changed;         /* <surveys_dir>/quartiers.json was rewritten */
+  int quartiers_failed;          /* the list could not be fetched, read or saved */
+  size_t prompts_sent;           /* recorded prompts posted (after the sessions) */
+  size_t prompts_acked;          /* ... acknowledged (stored, duplicate or older) */
+  size_t prompts_failed;         /* ... refused one by one, or not sent */
+  size_t prompts_received;       /* the territory's recordings kept in the store */
+  size_t prompts_receive_failed; /* ... that could not be fetched or kept */
   pv_err err;
   long http_status;
   long retry_after_s; /* -1 when the server named none */
@@ -111,6 +121,10 @@ void pv_sync_status_get(pv_sync *s, pv_sync_status *out);
 /* Increases each time new survey versions were installed (surveys_dir's
  * current.json changed): the kiosk reloads when it sees it move. */
 int pv_sync_surveys_generation(pv_sync *s);
+
+/* Increases each time recorded prompts from the collector were kept in
+ * the store: the kiosk reloads its prompts when it sees it move. */
+int pv_sync_prompts_generation(pv_sync *s);
 
 /* Aborts any transfer, wakes and joins the thread, frees s; NULL is fine. */
 void pv_sync_stop(pv_sync *s);

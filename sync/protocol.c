@@ -25,22 +25,22 @@ static const char *const outcome_names[PV_OUT__COUNT] = {
     [PV_OUT_CONFLICT] = "conflict",
     [PV_OUT_UNKNOWN_SURVEY] = "unknown_survey",
     [PV_OUT_MISSING_ATTACHMENT] = "missing_attachment",
+    [PV_OUT_OLDER] = "older",
 };
 
 static const int outcome_status[PV_OUT__COUNT] = {
     [PV_OUT_STORED] = 201,         [PV_OUT_DUPLICATE] = 200,
     [PV_OUT_INVALID] = 400,        [PV_OUT_CONFLICT] = 409,
     [PV_OUT_UNKNOWN_SURVEY] = 422, [PV_OUT_MISSING_ATTACHMENT] = 422,
+    [PV_OUT_OLDER] = 200,
 };
 
 /* Which failing outcome wins the status line when a batch mixes them:
  * the one the device can do least about comes first. */
 static const int outcome_rank[PV_OUT__COUNT] = {
-    [PV_OUT_STORED] = 0,
-    [PV_OUT_DUPLICATE] = 0,
-    [PV_OUT_MISSING_ATTACHMENT] = 1,
-    [PV_OUT_UNKNOWN_SURVEY] = 2,
-    [PV_OUT_CONFLICT] = 3,
+    [PV_OUT_STORED] = 0,         [PV_OUT_DUPLICATE] = 0,
+    [PV_OUT_OLDER] = 0,          [PV_OUT_MISSING_ATTACHMENT] = 1,
+    [PV_OUT_UNKNOWN_SURVEY] = 2, [PV_OUT_CONFLICT] = 3,
     [PV_OUT_INVALID] = 4,
 };
 
@@ -526,37 +526,61 @@ pv_err pv_proto_response_decode(const char *json, size_t len, pv_store_response 
   return PV_OK;
 }
 
-pv_err pv_proto_batch_decode(const char *body, size_t len, pv_proto_batch *out,
-                             char *reason, size_t reason_len) {
+/* Opens a batch body {"<key>": [min..max items]} (no other key): PV_OK
+ * with *root (caller deletes), *arr and *n; otherwise PV_ERR_INVALID or
+ * PV_ERR_TOOBIG with a reason and nothing to delete. Shared by every
+ * batch decoder so they refuse a body alike. */
+static pv_err batch_open(const char *body, size_t len, const char *key, size_t min,
+                         size_t max, char *reason, size_t reason_len, cJSON **root,
+                         const cJSON **arr, size_t *n) {
   const char *bad = NULL;
-  static const char *const batch_keys[] = {"responses", NULL};
-  memset(out, 0, sizeof *out);
+  const char *const keys[] = {key, NULL};
+  *root = NULL;
   if (len > PV_PROTO_MAX_BODY) {
     say(reason, reason_len, "body of %zu bytes is over the %d-byte limit", len,
         PV_PROTO_MAX_BODY);
     return PV_ERR_TOOBIG;
   }
-  cJSON *root = parse_body(body, len, reason, reason_len);
-  if (!root)
+  cJSON *r = parse_body(body, len, reason, reason_len);
+  if (!r)
     return PV_ERR_INVALID;
   pv_err err = PV_ERR_INVALID;
-  const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "responses");
-  if (!cJSON_IsObject(root) || !cJSON_IsArray(arr)) {
-    say(reason, reason_len, "expected {\"responses\": [...]}");
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(r, key);
+  if (!cJSON_IsObject(r) || !cJSON_IsArray(a)) {
+    say(reason, reason_len, "expected {\"%s\": [...]}", key);
     goto out;
   }
-  if (!known_keys(root, batch_keys, &bad)) {
+  if (!known_keys(r, keys, &bad)) {
     char k[CLIP + 1];
     say(reason, reason_len, "unknown key \"%s\"", clip(bad, k));
     goto out;
   }
-  size_t n = (size_t)cJSON_GetArraySize(arr);
-  if (n == 0 || n > PV_PROTO_MAX_BATCH) {
-    say(reason, reason_len, "a batch holds 1 to %d responses, not %zu",
-        PV_PROTO_MAX_BATCH, n);
-    err = n ? PV_ERR_TOOBIG : PV_ERR_INVALID;
+  size_t count = (size_t)cJSON_GetArraySize(a);
+  if (count < min || count > max) {
+    say(reason, reason_len, "a batch holds %zu to %zu %s, not %zu", min, max, key,
+        count);
+    err = count > max ? PV_ERR_TOOBIG : PV_ERR_INVALID;
     goto out;
   }
+  *root = r;
+  *arr = a;
+  *n = count;
+  return PV_OK;
+out:
+  cJSON_Delete(r);
+  return err;
+}
+
+pv_err pv_proto_batch_decode(const char *body, size_t len, pv_proto_batch *out,
+                             char *reason, size_t reason_len) {
+  cJSON *root = NULL;
+  const cJSON *arr = NULL;
+  size_t n = 0;
+  memset(out, 0, sizeof *out);
+  pv_err err = batch_open(body, len, "responses", 1, PV_PROTO_MAX_BATCH, reason,
+                          reason_len, &root, &arr, &n);
+  if (err)
+    return err;
   out->items = calloc(n, sizeof *out->items);
   if (!out->items) {
     say(reason, reason_len, "out of memory");
@@ -779,35 +803,14 @@ pv_err pv_proto_session_decode(const char *json, size_t len, pv_store_session *o
 
 pv_err pv_proto_sessions_decode(const char *body, size_t len, pv_proto_sessions *out,
                                 char *reason, size_t reason_len) {
-  const char *bad = NULL;
-  static const char *const batch_keys[] = {"sessions", NULL};
+  cJSON *root = NULL;
+  const cJSON *arr = NULL;
+  size_t n = 0;
   memset(out, 0, sizeof *out);
-  if (len > PV_PROTO_MAX_BODY) {
-    say(reason, reason_len, "body of %zu bytes is over the %d-byte limit", len,
-        PV_PROTO_MAX_BODY);
-    return PV_ERR_TOOBIG;
-  }
-  cJSON *root = parse_body(body, len, reason, reason_len);
-  if (!root)
-    return PV_ERR_INVALID;
-  pv_err err = PV_ERR_INVALID;
-  const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "sessions");
-  if (!cJSON_IsObject(root) || !cJSON_IsArray(arr)) {
-    say(reason, reason_len, "expected {\"sessions\": [...]}");
-    goto out;
-  }
-  if (!known_keys(root, batch_keys, &bad)) {
-    char k[CLIP + 1];
-    say(reason, reason_len, "unknown key \"%s\"", clip(bad, k));
-    goto out;
-  }
-  size_t n = (size_t)cJSON_GetArraySize(arr);
-  if (n == 0 || n > PV_PROTO_MAX_SESSIONS) {
-    say(reason, reason_len, "a batch holds 1 to %d sessions, not %zu",
-        PV_PROTO_MAX_SESSIONS, n);
-    err = n ? PV_ERR_TOOBIG : PV_ERR_INVALID;
-    goto out;
-  }
+  pv_err err = batch_open(body, len, "sessions", 1, PV_PROTO_MAX_SESSIONS, reason,
+                          reason_len, &root, &arr, &n);
+  if (err)
+    return err;
   out->items = calloc(n, sizeof *out->items);
   if (!out->items) {
     say(reason, reason_len, "out of memory");
@@ -1073,4 +1076,189 @@ void pv_proto_catalog_free(pv_proto_catalog *c) {
   free(c->surveys);
   c->surveys = NULL;
   c->count = 0;
+}
+
+/* ---- recorded prompts ---- */
+
+int pv_proto_lang_valid(const char *s) {
+  return s && pv_lang_tag_valid(s);
+}
+
+int pv_proto_prompt_newer(const pv_store_prompt *a, const pv_store_prompt *b) {
+  int c = strcmp(a->recorded_at, b->recorded_at);
+  return c > 0 || (c == 0 && strcmp(a->sha256, b->sha256) > 0);
+}
+
+int pv_proto_prompt_cmp(const pv_store_prompt *a, const pv_store_prompt *b) {
+  int c = strcmp(a->survey_id, b->survey_id);
+  if (!c)
+    c = strcmp(a->key, b->key);
+  return c ? c : strcmp(a->lang, b->lang);
+}
+
+static cJSON *prompt_json(const pv_store_prompt *p) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  if (!cJSON_AddStringToObject(o, "survey", p->survey_id) ||
+      !cJSON_AddStringToObject(o, "key", p->key) ||
+      !cJSON_AddStringToObject(o, "lang", p->lang) ||
+      !cJSON_AddStringToObject(o, "sha256", p->sha256) ||
+      !cJSON_AddStringToObject(o, "media_type", p->media_type) ||
+      !cJSON_AddNumberToObject(o, "size", (double)p->size) ||
+      !cJSON_AddStringToObject(o, "recorded_at", p->recorded_at) ||
+      !cJSON_AddStringToObject(o, "device", p->device_id)) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
+char *pv_proto_prompt_encode(const pv_store_prompt *p) {
+  cJSON *o = prompt_json(p);
+  char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+  cJSON_Delete(o);
+  return text;
+}
+
+char *pv_proto_prompts_encode(const pv_store_prompt *p, size_t n) {
+  PV_ASSERT(n <= PV_PROTO_MAX_PROMPT_LIST);
+  cJSON *root = cJSON_CreateObject();
+  cJSON *arr = root ? cJSON_AddArrayToObject(root, "prompts") : NULL;
+  char *text = NULL;
+  if (!arr)
+    goto out;
+  for (size_t i = 0; i < n; i++) {
+    cJSON *o = prompt_json(&p[i]);
+    if (!o)
+      goto out;
+    cJSON_AddItemToArray(arr, o);
+  }
+  text = cJSON_PrintUnformatted(root);
+out:
+  cJSON_Delete(root);
+  return text;
+}
+
+static const char *const prompt_keys[] = {"survey",      "key",        "lang",
+                                          "sha256",      "media_type", "size",
+                                          "recorded_at", "device",     NULL};
+enum { PR_SURVEY, PR_KEY, PR_LANG, PR_SHA, PR_TYPE, PR_SIZE, PR_AT, PR_DEVICE };
+
+/* 1 when s is an audio media type: "audio/" then a token. */
+static int audio_type_valid(const char *s) {
+  if (strncmp(s, "audio/", 6) != 0 || !s[6])
+    return 0;
+  for (const char *c = s + 6; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+          (*c >= '0' && *c <= '9') || strchr("!#$&^_.+-", *c)))
+      return 0;
+  return 1;
+}
+
+/* Fills *p from o, every field checked; 0 with a reason. */
+static int decode_prompt(const cJSON *o, pv_store_prompt *p, char *reason, size_t rl) {
+  const char *bad = NULL;
+  const cJSON *f[MAX_KEYS];
+  int twice = 0;
+  long long size = 0;
+  memset(p, 0, sizeof *p);
+  if (!cJSON_IsObject(o)) {
+    say(reason, rl, "not an object");
+    return 0;
+  }
+  if (!pick(o, prompt_keys, f, &bad, &twice)) {
+    char k[CLIP + 1];
+    say(reason, rl, "%s key \"%s\"", twice ? "repeated" : "unknown", clip(bad, k));
+    return 0;
+  }
+  /* First failing check wins; each names its key. */
+  const struct {
+    int ok;
+    const char *why;
+  } checks[] = {
+      {str_of(f[PR_SURVEY], p->survey_id, sizeof p->survey_id) &&
+           pv_proto_id_valid(p->survey_id),
+       "survey: expected a survey id"},
+      {str_of(f[PR_KEY], p->key, sizeof p->key) && pv_store_prompt_key_valid(p->key),
+       "key: expected \"q:<question>\" or \"o:<question>:<option>\""},
+      {str_of(f[PR_LANG], p->lang, sizeof p->lang) && pv_proto_lang_valid(p->lang),
+       "lang: expected a language tag such as \"ary\" or \"fr\""},
+      {str_of(f[PR_SHA], p->sha256, sizeof p->sha256) &&
+           pv_proto_sha256_valid(p->sha256),
+       "sha256: expected 64 lowercase hex digits"},
+      {str_of(f[PR_TYPE], p->media_type, sizeof p->media_type) &&
+           audio_type_valid(p->media_type),
+       "media_type: expected an audio media type such as \"audio/wav\""},
+      {int_of(f[PR_SIZE], 1, PV_PROTO_MAX_ATTACHMENT, &size),
+       "size: expected 1 to 8388608 bytes"},
+      {str_of(f[PR_AT], p->recorded_at, sizeof p->recorded_at) &&
+           pv_proto_time_valid(p->recorded_at),
+       "recorded_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ"},
+      {str_of(f[PR_DEVICE], p->device_id, sizeof p->device_id) &&
+           pv_uuid_valid(p->device_id),
+       "device: expected a UUID"},
+  };
+  for (size_t i = 0; i < sizeof checks / sizeof *checks; i++)
+    if (!checks[i].ok) {
+      say(reason, rl, "%s", checks[i].why);
+      return 0;
+    }
+  p->size = (size_t)size;
+  return 1;
+}
+
+pv_err pv_proto_prompt_decode(const char *json, size_t len, pv_store_prompt *out,
+                              char *reason, size_t reason_len) {
+  memset(out, 0, sizeof *out);
+  cJSON *o = parse_body(json, len, reason, reason_len);
+  if (!o)
+    return PV_ERR_INVALID;
+  int ok = decode_prompt(o, out, reason, reason_len);
+  cJSON_Delete(o);
+  return ok ? PV_OK : PV_ERR_INVALID;
+}
+
+pv_err pv_proto_prompts_decode(const char *body, size_t len, int list,
+                               pv_proto_prompts *out, char *reason, size_t reason_len) {
+  cJSON *root = NULL;
+  const cJSON *arr = NULL;
+  size_t n = 0;
+  memset(out, 0, sizeof *out);
+  pv_err err = batch_open(body, len, "prompts", list ? 0 : 1,
+                          list ? PV_PROTO_MAX_PROMPT_LIST : PV_PROTO_MAX_PROMPTS,
+                          reason, reason_len, &root, &arr, &n);
+  if (err)
+    return err;
+  out->items = calloc(n ? n : 1, sizeof *out->items);
+  if (!out->items) {
+    say(reason, reason_len, "out of memory");
+    err = PV_ERR_NOMEM;
+    goto out;
+  }
+  out->count = n;
+  size_t i = 0;
+  for (const cJSON *o = arr->child; o; o = o->next, i++) {
+    pv_proto_prompt_item *it = &out->items[i];
+    char why[PV_PROTO_MAX_REASON - 24] = ""; /* room for "prompts[N]: " */
+    it->ok = decode_prompt(o, &it->p, why, sizeof why);
+    if (!it->ok) {
+      it->result.outcome = PV_OUT_INVALID;
+      snprintf(it->result.reason, sizeof it->result.reason, "prompts[%zu]: %s", i, why);
+    }
+  }
+  err = PV_OK;
+out:
+  cJSON_Delete(root);
+  if (err != PV_OK)
+    pv_proto_prompts_free(out);
+  return err;
+}
+
+void pv_proto_prompts_free(pv_proto_prompts *b) {
+  if (!b)
+    return;
+  free(b->items);
+  b->items = NULL;
+  b->count = 0;
 }

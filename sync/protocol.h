@@ -18,8 +18,10 @@
 #include "core/uuid.h"
 
 #define PV_PROTO_PREFIX "/v1"
-#define PV_PROTO_MAX_BATCH 100      /* responses in one POST /v1/responses */
-#define PV_PROTO_MAX_SESSIONS 100   /* sessions in one POST /v1/sessions */
+#define PV_PROTO_MAX_BATCH 100    /* responses in one POST /v1/responses */
+#define PV_PROTO_MAX_SESSIONS 100 /* sessions in one POST /v1/sessions */
+#define PV_PROTO_MAX_PROMPTS 100  /* recordings in one POST /v1/prompts */
+#define PV_PROTO_MAX_PROMPT_LIST PV_STORE_MAX_PROMPTS /* in GET /v1/prompts */
 #define PV_PROTO_MAX_BODY (4 << 20) /* bytes of any JSON request body */
 #define PV_PROTO_MAX_ATTACHMENT PV_STORE_MAX_ATTACHMENT /* bytes of one PUT */
 #define PV_PROTO_MAX_DEPTH 24   /* JSON nesting of a request body */
@@ -41,6 +43,7 @@ typedef enum pv_proto_outcome {
   PV_OUT_CONFLICT,           /* 409: the UUID is stored with other content */
   PV_OUT_UNKNOWN_SURVEY,     /* 422: survey id+version not published here */
   PV_OUT_MISSING_ATTACHMENT, /* 422: an answer names an attachment not uploaded */
+  PV_OUT_OLDER, /* 200: a recorded prompt, but a newer one of its text is held */
   PV_OUT__COUNT
 } pv_proto_outcome;
 
@@ -158,6 +161,58 @@ int pv_proto_session_kind_valid(const char *kind);
  * ("QN03401M"). */
 int pv_proto_qpv_code_valid(const char *code);
 
+/* ---- recorded prompts (issue 6, item 7) ---- */
+
+/* One recording of a decoded prompts body, as pv_proto_item (result.uuid
+ * stays "": prompt results are matched by position). */
+typedef struct pv_proto_prompt_item {
+  int ok;
+  pv_store_prompt p; /* synced is not on the wire: 0 */
+  pv_proto_result result;
+} pv_proto_prompt_item;
+
+typedef struct pv_proto_prompts {
+  pv_proto_prompt_item *items;
+  size_t count;
+} pv_proto_prompts;
+
+/* Returns one recording's JSON (malloc'd, caller frees): {"survey","key",
+ * "lang","sha256","media_type","size","recorded_at","device"} in that
+ * order, compact. NULL when out of memory. */
+char *pv_proto_prompt_encode(const pv_store_prompt *p);
+
+/* Decodes one recording strictly (known keys once each, id, key shape by
+ * pv_store_prompt_key_valid, language tag, sha256, audio media type, size
+ * 1..PV_PROTO_MAX_ATTACHMENT, time, device uuid): PV_OK and *out, or
+ * PV_ERR_INVALID and reason. */
+pv_err pv_proto_prompt_decode(const char *json, size_t len, pv_store_prompt *out,
+                              char *reason, size_t reason_len);
+
+/* Returns {"prompts":[...]} for n (<= PV_PROTO_MAX_PROMPT_LIST)
+ * recordings, malloc'd; NULL when out of memory. Both POST /v1/prompts
+ * and the GET /v1/prompts reply. */
+char *pv_proto_prompts_encode(const pv_store_prompt *p, size_t n);
+
+/* Decodes a prompts body like pv_proto_sessions_decode: a POST batch
+ * (list 0: 1..PV_PROTO_MAX_PROMPTS) or a GET reply (list 1:
+ * 0..PV_PROTO_MAX_PROMPT_LIST); each item checked on its own, or
+ * PV_ERR_INVALID / PV_ERR_TOOBIG for the body as a whole, with reason. */
+pv_err pv_proto_prompts_decode(const char *body, size_t len, int list,
+                               pv_proto_prompts *out, char *reason, size_t reason_len);
+void pv_proto_prompts_free(pv_proto_prompts *b);
+
+/* The rule that picks one recording per (survey, key, lang), both ends:
+ * 1 when a beats b (later recorded_at; the same instant, the greater
+ * sha256), else 0. */
+int pv_proto_prompt_newer(const pv_store_prompt *a, const pv_store_prompt *b);
+
+/* Orders recordings by what they record: survey, key, then lang (strcmp
+ * each; <0, 0, >0). Two records compare 0 when one replaces the other. */
+int pv_proto_prompt_cmp(const pv_store_prompt *a, const pv_store_prompt *b);
+
+/* 1 when s is a language tag as pv_lang_tag_valid ("fr", "ary", "ar-MA"). */
+int pv_proto_lang_valid(const char *s);
+
 /* ---- batch results ---- */
 
 char *pv_proto_results_encode(const pv_proto_result *res, size_t n);
@@ -169,7 +224,7 @@ pv_err pv_proto_results_decode(const char *body, size_t len, pv_proto_result **o
 int pv_proto_outcome_status(pv_proto_outcome o);
 int pv_proto_batch_status(const pv_proto_result *res, size_t n);
 /* "stored", "duplicate", "invalid", "conflict", "unknown_survey",
- * "missing_attachment"; static. */
+ * "missing_attachment", "older"; static. */
 const char *pv_proto_outcome_name(pv_proto_outcome o);
 
 /* ---- errors ---- */

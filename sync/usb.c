@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -312,9 +313,17 @@ static pv_err check_room(exporter *ex, const char *dir) {
   size_t responses = 0, sessions = 0;
   struct statvfs vfs;
   pv_err err;
-  if ((err = walk_responses(ex, NULL, &need, &responses)) ||
-      (err = walk_sessions(ex, NULL, &need, &sessions)) ||
-      (err = size_attachments(ex, &need)))
+  uint64_t responses_bytes = 0, sessions_bytes = 0;
+  if ((err = walk_responses(ex, NULL, &responses_bytes, &responses)) ||
+      (err = walk_sessions(ex, NULL, &sessions_bytes, &sessions)))
+    return err;
+  if (responses_bytes > PV_USB_MAX_JSONL || sessions_bytes > PV_USB_MAX_JSONL)
+    return pv_fail(
+        PV_ERR_TOOBIG, "usb: %s: over %d bytes: the import could not read it",
+        responses_bytes > PV_USB_MAX_JSONL ? PV_USB_RESPONSES : PV_USB_SESSIONS,
+        PV_USB_MAX_JSONL);
+  need += responses_bytes + sessions_bytes;
+  if ((err = size_attachments(ex, &need)))
     return err;
   if (statvfs(dir, &vfs) != 0)
     return PV_OK; /* unknown: the writes will tell */
@@ -582,6 +591,46 @@ out:
 
 /* ---- verify ---- */
 
+/* Opens path (named rel in errors) for reading, only when it is a regular
+ * file: never through a symbolic link, and without blocking, so a FIFO or
+ * a device node planted on a stick cannot hang the reader (O_NONBLOCK is
+ * cleared once fstat said S_ISREG). PV_ERR_NOTFOUND (detail "rel:
+ * missing") when absent, PV_ERR_CORRUPT when not a regular file. *fd_out
+ * is the caller's to close. */
+static pv_err open_regular(const char *path, const char *rel, int *fd_out,
+                           struct stat *sb) {
+  pv_err err = PV_OK;
+  int flags, fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+  *fd_out = -1;
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return pv_fail(PV_ERR_NOTFOUND, "%s: missing", rel);
+    if (errno == ELOOP)
+      return pv_fail(PV_ERR_CORRUPT, "%s: a symbolic link, not a regular file", rel);
+    return sys_fail(errno, "open", path);
+  }
+  if (fstat(fd, sb) != 0) {
+    err = sys_fail(errno, "stat", path);
+    goto out;
+  }
+  if (!S_ISREG(sb->st_mode)) {
+    err = pv_fail(PV_ERR_CORRUPT, "%s: not a regular file (%s)", rel,
+                  S_ISFIFO(sb->st_mode)                          ? "a FIFO"
+                  : S_ISDIR(sb->st_mode)                         ? "a folder"
+                  : S_ISCHR(sb->st_mode) || S_ISBLK(sb->st_mode) ? "a device"
+                                                                 : "a special file");
+    goto out;
+  }
+  if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+    err = sys_fail(errno, "fcntl", path);
+out:
+  if (err)
+    close(fd);
+  else
+    *fd_out = fd;
+  return err;
+}
+
 /* Strict object reading: every child of o must be a key of keys[] (NULL
  * terminated), each at most once; found[i] gets keys[i]'s item or NULL. */
 static pv_err pick_keys(const cJSON *o, const char *what, const char *const *keys,
@@ -684,6 +733,9 @@ static pv_err read_entry(const cJSON *o, size_t i, pv_usb_file *f) {
   } else if (v[3]) {
     return pv_fail(PV_ERR_INVALID, "manifest.json: %s: media_type is for attachments",
                    f->path);
+  } else if (f->size > PV_USB_MAX_JSONL) {
+    return pv_fail(PV_ERR_TOOBIG, "manifest.json: %s: size %llu over %d bytes", f->path,
+                   (unsigned long long)f->size, PV_USB_MAX_JSONL);
   }
   return PV_OK;
 }
@@ -793,20 +845,16 @@ static pv_err read_manifest(const char *root, char **out, size_t *len) {
   struct stat sb;
   pv_err err = join(path, sizeof path, root, PV_USB_MANIFEST);
   char *buf = NULL;
+  int fd = -1;
   if (err)
     return err;
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT)
+  if ((err = open_regular(path, path, &fd, &sb))) {
+    if (err == PV_ERR_NOTFOUND)
       return pv_fail(PV_ERR_NOTFOUND,
                      "%s: missing: an unfinished export, or not an "
                      "export folder",
                      path);
-    return sys_fail(errno, "open", path);
-  }
-  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    err = pv_fail(PV_ERR_INVALID, "%s: not a regular file", path);
-    goto out;
+    return err;
   }
   if (sb.st_size > PV_USB_MAX_MANIFEST) {
     err = pv_fail(PV_ERR_TOOBIG, "%s: over %d bytes", path, PV_USB_MAX_MANIFEST);
@@ -850,18 +898,14 @@ static pv_err check_file(const char *root, const pv_usb_file *f, int jsonl,
   size_t lines = 0;
   int last = '\n';
   pv_err err = join(path, sizeof path, root, f->path);
+  int fd = -1;
   if (err)
     return err;
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT)
+  if ((err = open_regular(path, f->path, &fd, &sb))) {
+    if (err == PV_ERR_NOTFOUND)
       return pv_fail(PV_ERR_NOTFOUND, "%s: listed in the manifest but missing",
                      f->path);
-    return sys_fail(errno, "open", path);
-  }
-  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    err = pv_fail(PV_ERR_CORRUPT, "%s: not a regular file", f->path);
-    goto out;
+    return err;
   }
   if ((uint64_t)sb.st_size != f->size) {
     err = pv_fail(PV_ERR_CORRUPT, "%s: %llu bytes, the manifest says %llu", f->path,
@@ -910,8 +954,23 @@ out:
   return err;
 }
 
-/* Every entry of folder rel (root itself when rel is "") must be listed;
- * attachments/ is walked the same way. */
+/* What macOS and Windows leave in any folder they touched, besides
+ * dot-files (._manifest.json, .DS_Store, .Trashes, .fseventsd,
+ * .Spotlight-V100...). Skipping them is safe: only listed files are read. */
+static const char *const foreign_litter[] = {"Thumbs.db", "desktop.ini"};
+
+/* 1 when name is such litter: a dot-file or a name above (any case). */
+static int is_litter(const char *name) {
+  if (name[0] == '.')
+    return 1;
+  for (size_t i = 0; i < sizeof foreign_litter / sizeof *foreign_litter; i++)
+    if (strcasecmp(name, foreign_litter[i]) == 0)
+      return 1;
+  return 0;
+}
+
+/* Every entry of folder rel (root itself when rel is "") must be listed,
+ * litter aside (is_litter); attachments/ is walked the same way. */
 static pv_err check_unlisted(const char *root, const char *rel,
                              const pv_usb_manifest *m) {
   char path[PV_USB_MAX_PATH + PV_USB_MAX_REL + 2];
@@ -928,7 +987,7 @@ static pv_err check_unlisted(const char *root, const char *rel,
   struct dirent *e;
   while (!err && (e = readdir(d)) != NULL) {
     pv_usb_file key = {0};
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+    if (is_litter(e->d_name)) /* ".", ".." too */
       continue;
     if (!*rel && strcmp(e->d_name, PV_USB_MANIFEST) == 0)
       continue;
@@ -973,6 +1032,56 @@ pv_err pv_usb_verify(const char *export_dir, pv_usb_manifest *out) {
     err = check_unlisted(export_dir, "", out);
 out:
   free(text);
+  return err;
+}
+
+pv_err pv_usb_load(const char *export_dir, const pv_usb_file *f, unsigned char **out) {
+  char path[PV_USB_MAX_PATH + PV_USB_MAX_REL + 2], got[PV_SHA256_HEX + 1];
+  struct stat sb;
+  unsigned char *buf = NULL;
+  size_t len = 0;
+  int fd = -1;
+  uint64_t max = f->media_type[0] ? PV_STORE_MAX_ATTACHMENT : PV_USB_MAX_JSONL;
+  PV_ASSERT(export_dir && f && out);
+  *out = NULL;
+  pv_err err = join(path, sizeof path, export_dir, f->path);
+  if (err)
+    return err;
+  if (f->size > max)
+    return pv_fail(PV_ERR_TOOBIG, "%s: size %llu over %llu bytes", f->path,
+                   (unsigned long long)f->size, (unsigned long long)max);
+  if ((err = open_regular(path, f->path, &fd, &sb)))
+    return err;
+  /* One byte more than listed, to see a file that grew since. */
+  if (!(buf = malloc((size_t)f->size + 2))) {
+    err = pv_fail(PV_ERR_NOMEM, "%s: out of memory", f->path);
+    goto out;
+  }
+  for (;;) {
+    ssize_t n = read(fd, buf + len, (size_t)f->size + 1 - len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      err = sys_fail(errno, "read", path);
+      goto out;
+    }
+    if (n == 0 || (len += (size_t)n) > f->size)
+      break;
+  }
+  if ((err = pv_sha256_hex(buf, len, got)))
+    goto out;
+  if (len != f->size || strcmp(got, f->sha256) != 0) {
+    err = pv_fail(PV_ERR_CORRUPT, "%s: changed since it was checked, or damaged",
+                  f->path);
+    goto out;
+  }
+  buf[len] = '\0';
+  *out = buf;
+  buf = NULL;
+out:
+  free(buf);
+  if (fd >= 0)
+    close(fd);
   return err;
 }
 

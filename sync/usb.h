@@ -13,7 +13,9 @@
  * A folder without manifest.json is unfinished. An export never changes
  * the device store (nothing is marked synced); a failure removes the
  * partial folder. pv_usb_verify checks a folder against its manifest
- * before anything is read from it. Format: docs/animateur.md. */
+ * before anything is read from it; pv_usb_load then reads each listed
+ * file whole and checks the very bytes it hands over. Only regular files
+ * are ever opened, without blocking. Format: docs/animateur.md. */
 #ifndef PV_USB_H
 #define PV_USB_H
 
@@ -35,6 +37,7 @@
 #define PV_USB_MAX_ATTACHMENTS 65536   /* attachment files in one export */
 #define PV_USB_MAX_MANIFEST (16 << 20) /* bytes of manifest.json */
 #define PV_USB_MAX_LINE (4 << 20)      /* bytes of one .jsonl line */
+#define PV_USB_MAX_JSONL (512 << 20)   /* bytes of one .jsonl: import holds it whole */
 #define PV_USB_MAX_PATH 1024           /* bytes of a folder path */
 #define PV_USB_MAX_REL 80              /* "attachments/<64 hex>" */
 #define PV_USB_MAX_MESSAGE 300         /* bytes of a report message */
@@ -80,12 +83,24 @@ pv_err pv_usb_export(pv_store *st, const char *dir, pv_usb_report *rep);
 /* Reads export_dir/manifest.json strictly into *out (caller frees with
  * pv_usb_manifest_free, also after a failure) and checks the folder
  * against it: every listed file's size and SHA-256, the counts against
- * the .jsonl line counts, and that no unlisted file sits there. Failures
+ * the .jsonl line counts, and that no unlisted file sits there (dot-files,
+ * Thumbs.db and desktop.ini, left by macOS and Windows, aside). Failures
  * name the file in pv_err_detail(): PV_ERR_NOTFOUND (no manifest: an
  * unfinished export; a listed file missing), PV_ERR_CORRUPT (size or
  * hash mismatch, an unlisted file), PV_ERR_INVALID (manifest malformed),
  * PV_ERR_FOREIGN (a newer format version), PV_ERR_TOOBIG (past a bound). */
 pv_err pv_usb_verify(const char *export_dir, pv_usb_manifest *out);
+
+/* Reads the listed file f of export_dir whole into *out (malloc'd, caller
+ * frees; a NUL follows its f->size bytes) and checks those very bytes
+ * against f's size and SHA-256, so what a caller parses or stores is what
+ * was hashed, whatever happens to the file meanwhile. Refuses what is not
+ * a regular file (a FIFO or a device node never blocks the read; a
+ * symbolic link is not followed). PV_ERR_CORRUPT (changed, damaged, not
+ * a regular file), PV_ERR_NOTFOUND, PV_ERR_TOOBIG (past
+ * PV_USB_MAX_JSONL or PV_STORE_MAX_ATTACHMENT), PV_ERR_IO; the detail
+ * names f->path. */
+pv_err pv_usb_load(const char *export_dir, const pv_usb_file *f, unsigned char **out);
 void pv_usb_manifest_free(pv_usb_manifest *m);
 
 #endif

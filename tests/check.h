@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 extern int pv_test_passed, pv_test_failed;
 
@@ -80,5 +81,20 @@ void pv_test_disk_full(int full);
  * it to out. Returns 0; or records a FAILURE (never a skip: CI must run
  * PostgreSQL) and returns -1. Tests run in parallel: one name per test. */
 int pv_test_pg_conninfo(char *out, size_t len, const char *dbname);
+
+/* ---- the real programs (end-to-end tests) ---- */
+
+/* Runs argv (argv[0] a path) with SDL's dummy drivers and leak checks on,
+ * its stdout (and stderr too when both) into out (NUL-terminated, cap
+ * bytes); returns the exit status, or -1. */
+int pv_test_run(char *out, size_t cap, const char *const *argv, int both);
+
+/* Removes the line ends at the end of s. */
+void pv_test_chomp(char *s);
+
+/* Starts `collector_bin serve --listen 127.0.0.1:0 --db db` and reads its
+ * "listening on URL" line: returns its pid (the caller kills and waits
+ * for it) and writes URL to url ("" when it did not say so). */
+pid_t pv_test_serve(const char *collector_bin, const char *db, char *url, size_t cap);
 
 #endif

@@ -17,7 +17,9 @@
 #include "kiosk/app.h"
 #include "kiosk/canvas.h"
 #include "kiosk/png.h"
+#include "core/wav.h"
 #include "kiosk/q_drawing.h"
+#include "kiosk/recorder.h"
 #include "kiosk/script.h"
 #include "kiosk/strings.h"
 #include "tests/check.h"
@@ -36,6 +38,10 @@ typedef struct world {
   char small_example[96];
   int spoken;
   char last_spoken[4096];
+  char prompts_dir[512]; /* where the app writes recorded prompts */
+  pv_recorder *rec;      /* the animateur's microphone (world_mic), or NULL */
+  pv_qvoice_capture cap;
+  char replay[512];
 } world;
 
 static pv_text_metrics fake_measure(void *ud, const char *text, const pv_text_style *st,
@@ -91,11 +97,13 @@ static void world_open(world *w, const char *dir, int width, int height) {
   w->clock_ms = 1700000000000LL;
   pv_clock clock = pv_clock_virtual(&w->clock_ms);
   PV_ASSERT(pv_store_open(db, &clock, &w->store) == PV_OK);
+  snprintf(w->prompts_dir, sizeof w->prompts_dir, "%s/prompts", dir);
   pv_app_config cfg = {.inactivity_s = 40,
                        .autoplay = 1,
                        .tts_dir = PV_SOURCE_DIR "/build/tts",
                        .assets_dir = PV_SOURCE_DIR "/assets",
-                       .default_lang = default_lang};
+                       .default_lang = default_lang,
+                       .prompts_dir = w->prompts_dir};
   w->app = pv_app_new(w->surveys, 3, w->store, &clock, &cfg);
   PV_ASSERT(w->app);
   pv_app_set_speaker(w->app, speak, w);
@@ -116,6 +124,7 @@ static void world_open(world *w, const char *dir, int width, int height) {
 
 static void world_close(world *w) {
   pv_app_free(w->app);
+  pv_recorder_close(w->rec);
   pv_store_close(w->store);
   for (int i = 0; i < 3; i++)
     pv_survey_free(w->surveys[i]);
@@ -1152,20 +1161,282 @@ static void test_anim_session(const char *dir) {
   world_close(&w);
 }
 
+/* ---- recorded prompts ------------------------------------------------------ */
+
+static int mic_available(void *ud) {
+  return pv_recorder_available(((world *)ud)->rec);
+}
+
+static pv_err mic_start(void *ud) {
+  return pv_recorder_start(((world *)ud)->rec);
+}
+
+static void mic_stop(void *ud) {
+  pv_recorder_stop(((world *)ud)->rec);
+}
+
+static size_t mic_take(void *ud, int16_t *out, size_t max) {
+  return pv_recorder_take(((world *)ud)->rec, out, max);
+}
+
+/* Gives animateur mode the headless runner's synthetic microphone and a
+ * player that goes where the app's speech goes. */
+static void world_mic(world *w, const char *dir) {
+  w->rec = pv_recorder_open_synth(&w->clock_ms);
+  PV_ASSERT(w->rec);
+  snprintf(w->replay, sizeof w->replay, "%s/replay.wav", dir);
+  w->cap = (pv_qvoice_capture){.available = mic_available,
+                               .start = mic_start,
+                               .stop = mic_stop,
+                               .take = mic_take,
+                               .ud = w,
+                               .replay_path = w->replay};
+  pv_anim_env env = {.ud = w, .capture = &w->cap, .play = speak};
+  pv_anim_set_env(pv_app_anim(w->app), &env);
+}
+
+/* 1 when path names a file of size bytes. */
+static int file_of_size(const char *path, size_t size) {
+  struct stat sb;
+  return stat(path, &sb) == 0 && (size_t)sb.st_size == size;
+}
+
+/* Fills *out with the recording of (survey, key, lang); 0 when none. */
+static int stored_prompt(world *w, const char *survey, const char *key,
+                         const char *lang, pv_store_prompt *out) {
+  pv_store_prompt *list = NULL;
+  size_t n = 0;
+  int found = 0;
+  CHECK_INT(pv_store_prompt_list(w->store, survey, &list, &n), PV_OK);
+  for (size_t i = 0; i < n && !found; i++)
+    if (!strcmp(list[i].key, key) && !strcmp(list[i].lang, lang)) {
+      *out = list[i];
+      found = 1;
+    }
+  free(list);
+  return found;
+}
+
+/* The animateur records tranquillite's first prompt in French through the
+ * screens with the synthetic microphone; the resident then hears it in
+ * place of the synthesised voice; deleted, the synthesis speaks again. */
+static void test_prompts_record(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  world_mic(&w, dir);
+  CHECK_INT(pv_pin_set(w.store, "2468"), PV_OK);
+  static const char *const to_panel[] = {
+      "corners 3100",         "code 2468",
+      "expect admin",         "tap @menu:prompts",
+      "expect prompts",       "tap @prompts:survey:tranquillite",
+      "tap @prompts:lang:fr", "tap @prompt:q:securite_jour",
+      "expect prompts",       NULL};
+  CHECK_INT(play(&w, to_panel), PV_SCRIPT_OK);
+  CHECK(on_screen(&w, "Dans la journée, vous vous sentez en sécurité"));
+  CHECK(on_screen(&w, "Pas encore enregistré"));
+  /* Record 2 s, listen, keep. */
+  static const char *const rec[] = {"record 2000", "tap @replay", NULL};
+  CHECK_INT(play(&w, rec), PV_SCRIPT_OK);
+  CHECK_STR(w.last_spoken, w.replay);
+  static const char *const keep[] = {"tap @prompts:keep", NULL};
+  CHECK_INT(play(&w, keep), PV_SCRIPT_OK);
+  CHECK(on_screen(&w, "Gardé"));
+  pv_store_prompt p;
+  CHECK(stored_prompt(&w, "tranquillite", "q:securite_jour", "fr", &p));
+  CHECK(p.size >= pv_wav_size(2 * PV_QVOICE_RATE)); /* 2 s, and the taps' frames */
+  CHECK(p.size < pv_wav_size(3 * PV_QVOICE_RATE));
+  CHECK_STR(p.media_type, "audio/wav");
+  CHECK_STR(p.device_id, pv_store_device_id(w.store));
+  CHECK_INT(p.synced, 0);
+  pv_store_prompt *pending = NULL;
+  size_t n = 0;
+  CHECK_INT(pv_store_prompts_pending(w.store, 10, &pending, &n), PV_OK);
+  CHECK_INT(n, 1); /* queued for the collector */
+  free(pending);
+  /* Back to the list: the text has its mark; out to the residents. */
+  static const char *const out[] = {"tap @back", "expect prompts", "tap @back",
+                                    "tap @back", "tap @back",      "expect admin",
+                                    "tap @quit", "expect attract", NULL};
+  CHECK_INT(play(&w, out), PV_SCRIPT_OK);
+
+  /* The resident hears the recording, written once beside the store. */
+  static const char *const resident_fr[] = {"tap 400 240",
+                                            "tap @lang:fr",
+                                            "tap @consent:yes",
+                                            "tap @survey:tranquillite",
+                                            "expect question:securite_jour",
+                                            NULL};
+  CHECK_INT(play(&w, resident_fr), PV_SCRIPT_OK);
+  char wav_path[1024];
+  snprintf(wav_path, sizeof wav_path, "%s/%s.wav", w.prompts_dir, p.sha256);
+  CHECK_STR(w.last_spoken, wav_path);
+  CHECK(file_of_size(wav_path, p.size));
+  struct stat sb;
+  CHECK_INT(stat(w.prompts_dir, &sb), 0);
+  CHECK_INT(sb.st_mode & 0777, 0700);
+  CHECK_INT(stat(wav_path, &sb), 0);
+  CHECK_INT(sb.st_mode & 0777, 0600);
+  /* The speaker button too; the next question has no recording: synthesis. */
+  static const char *const again[] = {"tap @speak", NULL};
+  CHECK_INT(play(&w, again), PV_SCRIPT_OK);
+  CHECK_STR(w.last_spoken, wav_path);
+  static const char *const next[] = {"tap @choice:4", "tap @next",
+                                     "expect question:securite_nuit", NULL};
+  CHECK_INT(play(&w, next), PV_SCRIPT_OK);
+  CHECK_CONTAINS(w.last_spoken, "/build/tts/");
+
+  /* Deleted on the screens: the synthesised voice speaks again. */
+  static const char *const del[] = {"tap @back",
+                                    "expect question:securite_jour",
+                                    "corners 3100",
+                                    "code 2468",
+                                    "tap @menu:prompts",
+                                    "tap @prompts:survey:tranquillite",
+                                    "tap @prompts:lang:fr",
+                                    "tap @prompt:q:securite_jour",
+                                    "expect prompts",
+                                    NULL};
+  CHECK_INT(play(&w, del), PV_SCRIPT_OK);
+  CHECK(on_screen(&w, "Déjà enregistré"));
+  static const char *const del2[] = {"tap @prompts:delete", NULL};
+  CHECK_INT(play(&w, del2), PV_SCRIPT_OK);
+  CHECK(on_screen(&w, "Supprimé"));
+  CHECK(!stored_prompt(&w, "tranquillite", "q:securite_jour", "fr", &p));
+  static const char *const back[] = {"tap @back",
+                                     "tap @back",
+                                     "tap @back",
+                                     "tap @back",
+                                     "expect admin",
+                                     "tap @quit",
+                                     "expect question:securite_jour",
+                                     "tap @speak",
+                                     NULL};
+  CHECK_INT(play(&w, back), PV_SCRIPT_OK);
+  CHECK_CONTAINS(w.last_spoken, "/build/tts/");
+  CHECK_INT(w.small_targets, 0);
+  if (w.small_targets)
+    fprintf(stderr, "small target: %s\n", w.small_example);
+  world_close(&w);
+}
+
+/* Records, through the store, a short distinct WAV for key in lang. */
+static void record_prompt(world *w, const char *survey, const char *key,
+                          const char *lang, int seed) {
+  int16_t samples[1600];
+  for (size_t i = 0; i < sizeof samples / sizeof *samples; i++)
+    samples[i] = (int16_t)(((int)i * (seed + 3)) % 2000 - 1000);
+  uint8_t *wav = NULL;
+  size_t len = 0;
+  CHECK_INT(pv_wav_encode(samples, sizeof samples / sizeof *samples, PV_QVOICE_RATE,
+                          &wav, &len),
+            PV_OK);
+  pv_store_prompt p = {0};
+  snprintf(p.survey_id, sizeof p.survey_id, "%s", survey);
+  snprintf(p.key, sizeof p.key, "%s", key);
+  snprintf(p.lang, sizeof p.lang, "%s", lang);
+  CHECK_INT(pv_store_prompt_record(w->store, &p, "audio/wav", wav, len, NULL), PV_OK);
+  free(wav);
+}
+
+/* Darija, which no survey declares: offered once every question of
+ * tranquillite has its prompt recorded in it; the resident sees the
+ * French texts, hears the recordings, and the response says "ary". */
+static void test_prompts_ary(const char *dir) {
+  world w;
+  world_open(&w, dir, 800, 480);
+  const pv_survey *s = w.surveys[2];
+  CHECK_STR(s->id, "tranquillite");
+  char key[PV_STORE_MAX_PROMPT_KEY + 1];
+  for (size_t i = 0; i + 1 < s->n_questions; i++) { /* all but the last */
+    snprintf(key, sizeof key, "q:%s", s->questions[i].id);
+    record_prompt(&w, s->id, key, "ary", (int)i);
+  }
+  /* Not all of them yet: not offered, even after a restart. */
+  world_close(&w);
+  world_open(&w, dir, 800, 480);
+  s = w.surveys[2];
+  static const char *const look[] = {"tap 400 240", "expect language", NULL};
+  CHECK_INT(play(&w, look), PV_SCRIPT_OK);
+  CHECK(!pv_ui_find(&w.ui, "lang:ary"));
+  snprintf(key, sizeof key, "q:%s", s->questions[s->n_questions - 1].id);
+  record_prompt(&w, s->id, key, "ary", 99);
+  record_prompt(&w, s->id, "o:rester_chez_soi:yes", "ary", 100); /* unused: yes_no */
+  world_close(&w);
+
+  world_open(&w, dir, 800, 480);
+  s = w.surveys[2];
+  CHECK_INT(play(&w, look), PV_SCRIPT_OK);
+  CHECK(pv_ui_find(&w.ui, "lang:ary") != NULL);
+  CHECK(on_screen(&w, "الدارجة"));
+  static const char *const start[] = {"tap @lang:ary", "expect consent",
+                                      "tap @consent:yes", /* only tranquillite */
+                                      "expect question:securite_jour", NULL};
+  CHECK_INT(play(&w, start), PV_SCRIPT_OK);
+  CHECK(on_screen(&w, "Dans la journée, vous vous sentez en sécurité"));
+  pv_store_prompt p;
+  CHECK(stored_prompt(&w, "tranquillite", "q:securite_jour", "ary", &p));
+  char wav_path[1024];
+  snprintf(wav_path, sizeof wav_path, "%s/%s.wav", w.prompts_dir, p.sha256);
+  CHECK_STR(w.last_spoken, wav_path);
+  CHECK(file_of_size(wav_path, p.size));
+  static const char *const on[] = {"tap @choice:2", "tap @next",
+                                   "expect question:securite_nuit", NULL};
+  CHECK_INT(play(&w, on), PV_SCRIPT_OK);
+  CHECK(stored_prompt(&w, "tranquillite", "q:securite_nuit", "ary", &p));
+  snprintf(wav_path, sizeof wav_path, "%s/%s.wav", w.prompts_dir, p.sha256);
+  CHECK_STR(w.last_spoken, wav_path);
+  for (int n = 0; n < 20 && strcmp(screen(&w), "thanks"); n++)
+    CHECK_INT(pv_script_line(&w.env,
+                             n == 0   ? "tap @choice:3"
+                             : n == 1 ? "tap @next"
+                                      : "tap @skip",
+                             1, "ary", stderr),
+              PV_SCRIPT_OK);
+  CHECK_STR(screen(&w), "thanks");
+  pv_store_batch b;
+  CHECK_INT(pv_store_finished_after(w.store, NULL, 100, NULL, NULL, &b), PV_OK);
+  CHECK_INT(b.count, 1);
+  if (b.count == 1) {
+    CHECK_STR(b.responses[0].language, "ary");
+    CHECK_STR(b.responses[0].survey_id, "tranquillite");
+    CHECK_STR(answer_of(&b.responses[0], "securite_jour"), "2");
+  }
+  pv_store_batch_free(&b);
+  world_close(&w);
+}
+
 int main(void) {
   char dir[256];
   snprintf(dir, sizeof dir, "%s", pv_test_tmpdir());
   char sub[300];
-  static const char *const parts[] = {
-      "fr",      "ar",    "ar2",    "no",           "en",        "err",
-      "map",     "skip",  "textfr", "textar",       "draw-fr",   "draw-ar",
-      "fingers", "photo", "full",   "anim-gesture", "anim-lock", "anim-session"};
+  static const char *const parts[] = {"fr",
+                                      "ar",
+                                      "ar2",
+                                      "no",
+                                      "en",
+                                      "err",
+                                      "map",
+                                      "skip",
+                                      "textfr",
+                                      "textar",
+                                      "draw-fr",
+                                      "draw-ar",
+                                      "fingers",
+                                      "photo",
+                                      "full",
+                                      "anim-gesture",
+                                      "anim-lock",
+                                      "anim-session",
+                                      "prompts-record",
+                                      "prompts-ary"};
   void (*const tests[])(const char *) = {
-      test_french_run,       test_arabic_timeout, test_arabic_run, test_consent_no,
-      test_default_language, test_script_errors,  test_map_fr,     test_map_skip,
-      test_text_fr,          test_text_ar,        test_drawing_fr, test_drawing_ar,
-      test_drawing_fingers,  test_photo_preview,  test_full_disk,  test_anim_gesture,
-      test_anim_lockout,     test_anim_session};
+      test_french_run,      test_arabic_timeout,   test_arabic_run,
+      test_consent_no,      test_default_language, test_script_errors,
+      test_map_fr,          test_map_skip,         test_text_fr,
+      test_text_ar,         test_drawing_fr,       test_drawing_ar,
+      test_drawing_fingers, test_photo_preview,    test_full_disk,
+      test_anim_gesture,    test_anim_lockout,     test_anim_session,
+      test_prompts_record,  test_prompts_ary};
   for (size_t i = 0; i < sizeof tests / sizeof *tests; i++) {
     snprintf(sub, sizeof sub, "%s/%s", dir, parts[i]);
     PV_ASSERT(mkdir(sub, 0700) == 0);

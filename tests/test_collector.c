@@ -557,7 +557,8 @@ static void test_ingest_and_attachments(void) {
   EXPECT("HEAD", path, tok_da, 200, "");
   EXPECT("HEAD", path, tok_aa, 200, "");
   EXPECT("HEAD", path, tok_db, 404, "");
-  EXPECT("GET", path, tok_da, 403, "forbidden"); /* analysts only */
+  /* A device reads only recorded prompts' audio, never residents' files. */
+  EXPECT("GET", path, tok_da, 404, "not_found");
   EXPECT("GET", path, tok_ab, 404, "not_found"); /* another territory */
   resp r;
   http("GET", path, tok_aa, &r);
@@ -1670,6 +1671,188 @@ static void test_cli(const char *dir) {
   free(e);
 }
 
+/* ---- recorded prompts ---- */
+
+/* Posts n recordings with token; returns the status, and the outcomes
+ * and reasons into res (n of them, when the reply had them). */
+static long post_prompts(const char *token, const pv_store_prompt *p, size_t n,
+                         pv_proto_result *res) {
+  char *body = pv_proto_prompts_encode(p, n);
+  pv_proto_result *got = NULL;
+  size_t n_got = 0;
+  resp r;
+  PV_ASSERT(body);
+  http_at(g_port, "POST", "/v1/prompts", token, "Content-Type: application/json", body,
+          strlen(body), &r);
+  for (size_t i = 0; i < n; i++)
+    res[i] = (pv_proto_result){.outcome = PV_OUT__COUNT};
+  if (r.body && pv_proto_results_decode(r.body, r.len, &got, &n_got) == PV_OK &&
+      n_got == n)
+    memcpy(res, got, n * sizeof *res);
+  long status = r.status;
+  free(got);
+  free(body);
+  resp_free(&r);
+  return status;
+}
+
+/* A recording of survey_a's question in Darija, audio text at `at`. */
+static pv_store_prompt prompt_of(const char *audio, const char *at) {
+  pv_store_prompt p = {.size = strlen(audio)};
+  snprintf(p.survey_id, sizeof p.survey_id, "%s", survey_a);
+  snprintf(p.key, sizeof p.key, "q:%s", qid_a);
+  snprintf(p.lang, sizeof p.lang, "ary");
+  PV_ASSERT(pv_sha256_hex(audio, p.size, p.sha256) == PV_OK);
+  snprintf(p.media_type, sizeof p.media_type, "audio/wav");
+  snprintf(p.recorded_at, sizeof p.recorded_at, "%s", at);
+  PV_ASSERT(pv_uuid_v4(p.device_id) == PV_OK);
+  return p;
+}
+
+static void test_prompts(void) {
+  static const char audio1[] = "RIFF....WAVEfmt the first recording";
+  static const char audio2[] = "RIFF....WAVEfmt the second recording, newer";
+  char tok_da2[PV_PROTO_TOKEN_LEN + 1], path[200], *o = NULL, *e = NULL;
+  pv_store_prompt p1 = prompt_of(audio1, "2026-11-23T10:00:00.000Z");
+  pv_store_prompt p2 = prompt_of(audio2, "2026-11-23T11:00:00.000Z");
+  pv_store_prompt old = prompt_of(audio1, "2026-11-23T09:00:00.000Z");
+  pv_proto_result res[3];
+  resp r;
+  pv_cdb *db = NULL;
+  CHECK_INT(pv_cdb_open(g_db, g_pg, &db), PV_OK);
+  add_token(db, PV_CDB_DEVICE, ta, "kiosque-a2", tok_da2);
+  pv_cdb_close(db);
+
+  /* Who may: devices post and list; analysts and strangers do not. */
+  EXPECT("GET", "/v1/prompts", NULL, 401, "unauthorized");
+  EXPECT("GET", "/v1/prompts", tok_aa, 403, "forbidden");
+  CHECK_INT(post_prompts(tok_aa, &p1, 1, res), 403);
+  EXPECT("DELETE", "/v1/prompts", tok_da, 405, "method_not_allowed");
+  http("GET", "/v1/prompts", tok_da, &r);
+  CHECK_INT(r.status, 200);
+  CHECK_STR(r.body, "{\"prompts\":[]}");
+  resp_free(&r);
+
+  /* The audio first: without it the recording is missing_attachment. */
+  CHECK_INT(post_prompts(tok_da, &p1, 1, res), 422);
+  CHECK_INT(res[0].outcome, PV_OUT_MISSING_ATTACHMENT);
+  CHECK_CONTAINS(res[0].reason, "audio was not uploaded");
+  snprintf(path, sizeof path, "/v1/attachments/%s", p1.sha256);
+  http_at(g_port, "PUT", path, tok_da, "Content-Type: audio/wav", audio1,
+          strlen(audio1), &r);
+  CHECK_INT(r.status, 201);
+  resp_free(&r);
+  CHECK_INT(post_prompts(tok_da, &p1, 1, res), 200); /* every item stored: 200 */
+  CHECK_INT(res[0].outcome, PV_OUT_STORED);
+  CHECK_STR(res[0].uuid, "");
+  CHECK_INT(post_prompts(tok_da, &p1, 1, res), 200);
+  CHECK_INT(res[0].outcome, PV_OUT_DUPLICATE);
+  CHECK_INT(post_prompts(tok_da2, &old, 1, res), 200); /* judged: the device acks */
+  CHECK_INT(res[0].outcome, PV_OUT_OLDER);
+  CHECK_CONTAINS(res[0].reason, "newer recording");
+  pv_store_prompt wrong = p1;
+  wrong.size = 3;
+  CHECK_INT(post_prompts(tok_da, &wrong, 1, res), 400);
+  CHECK_INT(res[0].outcome, PV_OUT_INVALID);
+
+  /* The list, its ETag, and 304 while nothing changes. */
+  char etag[128], inm[160];
+  http("GET", "/v1/prompts", tok_da2, &r);
+  CHECK_INT(r.status, 200);
+  CHECK_CONTAINS(r.ctype, "application/json");
+  char *want = pv_proto_prompts_encode(&p1, 1);
+  CHECK_STR(r.body, want);
+  free(want);
+  CHECK(r.etag[0] == '"');
+  snprintf(etag, sizeof etag, "%s", r.etag);
+  resp_free(&r);
+  snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+  http_at(g_port, "GET", "/v1/prompts", tok_da2, inm, NULL, 0, &r);
+  CHECK_INT(r.status, 304);
+  CHECK_INT(r.len, 0);
+  resp_free(&r);
+
+  /* Another device of the territory downloads the audio; another
+   * territory sees neither the record nor the bytes. */
+  http("GET", path, tok_da2, &r);
+  CHECK_INT(r.status, 200);
+  CHECK_INT(r.len, strlen(audio1));
+  CHECK(r.body && memcmp(r.body, audio1, r.len) == 0);
+  CHECK_CONTAINS(r.ctype, "audio/wav");
+  resp_free(&r);
+  EXPECT("GET", path, tok_db, 404, "not_found");
+  http("GET", "/v1/prompts", tok_db, &r);
+  CHECK_INT(r.status, 200);
+  CHECK_STR(r.body, "{\"prompts\":[]}");
+  resp_free(&r);
+
+  /* A newer recording replaces it: a new ETag, and the old audio is no
+   * longer a device's to download. A batch judges items one by one. */
+  snprintf(path, sizeof path, "/v1/attachments/%s", p2.sha256);
+  http_at(g_port, "PUT", path, tok_da2, "Content-Type: audio/wav", audio2,
+          strlen(audio2), &r);
+  CHECK_INT(r.status, 201);
+  resp_free(&r);
+  pv_store_prompt batch[3] = {p2, old, p2};
+  snprintf(batch[2].lang, sizeof batch[2].lang, "tr");
+  CHECK_INT(post_prompts(tok_da2, batch, 3, res), 200);
+  CHECK_INT(res[0].outcome, PV_OUT_STORED);
+  CHECK_INT(res[1].outcome, PV_OUT_OLDER);
+  CHECK_INT(res[2].outcome, PV_OUT_STORED);
+  http_at(g_port, "GET", "/v1/prompts", tok_da, inm, NULL, 0, &r);
+  CHECK_INT(r.status, 200);
+  CHECK(strcmp(r.etag, etag) != 0);
+  CHECK_CONTAINS(r.body, p2.sha256);
+  CHECK(strstr(r.body, p1.sha256) == NULL);
+  CHECK_CONTAINS(r.body, "\"lang\":\"tr\"");
+  resp_free(&r);
+  snprintf(path, sizeof path, "/v1/attachments/%s", p1.sha256);
+  EXPECT("GET", path, tok_da2, 404, "not_found");
+  http("GET", path, tok_aa, &r); /* the analyst still has it */
+  CHECK_INT(r.status, 200);
+  resp_free(&r);
+
+  /* Bodies refused whole. */
+  static const struct {
+    const char *body;
+    long status;
+    const char *code;
+  } whole[] = {
+      {"{\"prompts\":[]}", 400, "bad_json"},
+      {"{\"prompts\":", 400, "bad_json"},
+      {"{\"sessions\":[]}", 400, "bad_json"},
+  };
+  for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
+    http_at(g_port, "POST", "/v1/prompts", tok_da, "Content-Type: application/json",
+            whole[i].body, strlen(whole[i].body), &r);
+    CHECK_INT(r.status, whole[i].status);
+    CHECK_STR(r.code, whole[i].code);
+    resp_free(&r);
+  }
+  static const char bad_item[] = "{\"prompts\":[{\"survey\":\"x\"}]}";
+  http_at(g_port, "POST", "/v1/prompts", tok_da, "Content-Type: application/json",
+          bad_item, strlen(bad_item), &r);
+  CHECK_INT(r.status, 400);
+  CHECK_CONTAINS(r.body, "\"outcome\":\"invalid\"");
+  CHECK_CONTAINS(r.body, "prompts[0]: key: expected");
+  resp_free(&r);
+
+  /* What a chef de projet sees. */
+  char line[400];
+  const char *t = ta;
+  CLI(0, "prompt", "list", "--territory", t);
+  static const char header[] = "survey\tkey\tlang\trecorded_at\tdevice\tsize\n";
+  CHECK(strncmp(o, header, sizeof header - 1) == 0);
+  snprintf(line, sizeof line, "%s\tq:%s\tary\t%s\t%s\t%zu\n", survey_a, qid_a,
+           p2.recorded_at, p2.device_id, p2.size);
+  CHECK_CONTAINS(o, line);
+  snprintf(line, sizeof line, "%s\tq:%s\ttr\t", survey_a, qid_a);
+  CHECK_CONTAINS(o, line);
+  CLI(2, "prompt", "list");
+  free(o);
+  free(e);
+}
+
 int main(int argc, char **argv) {
   const char *backend = argc > 1 ? argv[1] : "sqlite";
   char dir[256], dbpath[300], pg[700];
@@ -1701,6 +1884,7 @@ int main(int argc, char **argv) {
     test_bad_bodies();
     test_sessions();
     test_quartiers();
+    test_prompts();
     test_raw_limits();
     test_framing();
     test_garbage();

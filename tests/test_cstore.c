@@ -878,13 +878,14 @@ static void t_sessions(ctx *c) {
     CHECK_STR(w.kinds, walks[i].kinds);
   }
 
-  /* A database of schema 1 (no sessions, no quartiers) is migrated on open. */
+  /* A database of schema 1 (no sessions, quartiers, prompts) is migrated on
+   * open. */
   pv_cdb *old = NULL;
   CHECK_INT(reopen(c, c->v1, &old), PV_OK);
   pv_cdb_close(old);
   old = NULL;
   CHECK_INT(raw_exec(c, c->v1,
-                     "DROP TABLE quartiers; DROP TABLE sessions;"
+                     "DROP TABLE prompts; DROP TABLE quartiers; DROP TABLE sessions;"
                      " DELETE FROM schema_migrations WHERE version >= 2"),
             0);
   CHECK(raw_exec(c, c->v1, "SELECT count(*) FROM sessions") != 0);
@@ -892,6 +893,7 @@ static void t_sessions(ctx *c) {
   pv_cdb_close(old);
   CHECK_INT(raw_exec(c, c->v1, "SELECT count(*) FROM sessions"), 0);
   CHECK_INT(raw_exec(c, c->v1, "SELECT count(*) FROM quartiers"), 0);
+  CHECK_INT(raw_exec(c, c->v1, "SELECT count(*) FROM prompts"), 0);
 }
 
 static void t_quartiers(ctx *c) {
@@ -1082,6 +1084,149 @@ static void t_reconnect(ctx *c) {
 
 /* ---- the suite ---------------------------------------------------------- */
 
+/* ---- recorded prompts --------------------------------------------------- */
+
+#define PROMPT_A "RIFF recording A"
+#define PROMPT_B "RIFF recording B, longer"
+#define PROMPT_C "RIFF recording C, never uploaded"
+
+/* Ingests one recording of (survey "alpha", key, "ary") and returns its
+ * outcome (-1 when the call failed). */
+static int prompt1(ctx *c, const char *territory, const char *key, const char *sha,
+                   size_t size, const char *at) {
+  pv_store_prompt p = {.size = size};
+  snprintf(p.survey_id, sizeof p.survey_id, "alpha");
+  snprintf(p.key, sizeof p.key, "%s", key);
+  snprintf(p.lang, sizeof p.lang, "ary");
+  snprintf(p.sha256, sizeof p.sha256, "%s", sha);
+  snprintf(p.media_type, sizeof p.media_type, "audio/wav");
+  snprintf(p.recorded_at, sizeof p.recorded_at, "%s", at);
+  snprintf(p.device_id, sizeof p.device_id, DEVICE_UUID);
+  pv_cdb_prompt_item it = {.p = &p};
+  long long dev = strcmp(territory, T1) == 0 ? c->dev1 : c->dev2;
+  if (pv_cdb_prompt_ingest(c->db, territory, dev, &it, 1, NOW) != PV_OK)
+    return -1;
+  return (int)it.outcome;
+}
+
+static void t_prompts(ctx *c) {
+  char a[PV_SHA256_HEX + 1], b[PV_SHA256_HEX + 1], cc[PV_SHA256_HEX + 1];
+  hash_of(PROMPT_A, a);
+  hash_of(PROMPT_B, b);
+  hash_of(PROMPT_C, cc);
+  int created = 0;
+  CHECK_INT(pv_cdb_attachment_put(c->db, T1, a, "audio/wav", PROMPT_A, strlen(PROMPT_A),
+                                  NOW, &created),
+            PV_OK);
+  CHECK_INT(pv_cdb_attachment_put(c->db, T1, b, "audio/wav", PROMPT_B, strlen(PROMPT_B),
+                                  NOW, &created),
+            PV_OK);
+  CHECK_INT(pv_cdb_attachment_put(c->db, T2, a, "audio/wav", PROMPT_A, strlen(PROMPT_A),
+                                  NOW, &created),
+            PV_OK);
+  /* At the same instant the greater SHA-256 wins. */
+  const char *hi = strcmp(a, b) > 0 ? a : b, *lo = hi == a ? b : a;
+  size_t hi_len = strlen(hi == a ? PROMPT_A : PROMPT_B);
+  size_t lo_len = strlen(lo == a ? PROMPT_A : PROMPT_B);
+  static const char K[] = "q:logement";
+  const struct {
+    const char *what, *territory, *key, *sha;
+    size_t size;
+    const char *at;
+    int want;
+  } cases[] = {
+      {"new", T1, K, a, strlen(PROMPT_A), "2026-11-23T10:00:00.000Z", PV_OUT_STORED},
+      {"the same again", T1, K, a, strlen(PROMPT_A), "2026-11-23T10:00:00.000Z",
+       PV_OUT_DUPLICATE},
+      {"older", T1, K, b, strlen(PROMPT_B), "2026-11-23T09:00:00.000Z", PV_OUT_OLDER},
+      {"newer", T1, K, lo, lo_len, "2026-11-23T11:00:00.000Z", PV_OUT_STORED},
+      {"tie, greater sha", T1, K, hi, hi_len, "2026-11-23T11:00:00.000Z",
+       PV_OUT_STORED},
+      {"tie, lesser sha", T1, K, lo, lo_len, "2026-11-23T11:00:00.000Z", PV_OUT_OLDER},
+      {"audio not uploaded", T1, K, cc, strlen(PROMPT_C), "2026-11-23T12:00:00.000Z",
+       PV_OUT_MISSING_ATTACHMENT},
+      {"size not the attachment's", T1, K, a, 3, "2026-11-23T12:00:00.000Z",
+       PV_OUT_INVALID},
+      {"an option's label", T1, "o:logement:oui", a, strlen(PROMPT_A),
+       "2026-11-23T08:00:00.000Z", PV_OUT_STORED},
+      {"another territory, older", T2, K, a, strlen(PROMPT_A),
+       "2026-11-23T08:00:00.000Z", PV_OUT_STORED},
+      {"another territory's audio", T2, K, b, strlen(PROMPT_B),
+       "2026-11-23T13:00:00.000Z", PV_OUT_MISSING_ATTACHMENT},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int got = prompt1(c, cases[i].territory, cases[i].key, cases[i].sha, cases[i].size,
+                      cases[i].at);
+    if (got != cases[i].want)
+      fprintf(stderr, "prompt case \"%s\"\n", cases[i].what);
+    CHECK_INT(got, cases[i].want);
+  }
+  pv_store_prompt *list = NULL;
+  size_t n = 0;
+  CHECK_INT(pv_cdb_prompt_list(c->db, T1, &list, &n), PV_OK);
+  CHECK_INT(n, 2);
+  if (n == 2) { /* by key: "o:..." before "q:..." */
+    CHECK_STR(list[0].key, "o:logement:oui");
+    CHECK_STR(list[1].key, K);
+    CHECK_STR(list[1].sha256, hi);
+    CHECK_INT(list[1].size, hi_len);
+    CHECK_STR(list[1].recorded_at, "2026-11-23T11:00:00.000Z");
+    CHECK_STR(list[1].survey_id, "alpha");
+    CHECK_STR(list[1].lang, "ary");
+    CHECK_STR(list[1].media_type, "audio/wav");
+    CHECK_STR(list[1].device_id, DEVICE_UUID);
+    CHECK_INT(list[1].synced, 1);
+  }
+  free(list);
+  CHECK_INT(pv_cdb_prompt_list(c->db, T2, &list, &n), PV_OK);
+  CHECK_INT(n, 1);
+  if (n == 1) {
+    CHECK_STR(list[0].sha256, a);
+    CHECK_STR(list[0].recorded_at, "2026-11-23T08:00:00.000Z");
+  }
+  free(list);
+  CHECK_INT(pv_cdb_prompt_list(c->db, "occ-montpellier", &list, &n), PV_OK);
+  CHECK_INT(n, 0);
+  free(list);
+
+  /* What a device may download: the current recordings' audio only. */
+  int named = -1;
+  CHECK_INT(pv_cdb_prompt_audio(c->db, T1, hi, &named), PV_OK);
+  CHECK_INT(named, 1);
+  CHECK_INT(pv_cdb_prompt_audio(c->db, T2, b, &named), PV_OK);
+  CHECK_INT(named, 0);
+  CHECK_INT(pv_cdb_prompt_audio(c->db, T1, "nope", &named), PV_ERR_INVALID);
+
+  /* Two recordings of one text in one batch: the newest wins whatever
+   * their order. */
+  pv_store_prompt two[2];
+  pv_cdb_prompt_item items[2];
+  for (int i = 0; i < 2; i++) {
+    memset(&two[i], 0, sizeof two[i]);
+    snprintf(two[i].survey_id, sizeof two[i].survey_id, "beta");
+    snprintf(two[i].key, sizeof two[i].key, "q:x");
+    snprintf(two[i].lang, sizeof two[i].lang, "tr");
+    snprintf(two[i].sha256, sizeof two[i].sha256, "%s", i ? b : a);
+    two[i].size = strlen(i ? PROMPT_B : PROMPT_A);
+    snprintf(two[i].media_type, sizeof two[i].media_type, "audio/wav");
+    snprintf(two[i].recorded_at, sizeof two[i].recorded_at, "%s",
+             i ? "2026-11-23T10:30:00.000Z" : "2026-11-23T12:00:00.000Z");
+    snprintf(two[i].device_id, sizeof two[i].device_id, DEVICE_UUID);
+    items[i] = (pv_cdb_prompt_item){.p = &two[i]};
+  }
+  CHECK_INT(pv_cdb_prompt_ingest(c->db, T1, c->dev1, items, 2, NOW), PV_OK);
+  CHECK_INT(pv_cdb_prompt_list(c->db, T1, &list, &n), PV_OK);
+  CHECK_INT(n, 3);
+  if (n == 3) {
+    CHECK_STR(list[2].survey_id, "beta");
+    CHECK_STR(list[2].sha256, a);
+  }
+  free(list);
+  /* A record that breaks a rule is the caller's bug: refused whole. */
+  two[0].key[0] = 'x';
+  CHECK_INT(pv_cdb_prompt_ingest(c->db, T1, c->dev1, items, 1, NOW), PV_ERR_INVALID);
+}
+
 static const struct {
   const char *name;
   void (*run)(ctx *c);
@@ -1091,7 +1236,8 @@ static const struct {
     {"publish", t_publish},       {"attachments", t_attachments},
     {"ingest", t_ingest},         {"export", t_export},
     {"sessions", t_sessions},     {"quartiers", t_quartiers},
-    {"reconnect", t_reconnect},   {"concurrent", t_concurrent},
+    {"prompts", t_prompts},       {"reconnect", t_reconnect},
+    {"concurrent", t_concurrent},
 };
 
 static void suite(ctx *c) {

@@ -21,42 +21,6 @@
 
 #define OUT_CAP (1 << 20)
 
-/* Runs argv, stdout into out (NUL-terminated, cap bytes), stderr passed
- * through; returns the exit status, or -1. */
-static int run(char *out, size_t cap, const char *const *argv) {
-  int fd[2];
-  if (pipe(fd) != 0)
-    return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fd[1], 1);
-    close(fd[0]);
-    close(fd[1]);
-    setenv("SDL_VIDEODRIVER", "dummy", 1);
-    setenv("SDL_AUDIODRIVER", "dummy", 1);
-    setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1", 1);
-    execv(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-  close(fd[1]);
-  size_t n = 0;
-  ssize_t r;
-  while ((r = read(fd[0], out + n, cap - 1 - n)) > 0 && n + 1 < cap)
-    n += (size_t)r;
-  out[n] = '\0';
-  close(fd[0]);
-  int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) != pid)
-    return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static void chomp(char *s) {
-  size_t n = strlen(s);
-  while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-    s[--n] = '\0';
-}
-
 /* ---- a small RFC 4180 reader for ';'-separated CSV ---- */
 
 #define MAX_COLS 256
@@ -195,38 +159,10 @@ static void collector(const char *const *args, int want, char *stdout_buf) {
   argv[n++] = "--db";
   argv[n++] = cdb;
   argv[n] = NULL;
-  int rc = run(stdout_buf ? stdout_buf : out, OUT_CAP, argv);
+  int rc = pv_test_run(stdout_buf ? stdout_buf : out, OUT_CAP, argv, 0);
   if (rc != want)
     pv_test_fail(__FILE__, __LINE__, "pv-collector %s %s: exit %d, expected %d",
                  args[0], args[1] ? args[1] : "", rc, want);
-}
-
-/* Starts `pv-collector serve` on an ephemeral port; returns its pid and
- * writes its base URL. */
-static pid_t serve(char *url, size_t cap) {
-  int fd[2];
-  if (pipe(fd) != 0)
-    abort();
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fd[1], 1);
-    close(fd[0]);
-    close(fd[1]);
-    execl(PV_COLLECTOR_BIN, PV_COLLECTOR_BIN, "serve", "--listen", "127.0.0.1:0",
-          "--db", cdb, (char *)NULL);
-    _exit(127);
-  }
-  close(fd[1]);
-  FILE *f = fdopen(fd[0], "r");
-  char line[256] = "";
-  url[0] = '\0';
-  if (f && fgets(line, sizeof line, f) && strncmp(line, "listening on ", 13) == 0) {
-    chomp(line);
-    snprintf(url, cap, "%.120s", line + 13);
-  }
-  if (f)
-    fclose(f);
-  return pid;
 }
 
 int main(void) {
@@ -243,11 +179,11 @@ int main(void) {
   collector((const char *[]){"device", "add", "--territory", "34172", "hall", NULL}, 0,
             NULL);
   snprintf(device_token, sizeof device_token, "%.127s", out);
-  chomp(device_token);
+  pv_test_chomp(device_token);
   collector((const char *[]){"analyst", "add", "--territory", "34172", "cdp", NULL}, 0,
             NULL);
   snprintf(analyst_token, sizeof analyst_token, "%.127s", out);
-  chomp(analyst_token);
+  pv_test_chomp(analyst_token);
   CHECK(strncmp(device_token, "pvd_", 4) == 0);
   CHECK(strncmp(analyst_token, "pva_", 4) == 0);
   static const char *const surveys[] = {"qualite-habiter", "tranquillite",
@@ -259,7 +195,7 @@ int main(void) {
   }
 
   char url[200];
-  pid_t server = serve(url, sizeof url);
+  pid_t server = pv_test_serve(PV_COLLECTOR_BIN, cdb, url, sizeof url);
   CHECK(strncmp(url, "http://127.0.0.1:", 17) == 0);
 
   /* The kiosk: its config, then two residents, in French and in Arabic. */
@@ -293,15 +229,15 @@ int main(void) {
     const char *argv[] = {PV_KIOSK_BIN, "--headless", "--config", config,   "--surveys",
                           surveys_dir,  "--db",       kdb,        "--size", "800x480",
                           "--script",   path,         NULL};
-    CHECK_INT(run(out, OUT_CAP, argv), 0);
+    CHECK_INT(pv_test_run(out, OUT_CAP, argv, 0), 0);
   }
   free(tour_src);
 
   /* One sync pass, then a second that has nothing to send. */
   const char *sync_argv[] = {PV_KIOSK_BIN, "sync", "--once", "--config",
                              config,       "--db", kdb,      NULL};
-  CHECK_INT(run(out, OUT_CAP, sync_argv), 0);
-  CHECK_INT(run(out, OUT_CAP, sync_argv), 0);
+  CHECK_INT(pv_test_run(out, OUT_CAP, sync_argv, 0), 0);
+  CHECK_INT(pv_test_run(out, OUT_CAP, sync_argv, 0), 0);
 
   /* The device's own view: every response and answer, from its file. */
   sqlite3 *db = NULL;

@@ -604,6 +604,187 @@ static void test_qpv_codes(void) {
   CHECK(!pv_proto_qpv_code_valid(NULL));
 }
 
+/* ---- recorded prompts ---- */
+
+static pv_store_prompt sample_prompt(void) {
+  pv_store_prompt p = {.survey_id = "qualite-habiter",
+                       .key = "o:logement:humidite",
+                       .lang = "ary",
+                       .sha256 = SHA,
+                       .media_type = "audio/wav",
+                       .size = 48044,
+                       .recorded_at = T0,
+                       .device_id = DEV};
+  return p;
+}
+
+static void test_prompt_roundtrip(void) {
+  pv_store_prompt p = sample_prompt(), back;
+  char why[200] = "";
+  char *a = pv_proto_prompt_encode(&p);
+  CHECK_STR(a, "{\"survey\":\"qualite-habiter\",\"key\":\"o:logement:humidite\","
+               "\"lang\":\"ary\",\"sha256\":\"" SHA "\",\"media_type\":\"audio/wav\","
+               "\"size\":48044,\"recorded_at\":\"" T0 "\",\"device\":\"" DEV "\"}");
+  CHECK_INT(pv_proto_prompt_decode(a, strlen(a), &back, why, sizeof why), PV_OK);
+  CHECK(memcmp(&p, &back, sizeof p) == 0);
+  free(a);
+  /* Another key order and spacing decode to the same record. */
+  static const char shuffled[] =
+      "{ \"device\": \"" DEV "\", \"size\": 48044, \"lang\": \"ary\", \"survey\": "
+      "\"qualite-habiter\", \"recorded_at\": \"" T0 "\", \"sha256\": \"" SHA "\", "
+      "\"media_type\": \"audio/wav\", \"key\": \"o:logement:humidite\" }";
+  CHECK_INT(pv_proto_prompt_decode(shuffled, strlen(shuffled), &back, why, sizeof why),
+            PV_OK);
+  CHECK(memcmp(&p, &back, sizeof p) == 0);
+
+  /* The rule that picks one recording: later wins, then greater sha256. */
+  pv_store_prompt older = p, newer = p, tie = p;
+  snprintf(newer.recorded_at, sizeof newer.recorded_at, "%s", T1);
+  tie.sha256[0] = 'a'; /* "a..." > "9..." */
+  CHECK(pv_proto_prompt_newer(&newer, &older));
+  CHECK(!pv_proto_prompt_newer(&older, &newer));
+  CHECK(pv_proto_prompt_newer(&tie, &older));
+  CHECK(!pv_proto_prompt_newer(&older, &tie));
+  CHECK(!pv_proto_prompt_newer(&p, &p));
+}
+
+#define PB(rest) "{\"survey\":\"s\",\"key\":\"q:a\"," rest "}"
+#define P_OK_LANG "\"lang\":\"tr\","
+#define P_OK_TAIL                                                                      \
+  "\"sha256\":\"" SHA "\",\"media_type\":\"audio/wav\",\"size\":10,"                   \
+  "\"recorded_at\":\"" T0 "\",\"device\":\"" DEV "\""
+
+static const struct {
+  const char *json;
+  const char *reason;
+} bad_prompts[] = {
+    {"[]", "not an object"},
+    {PB(P_OK_LANG P_OK_TAIL ",\"x\":1"), "unknown key \"x\""},
+    {PB(P_OK_LANG P_OK_LANG P_OK_TAIL), "repeated key \"lang\""},
+    {"{\"survey\":\"Bad\",\"key\":\"q:a\"," P_OK_LANG P_OK_TAIL "}",
+     "survey: expected"},
+    {"{\"survey\":\"s\",\"key\":\"a\"," P_OK_LANG P_OK_TAIL "}", "key: expected"},
+    {"{\"survey\":\"s\",\"key\":\"q:\"," P_OK_LANG P_OK_TAIL "}", "key: expected"},
+    {"{\"survey\":\"s\",\"key\":\"o:a\"," P_OK_LANG P_OK_TAIL "}", "key: expected"},
+    {"{\"survey\":\"s\",\"key\":\"q:a:b:c\"," P_OK_LANG P_OK_TAIL "}", "key: expected"},
+    {PB("\"lang\":\"Darija\"," P_OK_TAIL), "lang: expected"},
+    {PB("\"lang\":\"\"," P_OK_TAIL), "lang: expected"},
+    {PB(P_OK_LANG "\"sha256\":\"ABC\",\"media_type\":\"audio/wav\",\"size\":10,"
+                  "\"recorded_at\":\"" T0 "\",\"device\":\"" DEV "\""),
+     "sha256: expected"},
+    {PB(P_OK_LANG "\"sha256\":\"" SHA "\",\"media_type\":\"image/png\",\"size\":10,"
+                  "\"recorded_at\":\"" T0 "\",\"device\":\"" DEV "\""),
+     "media_type: expected"},
+    {PB(P_OK_LANG "\"sha256\":\"" SHA "\",\"media_type\":\"audio/wav\",\"size\":0,"
+                  "\"recorded_at\":\"" T0 "\",\"device\":\"" DEV "\""),
+     "size: expected"},
+    {PB(P_OK_LANG "\"sha256\":\"" SHA "\",\"media_type\":\"audio/wav\",\"size\":"
+                  "8388609,\"recorded_at\":\"" T0 "\",\"device\":\"" DEV "\""),
+     "size: expected"},
+    {PB(P_OK_LANG "\"sha256\":\"" SHA "\",\"media_type\":\"audio/wav\",\"size\":1.5,"
+                  "\"recorded_at\":\"" T0 "\",\"device\":\"" DEV "\""),
+     "size: expected"},
+    {PB(P_OK_LANG "\"sha256\":\"" SHA "\",\"media_type\":\"audio/wav\",\"size\":10,"
+                  "\"recorded_at\":\"2026-11-23\",\"device\":\"" DEV "\""),
+     "recorded_at: expected"},
+    {PB(P_OK_LANG "\"sha256\":\"" SHA "\",\"media_type\":\"audio/wav\",\"size\":10,"
+                  "\"recorded_at\":\"" T0 "\",\"device\":\"kiosk-1\""),
+     "device: expected"},
+    {PB(P_OK_LANG "\"sha256\":\"" SHA "\",\"media_type\":\"audio/wav\",\"size\":10,"
+                  "\"recorded_at\":\"" T0 "\""),
+     "device: expected"},
+};
+
+static void test_prompts_batch(void) {
+  char why[200] = "";
+  pv_store_prompt p;
+  for (size_t i = 0; i < sizeof bad_prompts / sizeof bad_prompts[0]; i++) {
+    const char *j = bad_prompts[i].json;
+    why[0] = '\0';
+    CHECK_INT(pv_proto_prompt_decode(j, strlen(j), &p, why, sizeof why),
+              PV_ERR_INVALID);
+    if (!strstr(why, bad_prompts[i].reason))
+      pv_test_fail(__FILE__, __LINE__, "prompt case %zu: reason \"%s\" lacks \"%s\"", i,
+                   why, bad_prompts[i].reason);
+  }
+  /* A good one of the same shape, so the table tests what it says. */
+  static const char good[] = PB(P_OK_LANG P_OK_TAIL);
+  CHECK_INT(pv_proto_prompt_decode(good, strlen(good), &p, why, sizeof why), PV_OK);
+
+  /* Items are judged one by one. */
+  static const char mixed[] =
+      "{\"prompts\":[" PB(P_OK_LANG P_OK_TAIL) "," PB("\"lang\":\"?\"," P_OK_TAIL) "]}";
+  pv_proto_prompts b;
+  CHECK_INT(pv_proto_prompts_decode(mixed, strlen(mixed), 0, &b, why, sizeof why),
+            PV_OK);
+  CHECK_INT(b.count, 2);
+  if (b.count == 2) {
+    CHECK(b.items[0].ok);
+    CHECK_STR(b.items[0].p.lang, "tr");
+    CHECK(!b.items[1].ok);
+    CHECK_INT(b.items[1].result.outcome, PV_OUT_INVALID);
+    CHECK_CONTAINS(b.items[1].result.reason, "prompts[1]: lang: expected");
+  }
+  pv_proto_prompts_free(&b);
+
+  /* Encode and decode a list; an empty one is a list, not a batch. */
+  pv_store_prompt two[2] = {sample_prompt(), sample_prompt()};
+  snprintf(two[1].lang, sizeof two[1].lang, "zdj");
+  char *body = pv_proto_prompts_encode(two, 2);
+  CHECK(body && strncmp(body, "{\"prompts\":[{\"survey\":", 22) == 0);
+  CHECK_INT(pv_proto_prompts_decode(body, strlen(body), 1, &b, why, sizeof why), PV_OK);
+  CHECK_INT(b.count, 2);
+  if (b.count == 2)
+    CHECK(b.items[1].ok && memcmp(&b.items[1].p, &two[1], sizeof two[1]) == 0);
+  pv_proto_prompts_free(&b);
+  free(body);
+  body = pv_proto_prompts_encode(NULL, 0);
+  CHECK_STR(body, "{\"prompts\":[]}");
+  CHECK_INT(pv_proto_prompts_decode(body, strlen(body), 1, &b, why, sizeof why), PV_OK);
+  CHECK_INT(b.count, 0);
+  pv_proto_prompts_free(&b);
+  CHECK_INT(pv_proto_prompts_decode(body, strlen(body), 0, &b, why, sizeof why),
+            PV_ERR_INVALID);
+  CHECK_CONTAINS(why, "1 to 100 prompts, not 0");
+  free(body);
+  static const char other[] = "{\"prompts\":[],\"x\":1}";
+  CHECK_INT(pv_proto_prompts_decode(other, strlen(other), 1, &b, why, sizeof why),
+            PV_ERR_INVALID);
+  CHECK_CONTAINS(why, "unknown key \"x\"");
+
+  /* 101 recordings: too many for a POST, fine for a list. */
+  size_t cap = 101 * 400 + 64, len = 0;
+  char *many = malloc(cap);
+  CHECK(many != NULL);
+  if (!many)
+    return;
+  len += (size_t)snprintf(many + len, cap - len, "{\"prompts\":[");
+  for (int i = 0; i < 101; i++)
+    len += (size_t)snprintf(many + len, cap - len, "%s" PB(P_OK_LANG P_OK_TAIL),
+                            i ? "," : "");
+  len += (size_t)snprintf(many + len, cap - len, "]}");
+  CHECK_INT(pv_proto_prompts_decode(many, len, 0, &b, why, sizeof why), PV_ERR_TOOBIG);
+  CHECK_INT(pv_proto_prompts_decode(many, len, 1, &b, why, sizeof why), PV_OK);
+  CHECK_INT(b.count, 101);
+  pv_proto_prompts_free(&b);
+  free(many);
+
+  /* "older" travels as an outcome and answers 200, like a duplicate. */
+  pv_proto_result res[2] = {{.outcome = PV_OUT_STORED}, {.outcome = PV_OUT_OLDER}};
+  CHECK_STR(pv_proto_outcome_name(PV_OUT_OLDER), "older");
+  CHECK_INT(pv_proto_outcome_status(PV_OUT_OLDER), 200);
+  CHECK_INT(pv_proto_batch_status(res, 2), 200);
+  char *enc = pv_proto_results_encode(res, 2);
+  pv_proto_result *dec = NULL;
+  size_t nd = 0;
+  CHECK_INT(pv_proto_results_decode(enc, strlen(enc), &dec, &nd), PV_OK);
+  CHECK_INT(nd, 2);
+  if (nd == 2)
+    CHECK_INT(dec[1].outcome, PV_OUT_OLDER);
+  free(dec);
+  free(enc);
+}
+
 int main(void) {
   test_roundtrip();
   test_bad_responses();
@@ -616,5 +797,7 @@ int main(void) {
   test_bad_sessions();
   test_sessions_batch();
   test_qpv_codes();
+  test_prompt_roundtrip();
+  test_prompts_batch();
   return pv_test_done();
 }

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include "collector/server.h"
 #include "collector/storage.h"
+#include "collector/token.h"
 #include "core/quartiers.h"
 #include "core/sha256.h"
 #include "kiosk/link.h"
@@ -936,6 +938,175 @@ static void test_sessions(void) {
   fixture_close(&f);
 }
 
+/* ---- recorded prompts ------------------------------------------------- */
+
+#define P_SURVEY "qualite-habiter"
+#define P_KEY "q:logement"
+
+/* Adds a second device token of FX_TERRITORY to the collector db. */
+static void second_device(const char *dbpath, char token[PV_PROTO_TOKEN_LEN + 1]) {
+  char hash[PV_SHA256_HEX + 1];
+  long long id = 0;
+  pv_cdb *db = NULL;
+  CHECK_INT(pv_cdb_open_sqlite(dbpath, &db), PV_OK);
+  CHECK_INT(pv_token_new(PV_CDB_DEVICE, token), PV_OK);
+  CHECK_INT(pv_token_hash(token, hash), PV_OK);
+  CHECK_INT(pv_cdb_token_add(db, PV_CDB_DEVICE, FX_TERRITORY, "kiosque-b", hash,
+                             "2026-11-23T12:00:00.000Z", &id),
+            PV_OK);
+  pv_cdb_close(db);
+}
+
+/* Records audio as the Darija prompt of P_KEY on st; returns the record. */
+static pv_store_prompt record(pv_store *st, const char *audio) {
+  pv_store_prompt p = {.survey_id = P_SURVEY, .key = P_KEY, .lang = "ary"}, out = {0};
+  CHECK_INT(pv_store_prompt_record(st, &p, "audio/wav", audio, strlen(audio), &out),
+            PV_OK);
+  return out;
+}
+
+/* 1 when st's current recording of P_KEY in Darija is want, with the same
+ * bytes. */
+static int holds(pv_store *st, const pv_store_prompt *want, const char *audio) {
+  pv_store_prompt *list = NULL;
+  pv_store_blob blob = {0};
+  size_t n = 0;
+  int ok = pv_store_prompt_list(st, P_SURVEY, &list, &n) == PV_OK && n == 1 &&
+           strcmp(list[0].sha256, want->sha256) == 0 &&
+           strcmp(list[0].recorded_at, want->recorded_at) == 0 &&
+           strcmp(list[0].device_id, want->device_id) == 0 &&
+           strcmp(list[0].media_type, "audio/wav") == 0 && list[0].synced &&
+           pv_store_get_attachment(st, want->sha256, &blob) == PV_OK &&
+           blob.size == strlen(audio) && memcmp(blob.bytes, audio, blob.size) == 0;
+  pv_store_blob_free(&blob);
+  free(list);
+  return ok;
+}
+
+/* The collector's current recording of P_KEY in Darija: its sha256. */
+static void collector_holds(const char *dbpath, char sha[PV_SHA256_HEX + 1]) {
+  pv_store_prompt *list = NULL;
+  size_t n = 0;
+  pv_cdb *db = NULL;
+  sha[0] = '\0';
+  CHECK_INT(pv_cdb_open_sqlite(dbpath, &db), PV_OK);
+  CHECK_INT(pv_cdb_prompt_list(db, FX_TERRITORY, &list, &n), PV_OK);
+  CHECK_INT(n, 1);
+  if (n == 1)
+    snprintf(sha, PV_SHA256_HEX + 1, "%s", list[0].sha256);
+  free(list);
+  pv_cdb_close(db);
+}
+
+static void test_prompts(void) {
+  static const char audio_a[] = "RIFF....WAVEfmt recorded on device A";
+  static const char audio_b[] = "RIFF....WAVEfmt recorded on device B, later";
+  static const char audio_a2[] = "RIFF....WAVEfmt recorded on A again, older than B's";
+  fixture f;
+  pv_sync_report rep;
+  char token_b[PV_PROTO_TOKEN_LEN + 1], db_b[700], held[PV_SHA256_HEX + 1];
+  pv_store *b = NULL;
+  fixture_open(&f, "prompts", NULL, NULL);
+  second_device(f.db, token_b);
+  snprintf(db_b, sizeof db_b, "%s/prompts-device-b.db", top);
+  int64_t ms_b = f.ms + 3600 * 1000LL; /* B's clock runs an hour ahead */
+  pv_clock clock_b = fx_ticking_clock(&ms_b);
+  CHECK_INT(pv_store_open(db_b, &clock_b, &b), PV_OK);
+  pv_sync_config ca = config_of(&f), cb = config_of(&f);
+  cb.token = token_b;
+  cb.surveys_dir = NULL;
+
+  /* A records, syncs: the collector holds it. */
+  pv_store_prompt pa = record(f.st, audio_a);
+  CHECK_INT(pv_sync_once(&ca, f.st, &rep), PV_OK);
+  CHECK_INT(rep.prompts_sent, 1);
+  CHECK_INT(rep.prompts_acked, 1);
+  CHECK_INT(rep.prompts_failed, 0);
+  CHECK_INT(rep.prompts_received, 0); /* its own: nothing to take */
+  CHECK_INT(rep.attachments, 1);
+  collector_holds(f.db, held);
+  CHECK_STR(held, pa.sha256);
+  pv_store_prompt *left = NULL;
+  size_t n_left = 9;
+  CHECK_INT(pv_store_prompts_pending(f.st, 10, &left, &n_left), PV_OK);
+  CHECK_INT(n_left, 0);
+  free(left);
+
+  /* B syncs: it holds the same recording, the same bytes; once. */
+  CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
+  CHECK_INT(rep.prompts_received, 1);
+  CHECK_INT(rep.prompts_receive_failed, 0);
+  CHECK(holds(b, &pa, audio_a));
+  CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK); /* 304: nothing again */
+  CHECK_INT(rep.prompts_received, 0);
+  CHECK_INT(rep.prompts_sent, 0);
+
+  /* B records it anew (later): after both sync, A holds B's. */
+  pv_store_prompt pb = record(b, audio_b);
+  CHECK(strcmp(pb.recorded_at, pa.recorded_at) > 0);
+  CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
+  CHECK_INT(rep.prompts_acked, 1);
+  CHECK_INT(rep.prompts_received, 0);
+  CHECK_INT(pv_sync_once(&ca, f.st, &rep), PV_OK);
+  CHECK_INT(rep.prompts_received, 1);
+  CHECK(holds(f.st, &pb, audio_b));
+
+  /* A records again, but its clock says earlier than B's recording: the
+   * collector judges it older (acknowledged, not kept) and A takes B's
+   * back; B keeps its own. */
+  pv_store_prompt pa2 = record(f.st, audio_a2);
+  CHECK(strcmp(pa2.recorded_at, pb.recorded_at) < 0);
+  CHECK_INT(pv_sync_once(&ca, f.st, &rep), PV_OK);
+  CHECK_INT(rep.prompts_sent, 1);
+  CHECK_INT(rep.prompts_acked, 1);
+  CHECK_INT(rep.prompts_received, 1);
+  CHECK(holds(f.st, &pb, audio_b));
+  collector_holds(f.db, held);
+  CHECK_STR(held, pb.sha256);
+  CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
+  CHECK_INT(rep.prompts_received, 0);
+  CHECK(holds(b, &pb, audio_b));
+
+  /* The thread tells the kiosk when recordings arrived. */
+  pv_store_prompt pb2 = record(b, audio_a); /* newer again, A's old bytes */
+  CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
+  pv_sync *s = NULL;
+  pv_sync_status st;
+  ca.poll_seconds = 3600;
+  since = 0;
+  CHECK_INT(pv_sync_start(&ca, f.device_db, &f.clock, &s), PV_OK);
+  CHECK(wait_status(s, all_sent, &st));
+  CHECK_INT(pv_sync_prompts_generation(s), 1);
+  pv_sync_stop(s);
+  CHECK(holds(f.st, &pb2, audio_a));
+
+  /* A collector failing on prompts (its table gone) does not stop the
+   * responses; the recording waits for the next pass. */
+  fx_uuid r[1];
+  fx_fill(f.st, 1, 0, r);
+  record(f.st, audio_a2);
+  pv_cdb *db = NULL;
+  CHECK_INT(pv_cdb_open_sqlite(f.db, &db), PV_OK);
+  pv_cdb_close(db);
+  sqlite3 *raw = NULL;
+  CHECK_INT(sqlite3_open(f.db, &raw), SQLITE_OK);
+  CHECK_INT(sqlite3_exec(raw, "DROP TABLE prompts", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(raw);
+  CHECK_INT(pv_sync_once(&ca, f.st, &rep), PV_OK);
+  CHECK_INT(rep.sent, 1);
+  CHECK_INT(rep.acked, 1);
+  CHECK_INT(rep.prompts_failed, 1);
+  CHECK_INT(rep.prompts_receive_failed, 1);
+  CHECK_CONTAINS(rep.message, "enregistrements");
+  CHECK_INT(pv_store_prompts_pending(f.st, 10, &left, &n_left), PV_OK);
+  CHECK_INT(n_left, 1);
+  free(left);
+  CHECK_INT(pending(f.st), 0);
+
+  pv_store_close(b);
+  fixture_close(&f);
+}
+
 int main(void) {
   snprintf(top, sizeof top, "%s", pv_test_tmpdir());
   test_backoff();
@@ -947,6 +1118,7 @@ int main(void) {
   test_command();
   test_lying_server();
   test_sessions();
+  test_prompts();
   if (pv_test_failed == 0)
     pv_test_rmtree(top);
   return pv_test_done();

@@ -306,8 +306,15 @@ static void scenario_device_killed(void) {
   pv_store_close(s.st); /* the children own the device; we look between them */
   s.st = NULL;
   for (int round = 0; round < 10; round++) {
+    size_t before = fx_server_count(s.db);
     pid_t pid = child_start(&s);
-    msleep(10 + rand_r(&seed) % 120);
+    /* Kill once the server holds something new from this child (its
+     * passes also fetch surveys, quartiers and recordings first, slower
+     * under load), then 0..60 ms later: mid-sync by a signal, not by a
+     * guess at how fast a pass starts. */
+    for (int w = 0; w < 2000 && fx_server_count(s.db) <= before; w++)
+      msleep(5);
+    msleep(rand_r(&seed) % 60);
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
     kills += WIFSIGNALED(status);

@@ -4,7 +4,12 @@
  * written last), pv_usb_verify catching a flipped byte, an extra file, a
  * missing file and a malformed manifest, and the failures an animateur
  * meets (missing folder, read-only folder, full disk) each giving a clear
- * French sentence, leaving no partial folder and the store unchanged. */
+ * French sentence, leaving no partial folder and the store unchanged.
+ * Hostile or odd sticks: a FIFO in place of any file is refused at once,
+ * naming it (an alarm fails the test if anything blocks); what macOS and
+ * Windows leave (._*, .DS_Store, Thumbs.db...) is ignored; pv_usb_load
+ * hands over only bytes that match the manifest, even when the file is
+ * swapped after pv_usb_verify. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
@@ -353,6 +358,136 @@ static void test_tamper(const char *folder) {
   verify_ok(folder, __LINE__);
 }
 
+/* What macOS and Windows leave on a stick they touched is ignored; any
+ * other unlisted file is still refused. */
+static void test_litter(const char *folder) {
+  static const char *const litter[] = {
+      "._manifest.json",
+      "._responses.jsonl",
+      ".DS_Store",
+      ".Trashes/501/x",
+      ".fseventsd/fseventsd-uuid",
+      ".Spotlight-V100/Store-V2/a",
+      "Thumbs.db",
+      "desktop.ini",
+      "THUMBS.DB",
+      "attachments/._x",
+      "attachments/.DS_Store",
+      "attachments/Thumbs.db",
+  };
+  char path[1600];
+  for (size_t i = 0; i < sizeof litter / sizeof *litter; i++)
+    write_file(folder, litter[i], "litter");
+  verify_ok(folder, __LINE__);
+  write_file(folder, "attachments/Thumbs.db.txt", "x");
+  verify_fails(folder, PV_ERR_CORRUPT, "attachments/Thumbs.db.txt: not listed",
+               __LINE__);
+  snprintf(path, sizeof path, "%s/attachments/Thumbs.db.txt", folder);
+  unlink(path);
+  write_file(folder, "notes.txt", "hello");
+  verify_fails(folder, PV_ERR_CORRUPT, "notes.txt: not listed", __LINE__);
+  snprintf(path, sizeof path, "%s/notes.txt", folder);
+  unlink(path);
+  for (size_t i = 0; i < sizeof litter / sizeof *litter; i++) {
+    snprintf(path, sizeof path, "%s/%s", folder, litter[i]);
+    unlink(path);
+  }
+  static const char *const dirs[] = {".Spotlight-V100/Store-V2", ".Spotlight-V100",
+                                     ".Trashes/501", ".Trashes", ".fseventsd"};
+  for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+    snprintf(path, sizeof path, "%s/%s", folder, dirs[i]);
+    CHECK_INT(rmdir(path), 0);
+  }
+  verify_ok(folder, __LINE__);
+}
+
+/* A FIFO in place of each file a folder lists: refused at once (opened
+ * without blocking), naming the file; a symbolic link likewise. */
+static void test_special(const char *folder) {
+  char att[128], path[1600], away[1700];
+  snprintf(att, sizeof att, "attachments/%s", sha_png);
+  const char *const files[] = {PV_USB_MANIFEST, PV_USB_RESPONSES, PV_USB_SESSIONS, att};
+  for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    char want[200];
+    snprintf(path, sizeof path, "%s/%s", folder, files[i]);
+    snprintf(away, sizeof away, "%s/../special.away", folder);
+    CHECK_INT(rename(path, away), 0);
+    CHECK_INT(mkfifo(path, 0644), 0);
+    snprintf(want, sizeof want, "%s: not a regular file (a FIFO)", files[i]);
+    verify_fails(folder, PV_ERR_CORRUPT, want, __LINE__);
+    CHECK_INT(unlink(path), 0);
+    CHECK_INT(symlink(away, path), 0);
+    snprintf(want, sizeof want, "%s: a symbolic link", files[i]);
+    verify_fails(folder, PV_ERR_CORRUPT, want, __LINE__);
+    CHECK_INT(unlink(path), 0);
+    CHECK_INT(rename(away, path), 0);
+  }
+  verify_ok(folder, __LINE__);
+}
+
+/* pv_usb_load: the bytes it returns are the bytes it hashed. A file
+ * swapped after pv_usb_verify (same size or not, or a FIFO) is refused. */
+static void test_load(const char *folder) {
+  pv_usb_manifest m = {0};
+  char path[1600], away[1700];
+  CHECK_INT(pv_usb_verify(folder, &m), PV_OK);
+  for (size_t i = 0; i < m.n_files; i++) {
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    char got[PV_SHA256_HEX + 1];
+    char *disk = read_in(folder, m.files[i].path, &len);
+    CHECK_INT(pv_usb_load(folder, &m.files[i], &bytes), PV_OK);
+    CHECK(bytes && disk && len == m.files[i].size && memcmp(bytes, disk, len) == 0);
+    CHECK(bytes && bytes[len] == '\0');
+    if (bytes)
+      CHECK_INT(pv_sha256_hex(bytes, len, got), PV_OK);
+    CHECK_STR(got, m.files[i].sha256);
+    free(bytes);
+    free(disk);
+  }
+  const pv_usb_file *f = NULL;
+  for (size_t i = 0; i < m.n_files; i++)
+    if (strcmp(m.files[i].path, PV_USB_RESPONSES) == 0)
+      f = &m.files[i];
+  CHECK(f != NULL);
+  size_t len = 0;
+  char *orig = f ? read_in(folder, f->path, &len) : NULL;
+  CHECK(orig && len > 10);
+  if (f && orig) {
+    unsigned char *bytes = (unsigned char *)"untouched";
+    snprintf(path, sizeof path, "%s/%s", folder, f->path);
+    /* Same size, one byte changed. */
+    orig[len / 2] ^= 0x01;
+    pv_test_write(path, orig, len);
+    CHECK_INT(pv_usb_load(folder, f, &bytes), PV_ERR_CORRUPT);
+    CHECK_CONTAINS(pv_err_detail(), "responses.jsonl: changed since it was checked");
+    CHECK(bytes == NULL);
+    orig[len / 2] ^= 0x01;
+    /* Grown by a line. */
+    pv_test_write(path, orig, len);
+    FILE *fp = fopen(path, "a");
+    CHECK(fp != NULL);
+    if (fp) {
+      fputs("{}\n", fp);
+      fclose(fp);
+    }
+    CHECK_INT(pv_usb_load(folder, f, &bytes), PV_ERR_CORRUPT);
+    /* A FIFO. */
+    snprintf(away, sizeof away, "%s/../load.away", folder);
+    CHECK_INT(unlink(path), 0);
+    CHECK_INT(mkfifo(path, 0644), 0);
+    CHECK_INT(pv_usb_load(folder, f, &bytes), PV_ERR_CORRUPT);
+    CHECK_CONTAINS(pv_err_detail(), "responses.jsonl: not a regular file (a FIFO)");
+    CHECK_INT(unlink(path), 0);
+    pv_test_write(path, orig, len);
+    CHECK_INT(pv_usb_load(folder, f, &bytes), PV_OK);
+    free(bytes);
+  }
+  free(orig);
+  pv_usb_manifest_free(&m);
+  verify_ok(folder, __LINE__);
+}
+
 /* A failed export: err, the French sentence, no folder left behind. */
 static void export_fails(const char *out, pv_err want, const char *fr, int line) {
   pv_usb_report rep;
@@ -425,6 +560,7 @@ static void test_failures(const snapshot *before) {
 int main(void) {
   snprintf(dir, sizeof dir, "%s", pv_test_tmpdir());
   snprintf(kdb, sizeof kdb, "%s/kiosk.db", dir);
+  alarm(120); /* a blocking open on a FIFO must fail the test, not hang it */
   make_store();
   snapshot before = snap();
   CHECK_INT(before.counts.synced, 1);
@@ -460,6 +596,9 @@ int main(void) {
   check_unchanged(&before, __LINE__);
 
   test_tamper(rep.folder);
+  test_litter(rep.folder);
+  test_special(rep.folder);
+  test_load(rep.folder);
   test_failures(&before);
 
   pv_store_close(st);

@@ -10,7 +10,13 @@
  * GeoJSON, attachments) is byte-identical between the two. Importing
  * again, or importing into "net" what it already received, gives only
  * duplicates and changes no byte. A folder with a flipped byte or an edited
- * manifest is refused, naming the file, and stores nothing. */
+ * manifest is refused, naming the file, and stores nothing.
+ *
+ * Hostile or odd sticks (issue 6 review): a FIFO in place of a file is
+ * refused at once, naming it; a kiosk whose data sits in another
+ * territory (responses, or sessions alone) is refused, naming that
+ * territory; only attachments a valid response names are stored, and an
+ * export with nothing valid enrolls no one and stores nothing. */
 #include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,6 +26,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "collector/import.h"
 #include "collector/storage.h"
 #include "core/store.h"
 #include "sync/usb.h"
@@ -31,38 +38,6 @@ static const char *const surveys[] = {"qualite-habiter", "tranquillite", "lien-s
 
 static char dir[256], kdb[512], config[512], out[OUT_CAP];
 
-/* Runs argv, its stdout (and stderr too when both) into out; returns the
- * exit status, or -1. */
-static int run(const char *const *argv, int both) {
-  int fd[2];
-  if (pipe(fd) != 0)
-    return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fd[1], 1);
-    if (both)
-      dup2(fd[1], 2);
-    close(fd[0]);
-    close(fd[1]);
-    setenv("SDL_VIDEODRIVER", "dummy", 1);
-    setenv("SDL_AUDIODRIVER", "dummy", 1);
-    setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1", 1);
-    execv(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-  close(fd[1]);
-  size_t n = 0;
-  ssize_t r;
-  while ((r = read(fd[0], out + n, OUT_CAP - 1 - n)) > 0 && n + 1 < OUT_CAP)
-    n += (size_t)r;
-  out[n] = '\0';
-  close(fd[0]);
-  int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) != pid)
-    return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* pv-collector args... --db db; checks the exit code; output in out. */
 static void collector(const char *db, const char *const *args, int want, int line) {
   const char *argv[16] = {PV_COLLECTOR_BIN};
@@ -72,18 +47,12 @@ static void collector(const char *db, const char *const *args, int want, int lin
   argv[n++] = "--db";
   argv[n++] = db;
   argv[n] = NULL;
-  int rc = run(argv, 1);
+  int rc = pv_test_run(out, OUT_CAP, argv, 1);
   if (rc != want)
     pv_test_fail(__FILE__, line, "pv-collector %s %s: exit %d, expected %d:\n%s",
                  args[0], args[1] ? args[1] : "", rc, want, out);
   else
     pv_test_passed++;
-}
-
-static void chomp(char *s) {
-  size_t n = strlen(s);
-  while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-    s[--n] = '\0';
 }
 
 /* A collector with the territory and the sample surveys published. */
@@ -95,34 +64,6 @@ static void make_collector(const char *db) {
     snprintf(path, sizeof path, "%s/content/surveys/%s", PV_SOURCE_DIR, surveys[i]);
     collector(db, (const char *[]){"survey", "publish", path, NULL}, 0, __LINE__);
   }
-}
-
-/* Starts `pv-collector serve` on an ephemeral port; returns its pid and
- * writes its base URL. */
-static pid_t serve(const char *db, char *url, size_t cap) {
-  int fd[2];
-  if (pipe(fd) != 0)
-    abort();
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fd[1], 1);
-    close(fd[0]);
-    close(fd[1]);
-    execl(PV_COLLECTOR_BIN, PV_COLLECTOR_BIN, "serve", "--listen", "127.0.0.1:0",
-          "--db", db, (char *)NULL);
-    _exit(127);
-  }
-  close(fd[1]);
-  FILE *f = fdopen(fd[0], "r");
-  char line[256] = "";
-  url[0] = '\0';
-  if (f && fgets(line, sizeof line, f) && strncmp(line, "listening on ", 13) == 0) {
-    chomp(line);
-    snprintf(url, cap, "%.120s", line + 13);
-  }
-  if (f)
-    fclose(f);
-  return pid;
 }
 
 /* The headless kiosk's tour in French then Arabic, then one response in a
@@ -152,7 +93,7 @@ static void fill_kiosk(void) {
     const char *argv[] = {PV_KIOSK_BIN, "--headless", "--config", config,   "--surveys",
                           surveys_dir,  "--db",       kdb,        "--size", "800x480",
                           "--script",   path,         NULL};
-    CHECK_INT(run(argv, 0), 0);
+    CHECK_INT(pv_test_run(out, OUT_CAP, argv, 0), 0);
   }
   free(tour);
 
@@ -298,7 +239,252 @@ static void check_empty(const char *db, const pv_usb_manifest *m) {
   pv_cdb_close(c);
 }
 
-int main(void) {
+/* One file of a hand-made export folder (media_type: attachments only). */
+typedef struct hand_file {
+  const char *path;
+  const void *bytes;
+  size_t len;
+  const char *media_type;
+} hand_file;
+
+/* Writes folder dst: files and a consistent manifest for device. */
+static void hand_folder(const char *dst, const char *device, const hand_file *files,
+                        size_t n, size_t responses, size_t sessions) {
+  size_t cap = 4096 + n * 400, used = 0, attachments = 0;
+  char *manifest = malloc(cap), path[1200];
+  for (size_t i = 0; i < n; i++)
+    attachments += files[i].media_type != NULL;
+  used +=
+      (size_t)snprintf(manifest + used, cap - used,
+                       "{\"format\": \"porte-voix-usb\", \"version\": 1, "
+                       "\"device\": \"%s\", \"created_at\": "
+                       "\"2026-11-23T10:00:00.000Z\", \"counts\": {\"responses\": "
+                       "%zu, \"sessions\": %zu, \"attachments\": %zu}, \"files\": [",
+                       device, responses, sessions, attachments);
+  for (size_t i = 0; i < n; i++) {
+    char sha[PV_SHA256_HEX + 1], media[120] = "";
+    pv_sha256_hex(files[i].bytes, files[i].len, sha);
+    if (files[i].media_type)
+      snprintf(media, sizeof media, ", \"media_type\": \"%s\"", files[i].media_type);
+    used +=
+        (size_t)snprintf(manifest + used, cap - used,
+                         "%s{\"path\": \"%s\", \"sha256\": \"%s\", \"size\": %zu%s}",
+                         i ? ", " : "", files[i].path, sha, files[i].len, media);
+    snprintf(path, sizeof path, "%s/%s", dst, files[i].path);
+    pv_test_write(path, files[i].bytes, files[i].len);
+  }
+  used += (size_t)snprintf(manifest + used, cap - used, "]}");
+  CHECK(used < cap);
+  snprintf(path, sizeof path, "%s/manifest.json", dst);
+  pv_test_write(path, manifest, strlen(manifest));
+  free(manifest);
+}
+
+/* A FIFO in place of each file of a copy of folder: the CLI import fails
+ * at once naming it (alarm() in main catches a hang), stores nothing. */
+static void test_fifo(const char *folder, const pv_usb_manifest *m, const char *db) {
+  char copy[600], path[1400], want[200];
+  snprintf(copy, sizeof copy, "%s/fifo", dir);
+  copy_tree(folder, copy);
+  for (size_t i = 0; i < m->n_files + 1; i++) {
+    const char *rel = i < m->n_files ? m->files[i].path : "manifest.json";
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/%s", copy, rel);
+    char *bytes = pv_test_read(path, &len);
+    CHECK_INT(unlink(path), 0);
+    CHECK_INT(mkfifo(path, 0644), 0);
+    collector(db, (const char *[]){"import", copy, NULL}, 1, __LINE__);
+    snprintf(want, sizeof want, "%s: not a regular file (a FIFO)", rel);
+    CHECK_CONTAINS(out, want);
+    CHECK_INT(unlink(path), 0);
+    pv_test_write(path, bytes, len);
+    free(bytes);
+  }
+  check_empty(db, m);
+  pv_test_rmtree(copy);
+}
+
+/* A kiosk's data imported into the wrong territory: importing into the
+ * right one is refused, naming where the data is, and stores nothing;
+ * the same when only its sessions went astray. */
+static void test_territory(const char *folder, const pv_usb_manifest *m) {
+  static const char *const astray[] = {"responses", "sessions"};
+  for (size_t k = 0; k < 2; k++) {
+    char db[600], one[600], path[1400];
+    pv_cdb *c = NULL;
+    size_t n = 1;
+    snprintf(db, sizeof db, "%s/astray-%s.db", dir, astray[k]);
+    make_collector(db);
+    collector(db, (const char *[]){"territory", "add", "34999", "Ailleurs", NULL}, 0,
+              __LINE__);
+    if (k == 0) {
+      snprintf(one, sizeof one, "%s", folder);
+    } else { /* the sessions alone */
+      size_t len = 0;
+      snprintf(one, sizeof one, "%s/sessions-only", dir);
+      snprintf(path, sizeof path, "%s/sessions.jsonl", folder);
+      char *text = pv_test_read(path, &len);
+      hand_file files[] = {{"responses.jsonl", "", 0, NULL},
+                           {"sessions.jsonl", text, len, NULL}};
+      hand_folder(one, m->device, files, 2, 0, m->sessions);
+      free(text);
+    }
+    collector(db, (const char *[]){"import", one, "--territory", "34999", NULL}, 0,
+              __LINE__);
+    CHECK_INT(summary(k == 0 ? "responses:" : "sessions:", "stored"),
+              (long)(k == 0 ? m->responses : m->sessions));
+    collector(db, (const char *[]){"import", folder, "--territory", "34172", NULL}, 1,
+              __LINE__);
+    CHECK_CONTAINS(out, "this kiosk's data is in territory 34999; import there, or ask "
+                        "the admin");
+    CHECK_INT(pv_cdb_open_sqlite(db, &c), PV_OK);
+    CHECK_INT(pv_cdb_count(c, "34172", NULL, &n), PV_OK);
+    CHECK_INT(n, 0);
+    for (size_t i = 0; i < m->n_files; i++) {
+      int has = 1;
+      if (!m->files[i].media_type[0])
+        continue;
+      CHECK_INT(pv_cdb_attachment_has(c, "34172", m->files[i].sha256, &has), PV_OK);
+      CHECK_INT(has, 0);
+    }
+    pv_cdb_close(c);
+    /* Into its own territory, it goes on as before. */
+    collector(db, (const char *[]){"import", folder, "--territory", "34999", NULL}, 0,
+              __LINE__);
+  }
+}
+
+/* Through pv_import_dir: only what valid responses name is stored, and
+ * the kiosk's principal is enrolled only when something is. */
+static void test_named(const char *folder, const pv_usb_manifest *m) {
+  static const unsigned char stray[] = "not named by any response";
+  static const char bad_line[] = "{}\n";
+  char db_path[600], one[600], path[1400], stray_rel[100], stray_sha[PV_SHA256_HEX + 1];
+  char other_device[PV_UUID_LEN + 1] = "11111111-2222-4333-8444-555555555555";
+  hand_file files[2 + 64 + 1];
+  char *held[2 + 64] = {0};
+  size_t n = 0, len = 0;
+  pv_import_report rep;
+  pv_cdb *c = NULL;
+  int has = 1;
+  snprintf(db_path, sizeof db_path, "%s/named.db", dir);
+  make_collector(db_path);
+  CHECK_INT(pv_cdb_open_sqlite(db_path, &c), PV_OK);
+  pv_sha256_hex(stray, sizeof stray, stray_sha);
+  snprintf(stray_rel, sizeof stray_rel, "attachments/%s", stray_sha);
+
+  /* Nothing but an attachment no response names: nothing stored, no one
+   * enrolled. */
+  snprintf(one, sizeof one, "%s/stray-only", dir);
+  hand_file lone[] = {{"responses.jsonl", "", 0, NULL},
+                      {"sessions.jsonl", "", 0, NULL},
+                      {stray_rel, stray, sizeof stray, "image/png"}};
+  hand_folder(one, m->device, lone, 3, 0, 0);
+  CHECK_INT(pv_import_dir(c, NULL, one, "2026-11-23T12:00:00.000Z", NULL, &rep), PV_OK);
+  CHECK_INT(rep.principal_created, 0);
+  CHECK_INT(rep.attachments_new + rep.attachments_known, 0);
+  CHECK_INT(pv_cdb_attachment_has(c, "34172", stray_sha, &has), PV_OK);
+  CHECK_INT(has, 0);
+
+  /* Only invalid lines (and responses from another device): the same. */
+  for (size_t i = 0; i < m->n_files && n < 2 + 64; i++) {
+    snprintf(path, sizeof path, "%s/%s", folder, m->files[i].path);
+    held[n] = pv_test_read(path, &len);
+    files[n] = (hand_file){m->files[i].path, held[n], len,
+                           m->files[i].media_type[0] ? m->files[i].media_type : NULL};
+    n++;
+  }
+  CHECK_INT(n, m->n_files);
+  snprintf(one, sizeof one, "%s/invalid-only", dir);
+  hand_file junk[] = {{"responses.jsonl", bad_line, strlen(bad_line), NULL},
+                      {"sessions.jsonl", bad_line, strlen(bad_line), NULL},
+                      {stray_rel, stray, sizeof stray, "image/png"}};
+  hand_folder(one, m->device, junk, 3, 1, 1);
+  CHECK_INT(pv_import_dir(c, NULL, one, "2026-11-23T12:00:00.000Z", NULL, &rep), PV_OK);
+  CHECK_INT(rep.responses[PV_OUT_INVALID], 1);
+  CHECK_INT(rep.sessions[PV_OUT_INVALID], 1);
+  CHECK_INT(rep.principal_created, 0);
+  CHECK_INT(rep.attachments_new, 0);
+  /* The real responses, told apart from their device: all invalid. */
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(files[i].path, "responses.jsonl") == 0) {
+      char *copy = malloc(files[i].len + 1), *at = copy;
+      memcpy(copy, files[i].bytes, files[i].len);
+      copy[files[i].len] = '\0';
+      while ((at = strstr(at, m->device)) != NULL)
+        memcpy(at, other_device, PV_UUID_LEN);
+      snprintf(one, sizeof one, "%s/other-device", dir);
+      hand_file swapped[] = {{"responses.jsonl", copy, files[i].len, NULL},
+                             {"sessions.jsonl", "", 0, NULL}};
+      hand_folder(one, m->device, swapped, 2, m->responses, 0);
+      FILE *log = tmpfile();
+      CHECK_INT(pv_import_dir(c, NULL, one, "2026-11-23T12:00:00.000Z", log, &rep),
+                PV_OK);
+      CHECK_INT(rep.responses[PV_OUT_INVALID], m->responses);
+      CHECK_INT(rep.responses[PV_OUT_STORED], 0);
+      CHECK_INT(rep.principal_created, 0);
+      char text[512] = "";
+      rewind(log);
+      CHECK(fgets(text, sizeof text, log) != NULL);
+      CHECK_CONTAINS(text, "not by the exporting kiosk");
+      fclose(log);
+      free(copy);
+    }
+  size_t count = 1;
+  CHECK_INT(pv_cdb_count(c, NULL, NULL, &count), PV_OK);
+  CHECK_INT(count, 0);
+
+  /* The real export plus a listed attachment no response names: all is
+   * stored but that one; the principal is enrolled now. */
+  files[n++] = (hand_file){stray_rel, stray, sizeof stray, "image/png"};
+  snprintf(one, sizeof one, "%s/plus-stray", dir);
+  hand_folder(one, m->device, files, n, m->responses, m->sessions);
+  CHECK_INT(pv_import_dir(c, NULL, one, "2026-11-23T12:00:00.000Z", NULL, &rep), PV_OK);
+  CHECK_INT(rep.principal_created, 1);
+  CHECK_INT(rep.responses[PV_OUT_STORED], m->responses);
+  CHECK_INT(rep.sessions[PV_OUT_STORED], m->sessions);
+  CHECK_INT(rep.attachments_new, m->attachments);
+  CHECK_INT(pv_cdb_attachment_has(c, "34172", stray_sha, &has), PV_OK);
+  CHECK_INT(has, 0);
+  for (size_t i = 0; i < 2 + 64; i++)
+    free(held[i]);
+  pv_cdb_close(c);
+}
+
+/* On PostgreSQL (argument "pg"): the territory check's SQL there. A
+ * folder with the kiosk's sessions alone goes into 34999; the whole
+ * folder is then refused in 34172, and still welcome in 34999 (where the
+ * surveys are not published: its responses are "unknown survey"). */
+static void test_pg(const char *folder, const pv_usb_manifest *m) {
+  static const char now[] = "2026-11-23T12:00:00.000Z";
+  char conninfo[1024], one[600];
+  pv_import_report rep;
+  pv_cdb *c = NULL;
+  size_t n = 1;
+  if (pv_test_pg_conninfo(conninfo, sizeof conninfo, "pv_test_usb_e2e") != 0)
+    return;
+  CHECK_INT(pv_cdb_open_pg(conninfo, &c), PV_OK);
+  if (!c)
+    return;
+  CHECK_INT(pv_cdb_territory_add(c, "34172", "Montpellier", now), PV_OK);
+  CHECK_INT(pv_cdb_territory_add(c, "34999", "Ailleurs", now), PV_OK);
+  snprintf(one, sizeof one, "%s/sessions-only", dir); /* from test_territory */
+  CHECK_INT(pv_import_dir(c, "34999", one, now, NULL, &rep), PV_OK);
+  CHECK_INT(rep.sessions[PV_OUT_STORED], m->sessions);
+  CHECK_INT(rep.principal_created, 1);
+  CHECK_INT(pv_import_dir(c, "34172", folder, now, NULL, &rep), PV_ERR_STATE);
+  CHECK_CONTAINS(pv_err_detail(), "this kiosk's data is in territory 34999; import "
+                                  "there, or ask the admin");
+  CHECK_INT(pv_import_dir(c, "34999", folder, now, NULL, &rep), PV_OK);
+  CHECK_INT(rep.responses[PV_OUT_UNKNOWN_SURVEY], m->responses);
+  CHECK_INT(rep.sessions[PV_OUT_DUPLICATE], m->sessions);
+  CHECK_INT(pv_cdb_count(c, NULL, NULL, &n), PV_OK);
+  CHECK_INT(n, 0);
+  pv_cdb_close(c);
+}
+
+int main(int argc, char **argv) {
+  int pg = argc > 1 && strcmp(argv[1], "pg") == 0;
   char usb_db[512], net_db[512], bad_db[512], stick[512], url[200], token[128];
   snprintf(dir, sizeof dir, "%s", pv_test_tmpdir());
   snprintf(kdb, sizeof kdb, "%s/kiosk.db", dir);
@@ -306,6 +492,7 @@ int main(void) {
   snprintf(usb_db, sizeof usb_db, "%s/usb.db", dir);
   snprintf(net_db, sizeof net_db, "%s/net.db", dir);
   snprintf(bad_db, sizeof bad_db, "%s/bad.db", dir);
+  alarm(240); /* a blocking open on a FIFO must fail the test, not hang it */
   snprintf(stick, sizeof stick, "%s/stick", dir);
   make_collector(usb_db);
   make_collector(net_db);
@@ -316,7 +503,7 @@ int main(void) {
   snprintf(token, sizeof token, "%.127s", out);
   token[strcspn(token, "\n")] = '\0';
   CHECK(strncmp(token, "pvd_", 4) == 0);
-  pid_t server = serve(net_db, url, sizeof url);
+  pid_t server = pv_test_serve(PV_COLLECTOR_BIN, net_db, url, sizeof url);
   CHECK(strncmp(url, "http://127.0.0.1:", 17) == 0);
   char text[2048];
   snprintf(text, sizeof text,
@@ -335,7 +522,7 @@ int main(void) {
   CHECK_INT(mkdir(stick, 0755), 0);
   const char *export_argv[] = {PV_KIOSK_BIN, "export-usb", "--db", kdb,
                                "--out",      stick,        NULL};
-  CHECK_INT(run(export_argv, 0), 0);
+  CHECK_INT(pv_test_run(out, OUT_CAP, export_argv, 0), 0);
   char folder[1200] = "";
   snprintf(folder, sizeof folder, "%.1100s", out);
   folder[strcspn(folder, "\n")] = '\0';
@@ -353,7 +540,7 @@ int main(void) {
   /* The same store over the network to "net", then the folder into "usb". */
   const char *sync_argv[] = {PV_KIOSK_BIN, "sync", "--once", "--config",
                              config,       "--db", kdb,      NULL};
-  CHECK_INT(run(sync_argv, 0), 0);
+  CHECK_INT(pv_test_run(out, OUT_CAP, sync_argv, 0), 0);
   kiosk_counts(&after);
   CHECK_INT(after.pending, 0);
   CHECK_INT(after.synced, before.pending);
@@ -485,6 +672,11 @@ int main(void) {
   collector(bad_db, (const char *[]){"import", bad, NULL}, 1, __LINE__);
   CHECK_CONTAINS(out, "manifest.json: missing");
   check_empty(bad_db, &m);
+  test_fifo(folder, &m, bad_db);
+  test_territory(folder, &m);
+  test_named(folder, &m);
+  if (pg)
+    test_pg(folder, &m);
   pv_usb_manifest_free(&m);
 
   kill(server, SIGTERM);

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int pv_test_passed, pv_test_failed;
@@ -188,4 +189,68 @@ char *pv_test_read(const char *path, size_t *len) {
   if (len)
     *len = n;
   return buf;
+}
+
+/* ---- the real programs ---- */
+
+int pv_test_run(char *out, size_t cap, const char *const *argv, int both) {
+  int fd[2];
+  if (pipe(fd) != 0)
+    return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fd[1], 1);
+    if (both)
+      dup2(fd[1], 2);
+    close(fd[0]);
+    close(fd[1]);
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_AUDIODRIVER", "dummy", 1);
+    setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1", 1);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+  close(fd[1]);
+  size_t n = 0;
+  ssize_t r;
+  while ((r = read(fd[0], out + n, cap - 1 - n)) > 0 && n + 1 < cap)
+    n += (size_t)r;
+  out[n] = '\0';
+  close(fd[0]);
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid)
+    return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void pv_test_chomp(char *s) {
+  size_t n = strlen(s);
+  while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+    s[--n] = '\0';
+}
+
+pid_t pv_test_serve(const char *collector_bin, const char *db, char *url, size_t cap) {
+  int fd[2];
+  if (pipe(fd) != 0)
+    abort();
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fd[1], 1);
+    close(fd[0]);
+    close(fd[1]);
+    execl(collector_bin, collector_bin, "serve", "--listen", "127.0.0.1:0", "--db", db,
+          (char *)NULL);
+    _exit(127);
+  }
+  close(fd[1]);
+  FILE *f = fdopen(fd[0], "r");
+  char line[256] = "";
+  url[0] = '\0';
+  if (f && fgets(line, sizeof line, f) && strncmp(line, "listening on ", 13) == 0) {
+    pv_test_chomp(line);
+    snprintf(url, cap, "%.120s", line + 13);
+  }
+  if (f)
+    fclose(f);
+  return pid;
 }
