@@ -203,7 +203,7 @@ static pv_rect disc_of(const pv_metrics *m, pv_rect r, int pct) {
  * its label at the foot of the column; a long press speaks the label.
  * Returns the widget's flags. */
 static int round_button(const pv_qvoice_env *e, const char *id, pv_rect r, int pct,
-                        const char *icon, pv_color fill, pv_str_id label) {
+                        const char *icon, pv_color fill, pv_str_id label, int label_w) {
   const pv_metrics *m = e->m;
   int flags = pv_ui_widget_do(e->ui, id, r, 0);
   pv_rect c = disc_of(m, r, pct);
@@ -220,8 +220,11 @@ static int round_button(const pv_qvoice_env *e, const char *id, pv_rect r, int p
   }
   int lh = label_h(m), top, big = disc_big(m, r, &top);
   pv_text_style st = style(e, m->label_px, m->portrait ? 2 : 1);
-  pv_draw_text(e->dl, (pv_rect){r.x, top + big + 2 * (m->ring + m->gap), r.w, lh},
-               COL_INK, pv_str(label, e->lang), &st);
+  int lw = label_w > r.w ? label_w : r.w; /* alone on its row: the whole row */
+  pv_draw_text(
+      e->dl,
+      (pv_rect){r.x + r.w / 2 - lw / 2, top + big + 2 * (m->ring + m->gap), lw, lh},
+      COL_INK, pv_str(label, e->lang), &st);
   if (flags & PV_UI_HELD)
     e->say(e->ud, label);
   return flags;
@@ -257,13 +260,13 @@ void pv_qvoice_do(pv_qvoice *v, const pv_qvoice_env *e, pv_rect area) {
 
   if (v->state == PV_QVOICE_IDLE) {
     int f = round_button(e, "record", main, 100, e->mic_icon,
-                         v->refused ? COL_BAD : COL_ACCENT, PV_STR_RECORD);
+                         v->refused ? COL_BAD : COL_ACCENT, PV_STR_RECORD, area.w);
     if (f & PV_UI_TAPPED)
       start(v, e);
     return;
   }
   if (v->state == PV_QVOICE_RECORDING) {
-    int f = round_button(e, "stop", main, 100, NULL, COL_BAD, PV_STR_STOP);
+    int f = round_button(e, "stop", main, 100, NULL, COL_BAD, PV_STR_STOP, area.w);
     /* The countdown ring: what is left of max_seconds, shrinking clockwise. */
     pv_rect c = disc_of(m, main, 100);
     int room = m->ring + m->gap;
@@ -287,10 +290,11 @@ void pv_qvoice_do(pv_qvoice *v, const pv_qvoice_env *e, pv_rect area) {
   }
   /* DONE: record again, replay, delete. */
   int fa = round_button(e, "rerecord", col[0], 70, e->mic_icon, COL_ACCENT,
-                        PV_STR_RECORD_AGAIN);
-  int fp =
-      round_button(e, "replay", main, 100, e->ear_icon, COL_SELECT, PV_STR_PLAY_BACK);
-  int fd = round_button(e, "delete", col[2], 70, e->cross_icon, COL_BAD, PV_STR_ERASE);
+                        PV_STR_RECORD_AGAIN, 0);
+  int fp = round_button(e, "replay", main, 100, e->ear_icon, COL_SELECT,
+                        PV_STR_PLAY_BACK, 0);
+  int fd =
+      round_button(e, "delete", col[2], 70, e->cross_icon, COL_BAD, PV_STR_ERASE, 0);
   /* The length, on a badge at the foot of the replay disc. */
   int secs = (int)((v->n + PV_QVOICE_RATE / 2) / PV_QVOICE_RATE);
   snprintf(v->shown, sizeof v->shown, "%d:%02d", secs / 60, secs % 60);
