@@ -8,6 +8,7 @@
 #include "kiosk/app.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1697,6 +1698,51 @@ static void rebuild_langs(pv_app *app) {
 }
 
 /* Loads this device's recordings and the languages they complete. */
+static int cmp_sha(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Removes from prompts_dir the WAV files no recording names any more (a
+ * deleted or replaced take: the animateur's voice must not stay behind)
+ * and temporary files a crash left. Only names this app writes are
+ * touched. */
+static void sweep_prompt_files(const pv_app *app) {
+  const char *dir = app->cfg.prompts_dir;
+  DIR *d = dir ? opendir(dir) : NULL;
+  if (!d)
+    return;
+  const char **shas = app->n_prompts ? malloc(app->n_prompts * sizeof *shas) : NULL;
+  if (app->n_prompts && !shas) {
+    closedir(d);
+    return;
+  }
+  for (size_t i = 0; i < app->n_prompts; i++)
+    shas[i] = app->prompts[i].sha256;
+  if (shas)
+    qsort(shas, app->n_prompts, sizeof *shas, cmp_sha);
+  char sha[PV_SHA256_HEX + 1], path[4096];
+  const struct dirent *e;
+  while ((e = readdir(d))) {
+    const char *name = e->d_name;
+    int tmp = name[0] == '.' && strlen(name) == 1 + PV_SHA256_HEX + 7 &&
+              name[1 + PV_SHA256_HEX] == '-';
+    int wav =
+        strlen(name) == PV_SHA256_HEX + 4 && !strcmp(name + PV_SHA256_HEX, ".wav");
+    if (!tmp && !wav)
+      continue;
+    memcpy(sha, name + tmp, PV_SHA256_HEX);
+    sha[PV_SHA256_HEX] = '\0';
+    const char *key = sha;
+    if (wav && shas && bsearch(&key, shas, app->n_prompts, sizeof *shas, cmp_sha))
+      continue;
+    snprintf(path, sizeof path, "%.4000s/%.80s", dir, name);
+    if (unlink(path) == 0)
+      PV_DEBUG("app: removed %s (no recording names it)", path);
+  }
+  free(shas);
+  closedir(d);
+}
+
 static void load_prompts(pv_app *app) {
   free(app->prompts);
   app->prompts = NULL;
@@ -1704,6 +1750,8 @@ static void load_prompts(pv_app *app) {
   pv_err err = pv_store_prompt_list(app->store, NULL, &app->prompts, &app->n_prompts);
   if (err != PV_OK)
     PV_WARN("app: recorded prompts: %s: %s", pv_strerror(err), pv_err_detail());
+  else
+    sweep_prompt_files(app);
   rebuild_langs(app);
 }
 

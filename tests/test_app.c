@@ -5,6 +5,7 @@
  * response and nothing on screen, RTL mirrors the layout, and every touch
  * target stays at least 12 mm on the Pi's 7" screen. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1313,6 +1314,8 @@ static void test_prompts_record(const char *dir) {
                                      NULL};
   CHECK_INT(play(&w, back), PV_SCRIPT_OK);
   CHECK_CONTAINS(w.last_spoken, "/build/tts/");
+  /* The deleted take's file is gone from the prompts folder too. */
+  CHECK(stat(wav_path, &sb) != 0 && errno == ENOENT);
   CHECK_INT(w.small_targets, 0);
   if (w.small_targets)
     fprintf(stderr, "small target: %s\n", w.small_example);
