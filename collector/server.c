@@ -81,6 +81,10 @@ struct pv_server {
 typedef struct req req;
 typedef enum MHD_Result (*handler_fn)(req *r, struct MHD_Connection *c, pv_cdb *db);
 
+/* The batches devices post, one route each, answered alike: one result
+ * per item under the worst item's status. */
+typedef enum batch_kind { B_NONE, B_RESPONSES, B_SESSIONS, B_PROMPTS } batch_kind;
+
 typedef struct route {
   const char *method;
   const char *path; /* exact, or a prefix followed by one name when has_name */
@@ -88,6 +92,7 @@ typedef struct route {
   who_may who;
   body_kind body;
   handler_fn fn;
+  batch_kind batch; /* what on_batch ingests, or B_NONE */
 } route;
 
 typedef enum req_state { REQ_NEW, REQ_BODY, REQ_REPLIED } req_state;
@@ -537,155 +542,163 @@ static enum MHD_Result reply_results(req *r, struct MHD_Connection *c,
                strlen(body));
 }
 
-/* A reason for an ingest outcome the storage decided. */
-static void outcome_reason(const pv_store_response *x, pv_proto_outcome o,
-                           const char *territory, char *out, size_t cap) {
-  switch (o) {
-  case PV_OUT_CONFLICT:
-    snprintf(out, cap, "response %s is already stored with other content", x->uuid);
-    break;
-  case PV_OUT_UNKNOWN_SURVEY:
-    snprintf(out, cap, "survey %s version %d is not published for territory %s",
-             x->survey_id, x->survey_version, territory);
-    break;
-  case PV_OUT_MISSING_ATTACHMENT:
-    snprintf(out, cap, "an answer names an attachment not uploaded");
-    break;
+typedef struct batch {
+  batch_kind kind;
+  size_t count, n; /* items decoded, and taken for storage */
+  pv_proto_batch responses;
+  pv_proto_sessions sessions;
+  pv_proto_prompts prompts;
+  void *slots; /* n pv_cdb_ingest_item, session_item or prompt_item */
+  pv_proto_result *res;
+  char **canon; /* the canonical texts slots point to */
+} batch;
+
+static const size_t slot_size[] = {[B_RESPONSES] = sizeof(pv_cdb_ingest_item),
+                                   [B_SESSIONS] = sizeof(pv_cdb_session_item),
+                                   [B_PROMPTS] = sizeof(pv_cdb_prompt_item)};
+
+static pv_err batch_decode(req *r, batch *b, char *reason, size_t rl) {
+  const char *body = r->body ? r->body : "";
+  pv_err err = b->kind == B_RESPONSES
+                   ? pv_proto_batch_decode(body, r->len, &b->responses, reason, rl)
+               : b->kind == B_SESSIONS
+                   ? pv_proto_sessions_decode(body, r->len, &b->sessions, reason, rl)
+                   : pv_proto_prompts_decode(body, r->len, 0, &b->prompts, reason, rl);
+  b->count = b->responses.count + b->sessions.count + b->prompts.count;
+  return err;
+}
+
+/* Sets *canon to text and hash to its SHA-256 hex; 0 when out of memory. */
+static int canonical(char *text, char **canon, char hash[PV_SHA256_HEX + 1]) {
+  *canon = text;
+  return text && pv_sha256_hex(text, strlen(text), hash) == PV_OK;
+}
+
+/* Copies item i's decoded result to b->res[i] and, when it decoded, makes
+ * it the next storage slot: 1, or 0 refused by the decoder, -1 no memory. */
+static int batch_take(batch *b, size_t i) {
+  pv_proto_result *res = &b->res[i];
+  char **canon = &b->canon[i];
+  switch (b->kind) {
+  case B_RESPONSES: {
+    pv_proto_item *it = &b->responses.items[i];
+    pv_cdb_ingest_item *x = (pv_cdb_ingest_item *)b->slots + b->n;
+    char *text = it->ok ? pv_proto_response_encode(&it->r) : NULL;
+    *res = it->result;
+    *x = (pv_cdb_ingest_item){.r = &it->r, .canonical = text};
+    return !it->ok ? 0 : canonical(text, canon, x->hash) ? 1 : -1;
+  }
+  case B_SESSIONS: {
+    pv_proto_session_item *it = &b->sessions.items[i];
+    pv_cdb_session_item *x = (pv_cdb_session_item *)b->slots + b->n;
+    char *text = it->ok ? pv_proto_session_encode(&it->s) : NULL;
+    *res = it->result;
+    *x = (pv_cdb_session_item){.s = &it->s, .canonical = text};
+    return !it->ok ? 0 : canonical(text, canon, x->hash) ? 1 : -1;
+  }
   default:
-    out[0] = '\0';
+    *res = b->prompts.items[i].result;
+    ((pv_cdb_prompt_item *)b->slots)[b->n].p = &b->prompts.items[i].p;
+    return b->prompts.items[i].ok;
   }
 }
 
-static enum MHD_Result on_responses(req *r, struct MHD_Connection *c, pv_cdb *db) {
-  pv_proto_batch batch = {0};
-  pv_cdb_ingest_item *items = NULL;
-  pv_proto_result *res = NULL;
-  char **canon = NULL;
-  char reason[PV_PROTO_MAX_REASON + 1] = "";
-  enum MHD_Result ok = MHD_NO;
+static pv_err batch_ingest(pv_cdb *db, req *r, batch *b) {
   char now[25];
-
-  pv_err err = pv_proto_batch_decode(r->body ? r->body : "", r->len, &batch, reason,
-                                     sizeof reason);
-  if (err)
-    return reply_refused(r, c, err, reason);
-
-  items = calloc(batch.count, sizeof *items);
-  res = calloc(batch.count, sizeof *res);
-  canon = calloc(batch.count, sizeof *canon);
-  if (!items || !res || !canon) {
-    ok = reply_error(r, c, 503, "unavailable", "out of memory");
-    goto out;
-  }
-  size_t n = 0;
-  for (size_t i = 0; i < batch.count; i++) {
-    pv_proto_item *it = &batch.items[i];
-    res[i] = it->result;
-    if (!it->ok)
-      continue;
-    canon[i] = pv_proto_response_encode(&it->r);
-    if (!canon[i] ||
-        pv_sha256_hex(canon[i], strlen(canon[i]), items[n].hash) != PV_OK) {
-      ok = reply_error(r, c, 503, "unavailable", "out of memory");
-      goto out;
-    }
-    items[n].r = &it->r;
-    items[n].canonical = canon[i];
-    n++;
-  }
-  if (n > 0) {
-    now_iso(r->srv, now);
-    err = pv_cdb_ingest(db, r->who.territory, r->who.id, items, n, now);
-    if (err) {
-      ok = reply_storage(r, c, err);
-      goto out;
-    }
-  }
-  for (size_t i = 0, k = 0; i < batch.count; i++) {
-    pv_proto_item *it = &batch.items[i];
-    if (!it->ok)
-      continue;
-    res[i].outcome = items[k].outcome;
-    outcome_reason(&it->r, items[k].outcome, r->who.territory, res[i].reason,
-                   sizeof res[i].reason);
-    k++;
-  }
-  ok = reply_results(r, c, res, batch.count);
-out:
-  if (canon)
-    for (size_t i = 0; i < batch.count; i++)
-      free(canon[i]);
-  free(canon);
-  free(items);
-  free(res);
-  pv_proto_batch_free(&batch);
-  return ok;
+  now_iso(r->srv, now);
+  const char *t = r->who.territory;
+  return b->kind == B_RESPONSES ? pv_cdb_ingest(db, t, r->who.id, b->slots, b->n, now)
+         : b->kind == B_SESSIONS
+             ? pv_cdb_session_ingest(db, t, r->who.id, b->slots, b->n, now)
+             : pv_cdb_prompt_ingest(db, t, r->who.id, b->slots, b->n, now);
 }
 
-/* POST /v1/sessions: the same shape as POST /v1/responses. */
-static enum MHD_Result on_sessions(req *r, struct MHD_Connection *c, pv_cdb *db) {
-  pv_proto_sessions batch = {0};
-  pv_cdb_session_item *items = NULL;
-  pv_proto_result *res = NULL;
-  char **canon = NULL;
+/* Writes slot k's outcome, and a reason for it, into res. A response's
+ * conflict names the territory its device already sent data to when that
+ * is the cause. */
+static void batch_outcome(pv_cdb *db, req *r, batch *b, size_t k,
+                          pv_proto_result *res) {
+  char other[PV_CDB_MAX_CODE + 1] = "";
+  const char *t = r->who.territory;
+  size_t cap = sizeof res->reason;
+  if (b->kind == B_PROMPTS) {
+    res->outcome = ((pv_cdb_prompt_item *)b->slots)[k].outcome;
+    snprintf(res->reason, cap, "%s",
+             res->outcome == PV_OUT_OLDER
+                 ? "a newer recording of this text and language is held"
+             : res->outcome == PV_OUT_MISSING_ATTACHMENT
+                 ? "the recording's audio was not uploaded as an attachment"
+             : res->outcome == PV_OUT_INVALID
+                 ? "size differs from the uploaded attachment's"
+                 : "");
+    return;
+  }
+  if (b->kind == B_SESSIONS) {
+    res->outcome = ((pv_cdb_session_item *)b->slots)[k].outcome;
+    if (res->outcome == PV_OUT_CONFLICT)
+      snprintf(res->reason, cap, "session %s is already stored with other content",
+               res->uuid);
+    return;
+  }
+  const pv_store_response *x = ((pv_cdb_ingest_item *)b->slots)[k].r;
+  res->outcome = ((pv_cdb_ingest_item *)b->slots)[k].outcome;
+  if (res->outcome == PV_OUT_CONFLICT &&
+      pv_cdb_device_elsewhere(db, x->device_id, NULL, t, other) == PV_OK && other[0])
+    snprintf(res->reason, cap,
+             "response %s: device %s already sent data to territory %s", x->uuid,
+             x->device_id, other);
+  else if (res->outcome == PV_OUT_CONFLICT)
+    snprintf(res->reason, cap, "response %s is already stored with other content",
+             x->uuid);
+  else if (res->outcome == PV_OUT_UNKNOWN_SURVEY)
+    snprintf(res->reason, cap, "survey %s version %d is not published for territory %s",
+             x->survey_id, x->survey_version, t);
+  else
+    snprintf(res->reason, cap, "%s",
+             res->outcome == PV_OUT_MISSING_ATTACHMENT
+                 ? "an answer names an attachment not uploaded"
+                 : "");
+}
+
+/* POST /v1/responses, /v1/sessions and /v1/prompts (the route's batch
+ * kind): decode, store what decoded in one transaction, answer. */
+static enum MHD_Result on_batch(req *r, struct MHD_Connection *c, pv_cdb *db) {
+  batch b = {.kind = r->rt->batch};
   char reason[PV_PROTO_MAX_REASON + 1] = "";
   enum MHD_Result ok = MHD_NO;
-  char now[25];
-
-  pv_err err = pv_proto_sessions_decode(r->body ? r->body : "", r->len, &batch, reason,
-                                        sizeof reason);
+  pv_err err = batch_decode(r, &b, reason, sizeof reason);
   if (err)
     return reply_refused(r, c, err, reason);
-
-  items = calloc(batch.count, sizeof *items);
-  res = calloc(batch.count, sizeof *res);
-  canon = calloc(batch.count, sizeof *canon);
-  if (!items || !res || !canon) {
+  b.slots = calloc(b.count ? b.count : 1, slot_size[b.kind]);
+  b.res = calloc(b.count ? b.count : 1, sizeof *b.res);
+  b.canon = calloc(b.count ? b.count : 1, sizeof *b.canon);
+  int took = b.slots && b.res && b.canon ? 0 : -1;
+  for (size_t i = 0; took >= 0 && i < b.count; i++)
+    if ((took = batch_take(&b, i)) > 0)
+      b.n++;
+  if (took < 0) {
     ok = reply_error(r, c, 503, "unavailable", "out of memory");
     goto out;
   }
-  size_t n = 0;
-  for (size_t i = 0; i < batch.count; i++) {
-    pv_proto_session_item *it = &batch.items[i];
-    res[i] = it->result;
-    if (!it->ok)
-      continue;
-    canon[i] = pv_proto_session_encode(&it->s);
-    if (!canon[i] ||
-        pv_sha256_hex(canon[i], strlen(canon[i]), items[n].hash) != PV_OK) {
-      ok = reply_error(r, c, 503, "unavailable", "out of memory");
-      goto out;
-    }
-    items[n].s = &it->s;
-    items[n].canonical = canon[i];
-    n++;
+  if (b.n > 0 && (err = batch_ingest(db, r, &b))) {
+    ok = reply_storage(r, c, err);
+    goto out;
   }
-  if (n > 0) {
-    now_iso(r->srv, now);
-    err = pv_cdb_session_ingest(db, r->who.territory, r->who.id, items, n, now);
-    if (err) {
-      ok = reply_storage(r, c, err);
-      goto out;
-    }
-  }
-  for (size_t i = 0, k = 0; i < batch.count; i++) {
-    if (!batch.items[i].ok)
-      continue;
-    res[i].outcome = items[k].outcome;
-    if (items[k].outcome == PV_OUT_CONFLICT)
-      snprintf(res[i].reason, sizeof res[i].reason,
-               "session %s is already stored with other content", res[i].uuid);
-    k++;
-  }
-  ok = reply_results(r, c, res, batch.count);
+  /* The taken items, in order, still hold the decoder's zero outcome
+   * (stored); the refused ones keep invalid and its reason. */
+  for (size_t i = 0, k = 0; k < b.n; i++)
+    if (b.res[i].outcome != PV_OUT_INVALID)
+      batch_outcome(db, r, &b, k++, &b.res[i]);
+  ok = reply_results(r, c, b.res, b.count);
 out:
-  if (canon)
-    for (size_t i = 0; i < batch.count; i++)
-      free(canon[i]);
-  free(canon);
-  free(items);
-  free(res);
-  pv_proto_sessions_free(&batch);
+  for (size_t i = 0; b.canon && i < b.count; i++)
+    free(b.canon[i]);
+  free(b.canon);
+  free(b.slots);
+  free(b.res);
+  pv_proto_batch_free(&b.responses);
+  pv_proto_sessions_free(&b.sessions);
+  pv_proto_prompts_free(&b.prompts);
   return ok;
 }
 
@@ -701,69 +714,6 @@ static enum MHD_Result on_quartiers(req *r, struct MHD_Connection *c, pv_cdb *db
   if (!body)
     return reply_error(r, c, 503, "unavailable", "out of memory");
   return reply(r, c, 200, "application/json", body, strlen(body));
-}
-
-/* A reason for a recorded prompt's outcome the storage decided. */
-static const char *prompt_reason(pv_proto_outcome o) {
-  switch (o) {
-  case PV_OUT_OLDER:
-    return "a newer recording of this text and language is held";
-  case PV_OUT_MISSING_ATTACHMENT:
-    return "the recording's audio was not uploaded as an attachment";
-  case PV_OUT_INVALID:
-    return "size differs from the uploaded attachment's";
-  default:
-    return "";
-  }
-}
-
-/* POST /v1/prompts: recordings made on a device, newest wins per
- * (survey, key, lang); the same reply shape as POST /v1/responses. */
-static enum MHD_Result on_prompts_post(req *r, struct MHD_Connection *c, pv_cdb *db) {
-  pv_proto_prompts batch = {0};
-  pv_cdb_prompt_item *items = NULL;
-  pv_proto_result *res = NULL;
-  char reason[PV_PROTO_MAX_REASON + 1] = "";
-  enum MHD_Result ok = MHD_NO;
-  char now[25];
-
-  pv_err err = pv_proto_prompts_decode(r->body ? r->body : "", r->len, 0, &batch,
-                                       reason, sizeof reason);
-  if (err)
-    return reply_refused(r, c, err, reason);
-  items = calloc(batch.count, sizeof *items);
-  res = calloc(batch.count, sizeof *res);
-  if (!items || !res) {
-    ok = reply_error(r, c, 503, "unavailable", "out of memory");
-    goto out;
-  }
-  size_t n = 0;
-  for (size_t i = 0; i < batch.count; i++) {
-    res[i] = batch.items[i].result;
-    if (batch.items[i].ok)
-      items[n++].p = &batch.items[i].p;
-  }
-  if (n > 0) {
-    now_iso(r->srv, now);
-    if ((err = pv_cdb_prompt_ingest(db, r->who.territory, r->who.id, items, n, now))) {
-      ok = reply_storage(r, c, err);
-      goto out;
-    }
-  }
-  for (size_t i = 0, k = 0; i < batch.count; i++) {
-    if (!batch.items[i].ok)
-      continue;
-    res[i].outcome = items[k].outcome;
-    snprintf(res[i].reason, sizeof res[i].reason, "%s",
-             prompt_reason(items[k].outcome));
-    k++;
-  }
-  ok = reply_results(r, c, res, batch.count);
-out:
-  free(items);
-  free(res);
-  pv_proto_prompts_free(&batch);
-  return ok;
 }
 
 /* GET /v1/prompts: the territory's current recordings, with an ETag. */
@@ -976,18 +926,18 @@ static enum MHD_Result on_export(req *r, struct MHD_Connection *c, pv_cdb *db) {
 
 /* Every route; "who" is checked after the token, names after "who". */
 static const route routes[] = {
-    {"GET", "/v1/whoami", 0, ANY, BODY_NONE, on_whoami},
-    {"GET", "/v1/surveys", 0, ANY, BODY_NONE, on_surveys},
-    {"GET", "/v1/files/", 1, ANY, BODY_NONE, on_file},
-    {"POST", "/v1/responses", 0, DEVICE, BODY_JSON, on_responses},
-    {"POST", "/v1/sessions", 0, DEVICE, BODY_JSON, on_sessions},
-    {"GET", "/v1/quartiers", 0, DEVICE, BODY_NONE, on_quartiers},
-    {"POST", "/v1/prompts", 0, DEVICE, BODY_JSON, on_prompts_post},
-    {"GET", "/v1/prompts", 0, DEVICE, BODY_NONE, on_prompts_get},
-    {"HEAD", "/v1/attachments/", 1, ANY, BODY_NONE, on_attachment_head},
-    {"PUT", "/v1/attachments/", 1, DEVICE, BODY_BYTES, on_attachment_put},
-    {"GET", "/v1/attachments/", 1, ANY, BODY_NONE, on_attachment_get},
-    {"GET", "/v1/export", 0, ANALYST, BODY_NONE, on_export},
+    {"GET", "/v1/whoami", 0, ANY, BODY_NONE, on_whoami, B_NONE},
+    {"GET", "/v1/surveys", 0, ANY, BODY_NONE, on_surveys, B_NONE},
+    {"GET", "/v1/files/", 1, ANY, BODY_NONE, on_file, B_NONE},
+    {"POST", "/v1/responses", 0, DEVICE, BODY_JSON, on_batch, B_RESPONSES},
+    {"POST", "/v1/sessions", 0, DEVICE, BODY_JSON, on_batch, B_SESSIONS},
+    {"GET", "/v1/quartiers", 0, DEVICE, BODY_NONE, on_quartiers, B_NONE},
+    {"POST", "/v1/prompts", 0, DEVICE, BODY_JSON, on_batch, B_PROMPTS},
+    {"GET", "/v1/prompts", 0, DEVICE, BODY_NONE, on_prompts_get, B_NONE},
+    {"HEAD", "/v1/attachments/", 1, ANY, BODY_NONE, on_attachment_head, B_NONE},
+    {"PUT", "/v1/attachments/", 1, DEVICE, BODY_BYTES, on_attachment_put, B_NONE},
+    {"GET", "/v1/attachments/", 1, ANY, BODY_NONE, on_attachment_get, B_NONE},
+    {"GET", "/v1/export", 0, ANALYST, BODY_NONE, on_export, B_NONE},
 };
 #define N_ROUTES (sizeof routes / sizeof *routes)
 

@@ -676,14 +676,76 @@ pv_err pv_cdb_survey_has_file(pv_cdb *db, const char *territory, const char *sha
 
 /* ---- ingest ------------------------------------------------------------ */
 
-/* The last survey version checked in a batch (batches repeat one). */
-typedef struct seen_survey {
-  char id[PV_STORE_MAX_ID + 1];
-  int version;
-  int visible;
-} seen_survey;
+/* What every item of one ingest shares. */
+typedef struct ingest_ctx {
+  const char *territory;
+  long long device_id;
+  const char *now;
+  /* The last survey version checked in a batch (batches repeat one). */
+  char seen_id[PV_STORE_MAX_ID + 1];
+  int seen_version;
+  int seen_visible;
+} ingest_ctx;
 
-static pv_err check_item(const pv_cdb_ingest_item *it) {
+/* A kind of item a batch ingests: item_size bytes each, checked before
+ * the transaction, stored in cmp order (then position, so a record twice
+ * in one batch is stored once, then judged against itself) by one. */
+typedef struct ingest_kind {
+  const char *what;
+  size_t item_size;
+  pv_err (*check)(const void *item);
+  int (*cmp)(const void *a, const void *b);
+  pv_err (*one)(pv_cdb *db, ingest_ctx *c, void *item);
+} ingest_kind;
+
+/* qsort_r comparator of item pointers; ud is the kind. */
+static int order_cmp(const void *a, const void *b, void *ud) {
+  const ingest_kind *k = ud;
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  int c = k->cmp(x, y);
+  return c ? c : (x < y ? -1 : x > y);
+}
+
+/* Checks every item, then decides and stores them in ONE transaction in
+ * k's order, each writing its outcome; nothing is stored on failure. */
+static pv_err ingest(pv_cdb *db, const ingest_kind *k, const char *territory,
+                     long long device_id, void *items, size_t n, const char *now) {
+  ingest_ctx c = {
+      .territory = territory, .device_id = device_id, .now = now, .seen_version = -1};
+  char **order = NULL;
+  int began = 0;
+  pv_err err;
+  if ((err = check_code(territory)) ||
+      (err = check_text("time", now, PV_STORE_TIME_LEN)))
+    return err;
+  if (n == 0)
+    return PV_OK;
+  for (size_t i = 0; i < n; i++)
+    if ((err = k->check((char *)items + i * k->item_size)))
+      return err;
+  order = malloc(n * sizeof *order);
+  if (!order)
+    return pv_fail(PV_ERR_NOMEM, "collector db: ingest of %zu %s", n, k->what);
+  for (size_t i = 0; i < n; i++)
+    order[i] = (char *)items + i * k->item_size;
+  qsort_r(order, n, sizeof *order, order_cmp, (void *)k);
+  if ((err = db->ops->begin(db, 1)))
+    goto out;
+  began = 1;
+  for (size_t i = 0; i < n; i++)
+    if ((err = k->one(db, &c, order[i])))
+      goto out;
+  if (!(err = db->ops->commit(db)))
+    began = 0;
+out:
+  if (began)
+    db->ops->rollback(db);
+  free(order);
+  return err;
+}
+
+static pv_err check_item(const void *item) {
+  const pv_cdb_ingest_item *it = item;
   const pv_store_response *r = it->r;
   if (!r || !it->canonical)
     return pv_fail(PV_ERR_INVALID, "collector db: ingest item without response");
@@ -696,20 +758,22 @@ static pv_err check_item(const pv_cdb_ingest_item *it) {
 }
 
 /* Decides and stores one item inside the batch's transaction. */
-static pv_err ingest_one(pv_cdb *db, const char *territory, long long device_id,
-                         pv_cdb_ingest_item *it, const char *now, seen_survey *seen) {
+static pv_err ingest_one(pv_cdb *db, ingest_ctx *c, void *item) {
+  pv_cdb_ingest_item *it = item;
   const pv_store_response *r = it->r;
+  const char *territory = c->territory, *now = c->now;
+  long long device_id = c->device_id;
   int found = 0, row = 0;
   pv_err err;
 
-  if (strcmp(seen->id, r->survey_id) != 0 || seen->version != r->survey_version) {
+  if (strcmp(c->seen_id, r->survey_id) != 0 || c->seen_version != r->survey_version) {
     cdb_param v[] = {P_TEXT(r->survey_id), P_INT(r->survey_version), P_TEXT(territory)};
-    if ((err = probe(db, Q_VISIBLE, v, 3, &seen->visible, NULL)))
+    if ((err = probe(db, Q_VISIBLE, v, 3, &c->seen_visible, NULL)))
       return err;
-    snprintf(seen->id, sizeof seen->id, "%s", r->survey_id);
-    seen->version = r->survey_version;
+    snprintf(c->seen_id, sizeof c->seen_id, "%s", r->survey_id);
+    c->seen_version = r->survey_version;
   }
-  if (!seen->visible) {
+  if (!c->seen_visible) {
     it->outcome = PV_OUT_UNKNOWN_SURVEY;
     return PV_OK;
   }
@@ -760,52 +824,23 @@ static pv_err ingest_one(pv_cdb *db, const char *territory, long long device_id,
   return PV_OK;
 }
 
-/* Sorts item pointers by uuid (then position: a uuid twice in one batch is
- * stored once, then a duplicate). */
 static int item_cmp(const void *a, const void *b) {
-  const pv_cdb_ingest_item *const *ia = a, *const *ib = b;
-  int c = strcmp((*ia)->r->uuid, (*ib)->r->uuid);
-  return c ? c : (*ia < *ib ? -1 : *ia > *ib);
+  return strcmp(((const pv_cdb_ingest_item *)a)->r->uuid,
+                ((const pv_cdb_ingest_item *)b)->r->uuid);
 }
+
+static const ingest_kind response_kind = {"responses", sizeof(pv_cdb_ingest_item),
+                                          check_item, item_cmp, ingest_one};
 
 pv_err pv_cdb_ingest(pv_cdb *db, const char *territory, long long device_id,
                      pv_cdb_ingest_item *items, size_t n, const char *now) {
-  pv_cdb_ingest_item **order = NULL;
-  seen_survey seen = {.version = -1};
-  int began = 0;
-  pv_err err;
-  if ((err = check_code(territory)) ||
-      (err = check_text("time", now, PV_STORE_TIME_LEN)))
-    return err;
-  if (n == 0)
-    return PV_OK;
-  for (size_t i = 0; i < n; i++)
-    if ((err = check_item(&items[i])))
-      return err;
-  order = malloc(n * sizeof *order);
-  if (!order)
-    return pv_fail(PV_ERR_NOMEM, "collector db: ingest of %zu responses", n);
-  for (size_t i = 0; i < n; i++)
-    order[i] = &items[i];
-  qsort(order, n, sizeof *order, item_cmp);
-  if ((err = db->ops->begin(db, 1)))
-    goto out;
-  began = 1;
-  for (size_t i = 0; i < n; i++)
-    if ((err = ingest_one(db, territory, device_id, order[i], now, &seen)))
-      goto out;
-  if (!(err = db->ops->commit(db)))
-    began = 0;
-out:
-  if (began)
-    db->ops->rollback(db);
-  free(order);
-  return err;
+  return ingest(db, &response_kind, territory, device_id, items, n, now);
 }
 
 /* ---- sessions ---------------------------------------------------------- */
 
-static pv_err check_session_item(const pv_cdb_session_item *it) {
+static pv_err check_session_item(const void *item) {
+  const pv_cdb_session_item *it = item;
   if (!it->s || !it->canonical)
     return pv_fail(PV_ERR_INVALID, "collector db: session item without session");
   if (!pv_uuid_valid(it->s->uuid))
@@ -829,9 +864,11 @@ static int same_but_end(const pv_store_session *a, const pv_store_session *b) {
 }
 
 /* Decides and stores one session inside the batch's transaction. */
-static pv_err session_one(pv_cdb *db, const char *territory, long long device_id,
-                          pv_cdb_session_item *it, const char *now) {
+static pv_err session_one(pv_cdb *db, ingest_ctx *c, void *item) {
+  pv_cdb_session_item *it = item;
   const pv_store_session *s = it->s;
+  const char *territory = c->territory, *now = c->now;
+  long long device_id = c->device_id;
   char reason[PV_PROTO_MAX_REASON + 1];
   pv_store_session stored;
   int found = 0, row = 0, other = 0, same = 0;
@@ -890,43 +927,16 @@ static pv_err session_one(pv_cdb *db, const char *territory, long long device_id
 }
 
 static int session_cmp(const void *a, const void *b) {
-  const pv_cdb_session_item *const *ia = a, *const *ib = b;
-  int c = strcmp((*ia)->s->uuid, (*ib)->s->uuid);
-  return c ? c : (*ia < *ib ? -1 : *ia > *ib);
+  return strcmp(((const pv_cdb_session_item *)a)->s->uuid,
+                ((const pv_cdb_session_item *)b)->s->uuid);
 }
+
+static const ingest_kind session_kind = {"sessions", sizeof(pv_cdb_session_item),
+                                         check_session_item, session_cmp, session_one};
 
 pv_err pv_cdb_session_ingest(pv_cdb *db, const char *territory, long long device_id,
                              pv_cdb_session_item *items, size_t n, const char *now) {
-  pv_cdb_session_item **order = NULL;
-  int began = 0;
-  pv_err err;
-  if ((err = check_code(territory)) ||
-      (err = check_text("time", now, PV_STORE_TIME_LEN)))
-    return err;
-  if (n == 0)
-    return PV_OK;
-  for (size_t i = 0; i < n; i++)
-    if ((err = check_session_item(&items[i])))
-      return err;
-  order = malloc(n * sizeof *order);
-  if (!order)
-    return pv_fail(PV_ERR_NOMEM, "collector db: ingest of %zu sessions", n);
-  for (size_t i = 0; i < n; i++)
-    order[i] = &items[i];
-  qsort(order, n, sizeof *order, session_cmp);
-  if ((err = db->ops->begin(db, 1)))
-    goto out;
-  began = 1;
-  for (size_t i = 0; i < n; i++)
-    if ((err = session_one(db, territory, device_id, order[i], now)))
-      goto out;
-  if (!(err = db->ops->commit(db)))
-    began = 0;
-out:
-  if (began)
-    db->ops->rollback(db);
-  free(order);
-  return err;
+  return ingest(db, &session_kind, territory, device_id, items, n, now);
 }
 
 pv_err pv_cdb_session_get(pv_cdb *db, const char *territory, const char *uuid,
@@ -1005,7 +1015,8 @@ pv_err pv_cdb_quartier_list(pv_cdb *db, const char *territory, pv_quartier **out
 
 /* ---- recorded prompts -------------------------------------------------- */
 
-static pv_err check_prompt(const pv_store_prompt *p) {
+static pv_err check_prompt(const void *item) {
+  const pv_store_prompt *p = ((const pv_cdb_prompt_item *)item)->p;
   if (!p || !pv_proto_id_valid(p->survey_id) || !pv_store_prompt_key_valid(p->key) ||
       !pv_proto_lang_valid(p->lang) || !pv_sha256_valid(p->sha256) ||
       !pv_proto_time_valid(p->recorded_at) || !pv_uuid_valid(p->device_id) ||
@@ -1015,9 +1026,11 @@ static pv_err check_prompt(const pv_store_prompt *p) {
 }
 
 /* Decides and stores one recording inside the batch's transaction. */
-static pv_err prompt_one(pv_cdb *db, const char *territory, long long device_id,
-                         pv_cdb_prompt_item *it, const char *now) {
+static pv_err prompt_one(pv_cdb *db, ingest_ctx *c, void *item) {
+  pv_cdb_prompt_item *it = item;
   const pv_store_prompt *p = it->p;
+  const char *territory = c->territory, *now = c->now;
+  long long device_id = c->device_id;
   pv_store_prompt held = {0};
   long long size = 0;
   int found = 0, row = 0;
@@ -1064,46 +1077,19 @@ static pv_err prompt_one(pv_cdb *db, const char *territory, long long device_id,
   return PV_OK;
 }
 
-/* Orders items by survey, key, lang (then position), so concurrent
- * batches lock rows in one order. */
+/* Orders items by survey, key, lang, so concurrent batches lock rows in
+ * one order. */
 static int prompt_cmp(const void *a, const void *b) {
-  const pv_cdb_prompt_item *const *ia = a, *const *ib = b;
-  int c = pv_proto_prompt_cmp((*ia)->p, (*ib)->p);
-  return c ? c : (*ia < *ib ? -1 : *ia > *ib);
+  return pv_proto_prompt_cmp(((const pv_cdb_prompt_item *)a)->p,
+                             ((const pv_cdb_prompt_item *)b)->p);
 }
+
+static const ingest_kind prompt_kind = {"prompts", sizeof(pv_cdb_prompt_item),
+                                        check_prompt, prompt_cmp, prompt_one};
 
 pv_err pv_cdb_prompt_ingest(pv_cdb *db, const char *territory, long long device_id,
                             pv_cdb_prompt_item *items, size_t n, const char *now) {
-  pv_cdb_prompt_item **order = NULL;
-  int began = 0;
-  pv_err err;
-  if ((err = check_code(territory)) ||
-      (err = check_text("time", now, PV_STORE_TIME_LEN)))
-    return err;
-  if (n == 0)
-    return PV_OK;
-  for (size_t i = 0; i < n; i++)
-    if ((err = check_prompt(items[i].p)))
-      return err;
-  order = malloc(n * sizeof *order);
-  if (!order)
-    return pv_fail(PV_ERR_NOMEM, "collector db: ingest of %zu prompts", n);
-  for (size_t i = 0; i < n; i++)
-    order[i] = &items[i];
-  qsort(order, n, sizeof *order, prompt_cmp);
-  if ((err = db->ops->begin(db, 1)))
-    goto out;
-  began = 1;
-  for (size_t i = 0; i < n; i++)
-    if ((err = prompt_one(db, territory, device_id, order[i], now)))
-      goto out;
-  if (!(err = db->ops->commit(db)))
-    began = 0;
-out:
-  if (began)
-    db->ops->rollback(db);
-  free(order);
-  return err;
+  return ingest(db, &prompt_kind, territory, device_id, items, n, now);
 }
 
 static void prompt_fill(pv_cdb *db, void *item) {

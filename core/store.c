@@ -324,8 +324,9 @@ static const char *const stmt_sql[S__COUNT] = {
     [S_SESSION_LIST] = "SELECT " SESSION_COLUMNS " FROM sessions"
                        " ORDER BY started_at, uuid LIMIT ?1",
     [S_SESSIONS_PENDING] = "SELECT " SESSION_COLUMNS " FROM sessions"
-                           " WHERE synced_ended IS NULL"
-                           " OR synced_ended <> coalesce(ended_at, '')"
+                           " WHERE (synced_ended IS NULL"
+                           " OR synced_ended <> coalesce(ended_at, ''))"
+                           " AND (?2 IS NULL OR (started_at, uuid) > (?2, ?3))"
                            " ORDER BY started_at, uuid LIMIT ?1",
     /* Only the form this row has or had: running (''), or its ended_at. */
     [S_SESSION_ACK] = "UPDATE sessions SET synced_ended = ?1 WHERE uuid = ?2"
@@ -496,6 +497,20 @@ static pv_err tx_commit(pv_store *st) {
 static void tx_rollback(pv_store *st) {
   if (!sqlite3_get_autocommit(st->db))
     run(st, S_ROLLBACK, "rollback", NULL, 0, NULL);
+}
+
+/* Runs one(st, ud, i) for i in 0..n-1 in one transaction: all or none. */
+static pv_err each_in_tx(pv_store *st, size_t n,
+                         pv_err (*one)(pv_store *st, const void *ud, size_t i),
+                         const void *ud) {
+  pv_err err = tx_begin(st);
+  for (size_t i = 0; !err && i < n; i++)
+    err = one(st, ud, i);
+  if (!err)
+    err = tx_commit(st);
+  if (err)
+    tx_rollback(st);
+  return err;
 }
 
 /* Copies column col as text into dst (cap bytes, NUL-terminated; NULL
@@ -1347,6 +1362,11 @@ void pv_store_response_free(pv_store_response *r) {
   r->answer_count = 0;
 }
 
+/* A batch size asked for, clamped to 1..PV_STORE_MAX_BATCH. */
+static size_t batch_size(size_t max) {
+  return max < 1 ? 1 : max > PV_STORE_MAX_BATCH ? PV_STORE_MAX_BATCH : max;
+}
+
 pv_err pv_store_pending(pv_store *st, size_t max, pv_store_batch *out) {
   return pv_store_pending_after(st, max, NULL, NULL, out);
 }
@@ -1361,10 +1381,7 @@ static pv_err responses_after(pv_store *st, int which, const char *session_uuid,
   int rc = SQLITE_DONE;
   PV_ASSERT(st && out);
   memset(out, 0, sizeof *out);
-  if (max == 0)
-    max = 1;
-  if (max > PV_STORE_MAX_BATCH)
-    max = PV_STORE_MAX_BATCH;
+  max = batch_size(max);
   if (!(out->responses = calloc(max, sizeof *out->responses)))
     return pv_fail(PV_ERR_NOMEM, "store: out of memory");
   /* One read transaction: the batch is one snapshot. */
@@ -1420,6 +1437,29 @@ void pv_store_batch_free(pv_store_batch *batch) {
   batch->count = 0;
 }
 
+typedef struct ack_ctx {
+  const char *const *uuids;
+  const char *now;
+} ack_ctx;
+
+static pv_err ack_one(pv_store *st, const void *ud, size_t i) {
+  const ack_ctx *a = ud;
+  int changes = 0;
+  pv_store_status status;
+  pv_err err;
+  if ((err = run(st, S_ACK, "ack", (param[]){TXT(a->now), TXT(a->uuids[i])}, 2,
+                 &changes)) ||
+      changes)
+    return err;
+  /* Unknown, unfinished, or acknowledged before (fine: keep that time). */
+  if ((err = response_status(st, a->uuids[i], &status)))
+    return err;
+  if (status == PV_STORE_IN_PROGRESS)
+    return pv_fail(PV_ERR_STATE, "store: response %s is still in progress",
+                   a->uuids[i]);
+  return PV_OK;
+}
+
 pv_err pv_store_ack(pv_store *st, const char *const *uuids, size_t n) {
   char now[PV_STORE_TIME_LEN + 1];
   pv_err err;
@@ -1428,28 +1468,7 @@ pv_err pv_store_ack(pv_store *st, const char *const *uuids, size_t n) {
     if ((err = check_uuid("acknowledged response", uuids[i])))
       return err;
   now_iso(st, now);
-  if ((err = tx_begin(st)))
-    return err;
-  for (size_t i = 0; i < n; i++) {
-    int changes = 0;
-    pv_store_status status;
-    if ((err = run(st, S_ACK, "ack", (param[]){TXT(now), TXT(uuids[i])}, 2, &changes)))
-      goto out;
-    if (changes)
-      continue;
-    /* Unknown, unfinished, or acknowledged before (fine: keep that time). */
-    if ((err = response_status(st, uuids[i], &status)))
-      goto out;
-    if (status == PV_STORE_IN_PROGRESS) {
-      err = pv_fail(PV_ERR_STATE, "store: response %s is still in progress", uuids[i]);
-      goto out;
-    }
-  }
-  err = tx_commit(st);
-out:
-  if (err)
-    tx_rollback(st);
-  return err;
+  return each_in_tx(st, n, ack_one, &(ack_ctx){uuids, now});
 }
 
 pv_err pv_store_note_failure(pv_store *st, const char *uuid, const char *error) {
@@ -1598,7 +1617,8 @@ pv_err pv_store_session_end(pv_store *st, const char *uuid) {
 }
 
 /* Copies a row of SESSION_COLUMNS into *out. */
-static void read_session_row(sqlite3_stmt *s, pv_store_session *out) {
+static void read_session_row(sqlite3_stmt *s, void *row) {
+  pv_store_session *out = row;
   column_copy(s, 0, out->uuid, sizeof out->uuid);
   column_copy(s, 1, out->kind, sizeof out->kind);
   column_copy(s, 2, out->place, sizeof out->place);
@@ -1630,39 +1650,41 @@ pv_err pv_store_session_get(pv_store *st, const char *uuid, pv_store_session *ou
   return err;
 }
 
-/* Runs sessions statement id (one parameter: the row limit) into a
- * malloc'd *out of *n rows; PV_ERR_TOOBIG when it gives more than cap. */
-static pv_err session_rows(pv_store *st, enum stmt_id id, size_t limit, size_t cap,
-                           pv_store_session **out, size_t *n) {
+/* Runs statement id (params: the row limit first, then more) into a
+ * malloc'd *out of *n rows of elem bytes, each zeroed then filled by fill;
+ * PV_ERR_TOOBIG when it gives more than cap. what names the rows. */
+static pv_err read_rows(pv_store *st, enum stmt_id id, const param *params, int np,
+                        size_t cap, size_t elem, void (*fill)(sqlite3_stmt *, void *),
+                        const char *what, void **out, size_t *n) {
   sqlite3_stmt *s = NULL;
-  pv_store_session *rows = NULL;
+  char *rows = NULL;
   size_t count = 0, room = 0;
   int rc;
   pv_err err;
   *out = NULL;
   *n = 0;
-  if ((err = prepare(st, id, (param[]){NUM((int64_t)limit)}, 1, &s)))
+  if ((err = prepare(st, id, params, np, &s)))
     return err;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     if (count == cap) {
-      err = pv_fail(PV_ERR_TOOBIG, "store: %s: more than %zu sessions", st->path, cap);
+      err = pv_fail(PV_ERR_TOOBIG, "store: %s: more than %zu %s", st->path, cap, what);
       goto out;
     }
     if (count == room) {
       size_t want = room ? room * 2 : 16;
-      pv_store_session *grown = realloc(rows, want * sizeof *rows);
+      char *grown = realloc(rows, want * elem);
       if (!grown) {
-        err = pv_fail(PV_ERR_NOMEM, "store: list of %zu sessions", want);
+        err = pv_fail(PV_ERR_NOMEM, "store: list of %zu %s", want, what);
         goto out;
       }
       rows = grown;
       room = want;
     }
-    memset(&rows[count], 0, sizeof rows[count]);
-    read_session_row(s, &rows[count++]);
+    memset(rows + count * elem, 0, elem);
+    fill(s, rows + count++ * elem);
   }
   if (rc != SQLITE_DONE) {
-    err = db_fail(st->db, st->path, rc, "list sessions");
+    err = db_fail(st->db, st->path, rc, what);
     goto out;
   }
   *out = rows;
@@ -1674,20 +1696,54 @@ out:
   return err;
 }
 
+/* Runs sessions statement id (params: the row limit first) into *out. */
+static pv_err session_rows(pv_store *st, enum stmt_id id, const param *params, int np,
+                           size_t cap, pv_store_session **out, size_t *n) {
+  void *rows = NULL;
+  pv_err err = read_rows(st, id, params, np, cap, sizeof **out, read_session_row,
+                         "sessions", &rows, n);
+  *out = rows;
+  return err;
+}
+
 pv_err pv_store_session_list(pv_store *st, pv_store_session **out, size_t *n) {
   PV_ASSERT(st && out && n);
-  return session_rows(st, S_SESSION_LIST, PV_STORE_MAX_SESSIONS + 1,
+  return session_rows(st, S_SESSION_LIST, (param[]){NUM(PV_STORE_MAX_SESSIONS + 1)}, 1,
                       PV_STORE_MAX_SESSIONS, out, n);
 }
 
 pv_err pv_store_sessions_pending(pv_store *st, size_t max, pv_store_session **out,
                                  size_t *n) {
+  return pv_store_sessions_pending_after(st, max, NULL, out, n);
+}
+
+pv_err pv_store_sessions_pending_after(pv_store *st, size_t max,
+                                       const pv_store_session *after,
+                                       pv_store_session **out, size_t *n) {
   PV_ASSERT(st && out && n);
-  if (max < 1)
-    max = 1;
-  if (max > PV_STORE_MAX_BATCH)
-    max = PV_STORE_MAX_BATCH;
-  return session_rows(st, S_SESSIONS_PENDING, max, max, out, n);
+  max = batch_size(max);
+  return session_rows(st, S_SESSIONS_PENDING,
+                      (param[]){NUM((int64_t)max),
+                                TXT(after ? after->started_at : NULL),
+                                TXT(after ? after->uuid : NULL)},
+                      3, max, out, n);
+}
+
+static pv_err session_ack_one(pv_store *st, const void *ud, size_t i) {
+  const pv_store_session *s = (const pv_store_session *)ud + i;
+  pv_store_session here;
+  int changes = 0;
+  pv_err err;
+  if ((err = run(st, S_SESSION_ACK, "ack session",
+                 (param[]){TXT(s->ended_at), TXT(s->uuid)}, 2, &changes)) ||
+      changes)
+    return err;
+  /* Unknown, acknowledged before (fine), or an ended form never had. */
+  if ((err = pv_store_session_get(st, s->uuid, &here)))
+    return err;
+  if (s->ended_at[0] && !here.ended_at[0])
+    return pv_fail(PV_ERR_STATE, "store: session %s is still running", s->uuid);
+  return PV_OK;
 }
 
 pv_err pv_store_sessions_ack(pv_store *st, const pv_store_session *s, size_t n) {
@@ -1696,29 +1752,7 @@ pv_err pv_store_sessions_ack(pv_store *st, const pv_store_session *s, size_t n) 
   for (size_t i = 0; i < n; i++)
     if ((err = check_uuid("acknowledged session", s[i].uuid)))
       return err;
-  if ((err = tx_begin(st)))
-    return err;
-  for (size_t i = 0; i < n; i++) {
-    int changes = 0;
-    pv_store_session here;
-    if ((err = run(st, S_SESSION_ACK, "ack session",
-                   (param[]){TXT(s[i].ended_at), TXT(s[i].uuid)}, 2, &changes)))
-      goto out;
-    if (changes)
-      continue;
-    /* Unknown, acknowledged before (fine), or an ended form never had. */
-    if ((err = pv_store_session_get(st, s[i].uuid, &here)))
-      goto out;
-    if (s[i].ended_at[0] && !here.ended_at[0]) {
-      err = pv_fail(PV_ERR_STATE, "store: session %s is still running", s[i].uuid);
-      goto out;
-    }
-  }
-  err = tx_commit(st);
-out:
-  if (err)
-    tx_rollback(st);
-  return err;
+  return each_in_tx(st, n, session_ack_one, s);
 }
 
 /* ---- settings and sync state ------------------------------------------ */
@@ -1845,7 +1879,8 @@ static pv_err check_prompt_bytes(const char *media_type, const void *bytes,
 }
 
 /* Copies a row of PROMPT_COLUMNS into *out. */
-static void read_prompt_row(sqlite3_stmt *s, pv_store_prompt *out) {
+static void read_prompt_row(sqlite3_stmt *s, void *row) {
+  pv_store_prompt *out = row;
   memset(out, 0, sizeof *out);
   column_copy(s, 0, out->survey_id, sizeof out->survey_id);
   column_copy(s, 1, out->key, sizeof out->key);
@@ -2002,38 +2037,10 @@ pv_err pv_store_prompt_delete(pv_store *st, const char *survey_id, const char *k
  * malloc'd *out of at most limit rows. */
 static pv_err prompt_rows(pv_store *st, enum stmt_id id, const param *params, int np,
                           size_t limit, pv_store_prompt **out, size_t *n) {
-  sqlite3_stmt *s = NULL;
-  pv_store_prompt *rows = NULL;
-  size_t count = 0, room = 0;
-  int rc = SQLITE_DONE;
-  pv_err err;
-  *out = NULL;
-  *n = 0;
-  if ((err = prepare(st, id, params, np, &s)))
-    return err;
-  while (count < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-    if (count == room) {
-      size_t want = room ? room * 2 : 16;
-      pv_store_prompt *grown = realloc(rows, want * sizeof *rows);
-      if (!grown) {
-        err = pv_fail(PV_ERR_NOMEM, "store: list of %zu prompts", want);
-        goto out;
-      }
-      rows = grown;
-      room = want;
-    }
-    read_prompt_row(s, &rows[count++]);
-  }
-  if (count < limit && rc != SQLITE_DONE) {
-    err = db_fail(st->db, st->path, rc, "list prompts");
-    goto out;
-  }
+  void *rows = NULL;
+  pv_err err = read_rows(st, id, params, np, limit, sizeof **out, read_prompt_row,
+                         "prompts", &rows, n);
   *out = rows;
-  *n = count;
-  rows = NULL;
-out:
-  release(s);
-  free(rows);
   return err;
 }
 
@@ -2060,12 +2067,17 @@ pv_err pv_store_prompt_list(pv_store *st, const char *survey_id, pv_store_prompt
 pv_err pv_store_prompts_pending(pv_store *st, size_t max, pv_store_prompt **out,
                                 size_t *n) {
   PV_ASSERT(st && out && n);
-  if (max < 1)
-    max = 1;
-  if (max > PV_STORE_MAX_BATCH)
-    max = PV_STORE_MAX_BATCH;
+  max = batch_size(max);
   return prompt_rows(st, S_PROMPTS_PENDING, (param[]){NUM((int64_t)max)}, 1, max, out,
                      n);
+}
+
+/* A recording replaced or deleted since it was sent matches nothing. */
+static pv_err prompt_ack_one(pv_store *st, const void *ud, size_t i) {
+  const pv_store_prompt *p = (const pv_store_prompt *)ud + i;
+  return run(st, S_PROMPT_ACK, "ack prompt",
+             (param[]){TXT(p->survey_id), TXT(p->key), TXT(p->lang), TXT(p->sha256)}, 4,
+             NULL);
 }
 
 pv_err pv_store_prompts_ack(pv_store *st, const pv_store_prompt *p, size_t n) {
@@ -2077,18 +2089,5 @@ pv_err pv_store_prompts_ack(pv_store *st, const pv_store_prompt *p, size_t n) {
     if (!pv_sha256_valid(p[i].sha256))
       return pv_fail(PV_ERR_INVALID, "store: acknowledged prompt: not a sha256");
   }
-  if ((err = tx_begin(st)))
-    return err;
-  /* A recording replaced or deleted since it was sent matches nothing. */
-  for (size_t i = 0; i < n; i++)
-    if ((err = run(st, S_PROMPT_ACK, "ack prompt",
-                   (param[]){TXT(p[i].survey_id), TXT(p[i].key), TXT(p[i].lang),
-                             TXT(p[i].sha256)},
-                   4, NULL)))
-      break;
-  if (!err)
-    err = tx_commit(st);
-  if (err)
-    tx_rollback(st);
-  return err;
+  return each_in_tx(st, n, prompt_ack_one, p);
 }

@@ -229,6 +229,12 @@ pv_err pv_store_session_list(pv_store *st, pv_store_session **out, size_t *n);
  * NULL when none). */
 pv_err pv_store_sessions_pending(pv_store *st, size_t max, pv_store_session **out,
                                  size_t *n);
+/* The same, resuming after session after (its started_at and uuid) of an
+ * earlier batch, so a sync pass walks the outbox once even when the
+ * collector refuses some sessions for good; NULL starts at the oldest. */
+pv_err pv_store_sessions_pending_after(pv_store *st, size_t max,
+                                       const pv_store_session *after,
+                                       pv_store_session **out, size_t *n);
 /* Records the server's acknowledgement of exactly the n sessions given, as
  * they were sent, in one transaction: a session that ended after its
  * running form was sent stays pending. PV_ERR_NOTFOUND for an unknown

@@ -534,16 +534,13 @@ static pv_err post_for_results(engine *e, const char *path, const char *body, si
   return err;
 }
 
-/* Posts n pending sessions and acknowledges those stored or duplicate;
- * *all_acked tells whether every one was. */
-static pv_err post_sessions(engine *e, const pv_store_session *s, size_t n,
-                            int *all_acked) {
+/* Posts n pending sessions and acknowledges those stored or duplicate. */
+static pv_err post_sessions(engine *e, const pv_store_session *s, size_t n) {
   pv_proto_result *res = NULL;
   pv_store_session *acks = NULL;
   size_t n_acks = 0;
   pv_err err = PV_OK;
   char *body = pv_proto_sessions_encode(s, n);
-  *all_acked = 0;
   if (!body)
     return fail_local(e, pv_fail(PV_ERR_NOMEM, "sync: cannot encode sessions"));
   if ((err = post_for_results(e, PV_PROTO_PREFIX "/sessions", body, n, &res)))
@@ -574,7 +571,6 @@ static pv_err post_sessions(engine *e, const pv_store_session *s, size_t n,
     goto out;
   }
   e->rep->sessions_acked += n_acks;
-  *all_acked = n_acks == n;
 out:
   free(acks);
   free(res);
@@ -582,20 +578,24 @@ out:
   return err;
 }
 
-/* Sends the pending sessions, each at most once a pass: a batch with a
- * refusal, or not full, is the last. */
+/* Sends the pending sessions, each at most once a pass, oldest first: a
+ * batch walks past the one before, so sessions the collector refuses for
+ * good (counted in sessions_failed) do not hold newer ones back. */
 static pv_err send_sessions(engine *e) {
+  pv_store_session after = {0};
   for (;;) {
     pv_store_session *s = NULL;
     size_t n = 0;
-    int all_acked = 0;
-    pv_err err = pv_store_sessions_pending(e->st, PV_PROTO_MAX_SESSIONS, &s, &n);
+    pv_err err = pv_store_sessions_pending_after(e->st, PV_PROTO_MAX_SESSIONS,
+                                                 after.uuid[0] ? &after : NULL, &s, &n);
     if (err)
       return fail_local(e, err);
-    if (n > 0)
-      err = post_sessions(e, s, n, &all_acked);
+    if (n > 0) {
+      err = post_sessions(e, s, n);
+      after = s[n - 1];
+    }
     free(s);
-    if (err || n < PV_PROTO_MAX_SESSIONS || !all_acked)
+    if (err || n < PV_PROTO_MAX_SESSIONS)
       return err;
   }
 }

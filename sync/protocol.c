@@ -212,6 +212,35 @@ static int known_keys(const cJSON *obj, const char *const *keys, const char **ba
   return pick(obj, keys, slots, bad, &twice);
 }
 
+/* Opens record o for a strict decode: sorts its members into f by keys
+ * (pick). With uuid (PV_UUID_LEN + 1 bytes; keys[0] is "uuid"), reads and
+ * checks the uuid first, even past a bad key, so a refusal can name it.
+ * 0 with a reason, prefixed by at, when o is not an object of keys. */
+static int open_record(const cJSON *o, const char *const *keys, const cJSON **f,
+                       char *uuid, const char *at, char *reason, size_t rl) {
+  const char *bad = NULL;
+  int twice = 0;
+  if (!cJSON_IsObject(o)) {
+    say(reason, rl, "%snot an object", at);
+    return 0;
+  }
+  int keys_ok = pick(o, keys, f, &bad, &twice);
+  if (uuid && (!str_of(keys_ok ? f[0] : cJSON_GetObjectItemCaseSensitive(o, "uuid"),
+                       uuid, PV_UUID_LEN + 1) ||
+               !pv_uuid_valid(uuid))) {
+    uuid[0] = '\0';
+    say(reason, rl, "uuid: expected a UUID");
+    return 0;
+  }
+  if (!keys_ok) {
+    char k[CLIP + 1];
+    say(reason, rl, "%s%s key \"%s\"", at, twice ? "repeated" : "unknown",
+        clip(bad, k));
+    return 0;
+  }
+  return 1;
+}
+
 /* Pre-scan (UTF-8, NUL, nesting) then parse; NULL with a reason. */
 static cJSON *parse_body(const char *body, size_t len, char *reason,
                          size_t reason_len) {
@@ -244,7 +273,8 @@ static const char *status_name(pv_store_status s) {
 
 /* ---- responses ---- */
 
-static cJSON *response_json(const pv_store_response *r) {
+static cJSON *response_json(const void *rec) {
+  const pv_store_response *r = rec;
   cJSON *o = cJSON_CreateObject(), *answers = NULL;
   if (!o)
     return NULL;
@@ -290,32 +320,6 @@ fail:
   return NULL;
 }
 
-char *pv_proto_response_encode(const pv_store_response *r) {
-  cJSON *o = response_json(r);
-  char *s = o ? cJSON_PrintUnformatted(o) : NULL;
-  cJSON_Delete(o);
-  return s;
-}
-
-char *pv_proto_batch_encode(const pv_store_response *r, size_t n) {
-  PV_ASSERT(n <= PV_PROTO_MAX_BATCH);
-  cJSON *root = cJSON_CreateObject();
-  cJSON *arr = root ? cJSON_AddArrayToObject(root, "responses") : NULL;
-  char *s = NULL;
-  if (!arr)
-    goto out;
-  for (size_t i = 0; i < n; i++) {
-    cJSON *o = response_json(&r[i]);
-    if (!o)
-      goto out;
-    cJSON_AddItemToArray(arr, o);
-  }
-  s = cJSON_PrintUnformatted(root);
-out:
-  cJSON_Delete(root);
-  return s;
-}
-
 static const char *const response_keys[] = {
     "uuid",       "survey",   "version", "device",  "session", "language",
     "started_at", "ended_at", "status",  "answers", NULL};
@@ -337,19 +341,11 @@ enum { A_QUESTION, A_VALUE, A_MEASURE, A_ANSWERED, A_ATTACHMENT };
 
 static int decode_answer(const cJSON *ao, size_t i, pv_store_answer *a, char *reason,
                          size_t rl) {
-  const char *bad = NULL;
   const cJSON *f[MAX_KEYS];
-  int twice = 0;
-  if (!cJSON_IsObject(ao)) {
-    say(reason, rl, "answers[%zu]: not an object", i);
+  char at[32];
+  snprintf(at, sizeof at, "answers[%zu]: ", i);
+  if (!open_record(ao, answer_keys, f, NULL, at, reason, rl))
     return 0;
-  }
-  if (!pick(ao, answer_keys, f, &bad, &twice)) {
-    char k[CLIP + 1];
-    say(reason, rl, "answers[%zu]: %s key \"%s\"", i, twice ? "repeated" : "unknown",
-        clip(bad, k));
-    return 0;
-  }
   if (!str_of(f[A_QUESTION], a->question_id, sizeof a->question_id) ||
       !pv_proto_id_valid(a->question_id)) {
     say(reason, rl, "answers[%zu].question: expected an id (a-z, 0-9, _, -)", i);
@@ -409,32 +405,14 @@ static int decode_answer(const cJSON *ao, size_t i, pv_store_answer *a, char *re
 /* Fills *r from o; on failure returns 0 with a reason, and r's answers
  * (if any were made) are freed by the caller through
  * pv_store_response_free. */
-static int decode_response(const cJSON *o, pv_store_response *r, char *reason,
-                           size_t rl) {
-  const char *bad = NULL;
+static int decode_response(const cJSON *o, void *rec, char *reason, size_t rl) {
+  pv_store_response *r = rec;
   const cJSON *f[MAX_KEYS];
-  int twice = 0, keys_ok;
   long long version = 0;
   char status[16];
   memset(r, 0, sizeof *r);
-  if (!cJSON_IsObject(o)) {
-    say(reason, rl, "not an object");
+  if (!open_record(o, response_keys, f, r->uuid, "", reason, rl))
     return 0;
-  }
-  keys_ok = pick(o, response_keys, f, &bad, &twice);
-  /* The uuid first, even past a bad key, so a refusal can name it. */
-  if (!str_of(keys_ok ? f[R_UUID] : cJSON_GetObjectItemCaseSensitive(o, "uuid"),
-              r->uuid, sizeof r->uuid) ||
-      !pv_uuid_valid(r->uuid)) {
-    r->uuid[0] = '\0';
-    say(reason, rl, "uuid: expected a UUID");
-    return 0;
-  }
-  if (!keys_ok) {
-    char k[CLIP + 1];
-    say(reason, rl, "%s key \"%s\"", twice ? "repeated" : "unknown", clip(bad, k));
-    return 0;
-  }
   if (!str_of(f[R_SURVEY], r->survey_id, sizeof r->survey_id) ||
       !pv_proto_id_valid(r->survey_id)) {
     say(reason, rl, "survey: expected a survey id");
@@ -510,22 +488,6 @@ static int decode_response(const cJSON *o, pv_store_response *r, char *reason,
   return 1;
 }
 
-pv_err pv_proto_response_decode(const char *json, size_t len, pv_store_response *out,
-                                char *reason, size_t reason_len) {
-  memset(out, 0, sizeof *out);
-  cJSON *o = parse_body(json, len, reason, reason_len);
-  if (!o)
-    return PV_ERR_INVALID;
-  int ok = decode_response(o, out, reason, reason_len);
-  cJSON_Delete(o);
-  if (!ok) {
-    pv_store_response_free(out);
-    memset(out, 0, sizeof *out);
-    return PV_ERR_INVALID;
-  }
-  return PV_OK;
-}
-
 /* Opens a batch body {"<key>": [min..max items]} (no other key): PV_OK
  * with *root (caller deletes), *arr and *n; otherwise PV_ERR_INVALID or
  * PV_ERR_TOOBIG with a reason and nothing to delete. Shared by every
@@ -571,71 +533,6 @@ out:
   return err;
 }
 
-pv_err pv_proto_batch_decode(const char *body, size_t len, pv_proto_batch *out,
-                             char *reason, size_t reason_len) {
-  cJSON *root = NULL;
-  const cJSON *arr = NULL;
-  size_t n = 0;
-  memset(out, 0, sizeof *out);
-  pv_err err = batch_open(body, len, "responses", 1, PV_PROTO_MAX_BATCH, reason,
-                          reason_len, &root, &arr, &n);
-  if (err)
-    return err;
-  out->items = calloc(n, sizeof *out->items);
-  if (!out->items) {
-    say(reason, reason_len, "out of memory");
-    err = PV_ERR_NOMEM;
-    goto out;
-  }
-  out->count = n;
-  size_t i = 0;
-  for (const cJSON *o = arr->child; o; o = o->next, i++) {
-    pv_proto_item *it = &out->items[i];
-    char why[PV_PROTO_MAX_REASON - 24] = ""; /* room for "responses[N]: " */
-    it->ok = decode_response(o, &it->r, why, sizeof why);
-    if (!it->ok) {
-      memcpy(it->result.uuid, it->r.uuid, sizeof it->result.uuid);
-      pv_store_response_free(&it->r);
-      memset(&it->r, 0, sizeof it->r);
-      it->result.outcome = PV_OUT_INVALID;
-      snprintf(it->result.reason, sizeof it->result.reason, "responses[%zu]: %s", i,
-               why);
-      continue;
-    }
-    /* The same uuid twice in one batch: keep the first, refuse the rest. */
-    for (size_t j = 0; j < i; j++)
-      if (out->items[j].ok && strcmp(out->items[j].r.uuid, it->r.uuid) == 0) {
-        it->ok = 0;
-        memcpy(it->result.uuid, it->r.uuid, sizeof it->result.uuid);
-        pv_store_response_free(&it->r);
-        memset(&it->r, 0, sizeof it->r);
-        it->result.outcome = PV_OUT_INVALID;
-        snprintf(it->result.reason, sizeof it->result.reason,
-                 "responses[%zu]: uuid repeated in the batch", i);
-        break;
-      }
-    if (it->ok)
-      memcpy(it->result.uuid, it->r.uuid, sizeof it->result.uuid);
-  }
-  err = PV_OK;
-out:
-  cJSON_Delete(root);
-  if (err != PV_OK)
-    pv_proto_batch_free(out);
-  return err;
-}
-
-void pv_proto_batch_free(pv_proto_batch *b) {
-  if (!b)
-    return;
-  for (size_t i = 0; i < b->count; i++)
-    if (b->items[i].ok)
-      pv_store_response_free(&b->items[i].r);
-  free(b->items);
-  b->items = NULL;
-  b->count = 0;
-}
-
 /* ---- sessions ---- */
 
 /* The kinds are the store's (one list for both ends). */
@@ -659,7 +556,8 @@ static int printable(const char *s) {
   return 1;
 }
 
-static cJSON *session_json(const pv_store_session *s) {
+static cJSON *session_json(const void *rec) {
+  const pv_store_session *s = rec;
   cJSON *o = cJSON_CreateObject();
   if (!o)
     return NULL;
@@ -676,32 +574,6 @@ static cJSON *session_json(const pv_store_session *s) {
     return NULL;
   }
   return o;
-}
-
-char *pv_proto_session_encode(const pv_store_session *s) {
-  cJSON *o = session_json(s);
-  char *text = o ? cJSON_PrintUnformatted(o) : NULL;
-  cJSON_Delete(o);
-  return text;
-}
-
-char *pv_proto_sessions_encode(const pv_store_session *s, size_t n) {
-  PV_ASSERT(n <= PV_PROTO_MAX_SESSIONS);
-  cJSON *root = cJSON_CreateObject();
-  cJSON *arr = root ? cJSON_AddArrayToObject(root, "sessions") : NULL;
-  char *text = NULL;
-  if (!arr)
-    goto out;
-  for (size_t i = 0; i < n; i++) {
-    cJSON *o = session_json(&s[i]);
-    if (!o)
-      goto out;
-    cJSON_AddItemToArray(arr, o);
-  }
-  text = cJSON_PrintUnformatted(root);
-out:
-  cJSON_Delete(root);
-  return text;
 }
 
 static const char *const session_keys[] = {"uuid",       "kind",     "place",
@@ -724,29 +596,12 @@ static int session_text(const cJSON *v, char *out, size_t cap) {
 }
 
 /* Fills *s from o; 0 with a reason (s->uuid kept when it was readable). */
-static int decode_session(const cJSON *o, pv_store_session *s, char *reason,
-                          size_t rl) {
-  const char *bad = NULL;
+static int decode_session(const cJSON *o, void *rec, char *reason, size_t rl) {
+  pv_store_session *s = rec;
   const cJSON *f[MAX_KEYS];
-  int twice = 0, keys_ok;
   memset(s, 0, sizeof *s);
-  if (!cJSON_IsObject(o)) {
-    say(reason, rl, "not an object");
+  if (!open_record(o, session_keys, f, s->uuid, "", reason, rl))
     return 0;
-  }
-  keys_ok = pick(o, session_keys, f, &bad, &twice);
-  if (!str_of(keys_ok ? f[SE_UUID] : cJSON_GetObjectItemCaseSensitive(o, "uuid"),
-              s->uuid, sizeof s->uuid) ||
-      !pv_uuid_valid(s->uuid)) {
-    s->uuid[0] = '\0';
-    say(reason, rl, "uuid: expected a UUID");
-    return 0;
-  }
-  if (!keys_ok) {
-    char k[CLIP + 1];
-    say(reason, rl, "%s key \"%s\"", twice ? "repeated" : "unknown", clip(bad, k));
-    return 0;
-  }
   if (!str_of(f[SE_KIND], s->kind, sizeof s->kind) ||
       !pv_proto_session_kind_valid(s->kind)) {
     say(reason, rl,
@@ -788,67 +643,6 @@ static int decode_session(const cJSON *o, pv_store_session *s, char *reason,
     return 0;
   }
   return 1;
-}
-
-pv_err pv_proto_session_decode(const char *json, size_t len, pv_store_session *out,
-                               char *reason, size_t reason_len) {
-  memset(out, 0, sizeof *out);
-  cJSON *o = parse_body(json, len, reason, reason_len);
-  if (!o)
-    return PV_ERR_INVALID;
-  int ok = decode_session(o, out, reason, reason_len);
-  cJSON_Delete(o);
-  return ok ? PV_OK : PV_ERR_INVALID;
-}
-
-pv_err pv_proto_sessions_decode(const char *body, size_t len, pv_proto_sessions *out,
-                                char *reason, size_t reason_len) {
-  cJSON *root = NULL;
-  const cJSON *arr = NULL;
-  size_t n = 0;
-  memset(out, 0, sizeof *out);
-  pv_err err = batch_open(body, len, "sessions", 1, PV_PROTO_MAX_SESSIONS, reason,
-                          reason_len, &root, &arr, &n);
-  if (err)
-    return err;
-  out->items = calloc(n, sizeof *out->items);
-  if (!out->items) {
-    say(reason, reason_len, "out of memory");
-    err = PV_ERR_NOMEM;
-    goto out;
-  }
-  out->count = n;
-  size_t i = 0;
-  for (const cJSON *o = arr->child; o; o = o->next, i++) {
-    pv_proto_session_item *it = &out->items[i];
-    char why[PV_PROTO_MAX_REASON - 24] = ""; /* room for "sessions[N]: " */
-    it->ok = decode_session(o, &it->s, why, sizeof why);
-    memcpy(it->result.uuid, it->s.uuid, sizeof it->result.uuid);
-    for (size_t j = 0; it->ok && j < i; j++)
-      if (out->items[j].ok && strcmp(out->items[j].s.uuid, it->s.uuid) == 0) {
-        it->ok = 0;
-        snprintf(why, sizeof why, "uuid repeated in the batch");
-      }
-    if (!it->ok) {
-      it->result.outcome = PV_OUT_INVALID;
-      snprintf(it->result.reason, sizeof it->result.reason, "sessions[%zu]: %s", i,
-               why);
-    }
-  }
-  err = PV_OK;
-out:
-  cJSON_Delete(root);
-  if (err != PV_OK)
-    pv_proto_sessions_free(out);
-  return err;
-}
-
-void pv_proto_sessions_free(pv_proto_sessions *b) {
-  if (!b)
-    return;
-  free(b->items);
-  b->items = NULL;
-  b->count = 0;
 }
 
 /* ---- results ---- */
@@ -1096,7 +890,8 @@ int pv_proto_prompt_cmp(const pv_store_prompt *a, const pv_store_prompt *b) {
   return c ? c : strcmp(a->lang, b->lang);
 }
 
-static cJSON *prompt_json(const pv_store_prompt *p) {
+static cJSON *prompt_json(const void *rec) {
+  const pv_store_prompt *p = rec;
   cJSON *o = cJSON_CreateObject();
   if (!o)
     return NULL;
@@ -1112,32 +907,6 @@ static cJSON *prompt_json(const pv_store_prompt *p) {
     return NULL;
   }
   return o;
-}
-
-char *pv_proto_prompt_encode(const pv_store_prompt *p) {
-  cJSON *o = prompt_json(p);
-  char *text = o ? cJSON_PrintUnformatted(o) : NULL;
-  cJSON_Delete(o);
-  return text;
-}
-
-char *pv_proto_prompts_encode(const pv_store_prompt *p, size_t n) {
-  PV_ASSERT(n <= PV_PROTO_MAX_PROMPT_LIST);
-  cJSON *root = cJSON_CreateObject();
-  cJSON *arr = root ? cJSON_AddArrayToObject(root, "prompts") : NULL;
-  char *text = NULL;
-  if (!arr)
-    goto out;
-  for (size_t i = 0; i < n; i++) {
-    cJSON *o = prompt_json(&p[i]);
-    if (!o)
-      goto out;
-    cJSON_AddItemToArray(arr, o);
-  }
-  text = cJSON_PrintUnformatted(root);
-out:
-  cJSON_Delete(root);
-  return text;
 }
 
 static const char *const prompt_keys[] = {"survey",      "key",        "lang",
@@ -1157,21 +926,13 @@ static int audio_type_valid(const char *s) {
 }
 
 /* Fills *p from o, every field checked; 0 with a reason. */
-static int decode_prompt(const cJSON *o, pv_store_prompt *p, char *reason, size_t rl) {
-  const char *bad = NULL;
+static int decode_prompt(const cJSON *o, void *rec, char *reason, size_t rl) {
+  pv_store_prompt *p = rec;
   const cJSON *f[MAX_KEYS];
-  int twice = 0;
   long long size = 0;
   memset(p, 0, sizeof *p);
-  if (!cJSON_IsObject(o)) {
-    say(reason, rl, "not an object");
+  if (!open_record(o, prompt_keys, f, NULL, "", reason, rl))
     return 0;
-  }
-  if (!pick(o, prompt_keys, f, &bad, &twice)) {
-    char k[CLIP + 1];
-    say(reason, rl, "%s key \"%s\"", twice ? "repeated" : "unknown", clip(bad, k));
-    return 0;
-  }
   /* First failing check wins; each names its key. */
   const struct {
     int ok;
@@ -1208,57 +969,250 @@ static int decode_prompt(const cJSON *o, pv_store_prompt *p, char *reason, size_
   return 1;
 }
 
-pv_err pv_proto_prompt_decode(const char *json, size_t len, pv_store_prompt *out,
-                              char *reason, size_t reason_len) {
-  memset(out, 0, sizeof *out);
+/* ---- record lists: one codec for every {"<name>": [...]} body ---- */
+
+static void response_drop(void *rec) {
+  pv_store_response_free(rec);
+}
+
+static const char *response_uuid(const void *rec) {
+  return ((const pv_store_response *)rec)->uuid;
+}
+
+static const char *session_uuid(const void *rec) {
+  return ((const pv_store_session *)rec)->uuid;
+}
+
+/* A kind of record a body lists. The items of a decoded list are
+ * {int ok; <record>; pv_proto_result result}: record at rec_off, result at
+ * res_off. */
+typedef struct list_kind {
+  const char *name; /* the body's one key, and a failed item's prefix */
+  size_t min, max;  /* items in one body */
+  size_t rec_size;  /* bytes of one record */
+  size_t item_size; /* bytes of one decoded item */
+  size_t rec_off, res_off;
+  cJSON *(*to_json)(const void *rec);                             /* NULL: no memory */
+  int (*from_json)(const cJSON *o, void *rec, char *why, size_t); /* 0 with why */
+  void (*drop)(void *rec);              /* frees what a record holds; NULL: nothing */
+  const char *(*uuid)(const void *rec); /* one per list; NULL: matched by position */
+} list_kind;
+
+enum { L_RESPONSES, L_SESSIONS, L_PROMPTS, L_PROMPT_LIST, L__COUNT };
+
+#define ITEM_OF(T, rec, res) sizeof(T), offsetof(T, rec), offsetof(T, res)
+
+static const list_kind list_kinds[L__COUNT] = {
+    [L_RESPONSES] = {"responses", 1, PV_PROTO_MAX_BATCH, sizeof(pv_store_response),
+                     ITEM_OF(pv_proto_item, r, result), response_json, decode_response,
+                     response_drop, response_uuid},
+    [L_SESSIONS] = {"sessions", 1, PV_PROTO_MAX_SESSIONS, sizeof(pv_store_session),
+                    ITEM_OF(pv_proto_session_item, s, result), session_json,
+                    decode_session, NULL, session_uuid},
+    [L_PROMPTS] = {"prompts", 1, PV_PROTO_MAX_PROMPTS, sizeof(pv_store_prompt),
+                   ITEM_OF(pv_proto_prompt_item, p, result), prompt_json, decode_prompt,
+                   NULL, NULL},
+    [L_PROMPT_LIST] = {"prompts", 0, PV_PROTO_MAX_PROMPT_LIST, sizeof(pv_store_prompt),
+                       ITEM_OF(pv_proto_prompt_item, p, result), prompt_json,
+                       decode_prompt, NULL, NULL},
+};
+
+_Static_assert(offsetof(pv_proto_item, ok) == 0 &&
+                   offsetof(pv_proto_session_item, ok) == 0 &&
+                   offsetof(pv_proto_prompt_item, ok) == 0,
+               "every decoded item starts with ok");
+
+/* Returns one record's compact JSON (malloc'd), NULL when out of memory. */
+static char *record_encode(const list_kind *k, const void *rec) {
+  cJSON *o = k->to_json(rec);
+  char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+  cJSON_Delete(o);
+  return text;
+}
+
+/* Decodes one record the way a list item is decoded; a refused record is
+ * dropped and zeroed when its kind holds memory. */
+static pv_err record_decode(const list_kind *k, const char *json, size_t len, void *rec,
+                            char *reason, size_t reason_len) {
+  memset(rec, 0, k->rec_size);
   cJSON *o = parse_body(json, len, reason, reason_len);
   if (!o)
     return PV_ERR_INVALID;
-  int ok = decode_prompt(o, out, reason, reason_len);
+  int ok = k->from_json(o, rec, reason, reason_len);
   cJSON_Delete(o);
+  if (!ok && k->drop) {
+    k->drop(rec);
+    memset(rec, 0, k->rec_size);
+  }
   return ok ? PV_OK : PV_ERR_INVALID;
+}
+
+/* Returns {"<name>":[...]} of n (<= k->max) records, malloc'd. */
+static char *list_encode(const list_kind *k, const void *recs, size_t n) {
+  PV_ASSERT(n <= k->max);
+  cJSON *root = cJSON_CreateObject();
+  cJSON *arr = root ? cJSON_AddArrayToObject(root, k->name) : NULL;
+  char *text = NULL;
+  if (!arr)
+    goto out;
+  for (size_t i = 0; i < n; i++) {
+    cJSON *o = k->to_json((const char *)recs + i * k->rec_size);
+    if (!o)
+      goto out;
+    cJSON_AddItemToArray(arr, o);
+  }
+  text = cJSON_PrintUnformatted(root);
+out:
+  cJSON_Delete(root);
+  return text;
+}
+
+/* Frees the n items of a decoded list and what their records hold. */
+static void list_free(const list_kind *k, void *items, size_t n) {
+  for (size_t i = 0; k->drop && i < n; i++) {
+    char *it = (char *)items + i * k->item_size;
+    if (*(int *)it)
+      k->drop(it + k->rec_off);
+  }
+  free(items);
+}
+
+/* Decodes a list body: PV_OK with *items (malloc'd, list_free) and *n, each
+ * item checked on its own (a uuid twice: the later ones invalid), or
+ * PV_ERR_INVALID / PV_ERR_TOOBIG / PV_ERR_NOMEM for the body, with reason. */
+static pv_err list_decode(const list_kind *k, const char *body, size_t len,
+                          void **items, size_t *n, char *reason, size_t reason_len) {
+  cJSON *root = NULL;
+  const cJSON *arr = NULL;
+  size_t count = 0, i = 0;
+  *items = NULL;
+  *n = 0;
+  pv_err err = batch_open(body, len, k->name, k->min, k->max, reason, reason_len, &root,
+                          &arr, &count);
+  if (err)
+    return err;
+  char *all = calloc(count ? count : 1, k->item_size);
+  if (!all) {
+    say(reason, reason_len, "out of memory");
+    cJSON_Delete(root);
+    return PV_ERR_NOMEM;
+  }
+  for (const cJSON *o = arr->child; o; o = o->next, i++) {
+    char *it = all + i * k->item_size, *rec = it + k->rec_off;
+    int *ok = (int *)it;
+    pv_proto_result *res = (pv_proto_result *)(it + k->res_off);
+    char why[PV_PROTO_MAX_REASON - 24] = ""; /* room for "<name>[N]: " */
+    *ok = k->from_json(o, rec, why, sizeof why);
+    if (k->uuid) {
+      snprintf(res->uuid, sizeof res->uuid, "%s", k->uuid(rec));
+      for (size_t j = 0; *ok && j < i; j++) {
+        char *prev = all + j * k->item_size;
+        if (*(int *)prev && strcmp(k->uuid(prev + k->rec_off), res->uuid) == 0) {
+          *ok = 0;
+          snprintf(why, sizeof why, "uuid repeated in the batch");
+        }
+      }
+    }
+    if (!*ok) {
+      if (k->drop) {
+        k->drop(rec);
+        memset(rec, 0, k->rec_size);
+      }
+      res->outcome = PV_OUT_INVALID;
+      snprintf(res->reason, sizeof res->reason, "%s[%zu]: %s", k->name, i, why);
+    }
+  }
+  cJSON_Delete(root);
+  *items = all;
+  *n = count;
+  return PV_OK;
+}
+
+/* The public names, each one kind of the codec. */
+
+char *pv_proto_response_encode(const pv_store_response *r) {
+  return record_encode(&list_kinds[L_RESPONSES], r);
+}
+
+char *pv_proto_batch_encode(const pv_store_response *r, size_t n) {
+  return list_encode(&list_kinds[L_RESPONSES], r, n);
+}
+
+pv_err pv_proto_response_decode(const char *json, size_t len, pv_store_response *out,
+                                char *reason, size_t reason_len) {
+  return record_decode(&list_kinds[L_RESPONSES], json, len, out, reason, reason_len);
+}
+
+pv_err pv_proto_batch_decode(const char *body, size_t len, pv_proto_batch *out,
+                             char *reason, size_t reason_len) {
+  void *items = NULL;
+  pv_err err = list_decode(&list_kinds[L_RESPONSES], body, len, &items, &out->count,
+                           reason, reason_len);
+  out->items = items;
+  return err;
+}
+
+void pv_proto_batch_free(pv_proto_batch *b) {
+  if (b)
+    list_free(&list_kinds[L_RESPONSES], b->items, b->count);
+  if (b)
+    *b = (pv_proto_batch){0};
+}
+
+char *pv_proto_session_encode(const pv_store_session *s) {
+  return record_encode(&list_kinds[L_SESSIONS], s);
+}
+
+char *pv_proto_sessions_encode(const pv_store_session *s, size_t n) {
+  return list_encode(&list_kinds[L_SESSIONS], s, n);
+}
+
+pv_err pv_proto_session_decode(const char *json, size_t len, pv_store_session *out,
+                               char *reason, size_t reason_len) {
+  return record_decode(&list_kinds[L_SESSIONS], json, len, out, reason, reason_len);
+}
+
+pv_err pv_proto_sessions_decode(const char *body, size_t len, pv_proto_sessions *out,
+                                char *reason, size_t reason_len) {
+  void *items = NULL;
+  pv_err err = list_decode(&list_kinds[L_SESSIONS], body, len, &items, &out->count,
+                           reason, reason_len);
+  out->items = items;
+  return err;
+}
+
+void pv_proto_sessions_free(pv_proto_sessions *b) {
+  if (b)
+    list_free(&list_kinds[L_SESSIONS], b->items, b->count);
+  if (b)
+    *b = (pv_proto_sessions){0};
+}
+
+char *pv_proto_prompt_encode(const pv_store_prompt *p) {
+  return record_encode(&list_kinds[L_PROMPTS], p);
+}
+
+char *pv_proto_prompts_encode(const pv_store_prompt *p, size_t n) {
+  return list_encode(&list_kinds[L_PROMPT_LIST], p, n);
+}
+
+pv_err pv_proto_prompt_decode(const char *json, size_t len, pv_store_prompt *out,
+                              char *reason, size_t reason_len) {
+  return record_decode(&list_kinds[L_PROMPTS], json, len, out, reason, reason_len);
 }
 
 pv_err pv_proto_prompts_decode(const char *body, size_t len, int list,
                                pv_proto_prompts *out, char *reason, size_t reason_len) {
-  cJSON *root = NULL;
-  const cJSON *arr = NULL;
-  size_t n = 0;
-  memset(out, 0, sizeof *out);
-  pv_err err = batch_open(body, len, "prompts", list ? 0 : 1,
-                          list ? PV_PROTO_MAX_PROMPT_LIST : PV_PROTO_MAX_PROMPTS,
-                          reason, reason_len, &root, &arr, &n);
-  if (err)
-    return err;
-  out->items = calloc(n ? n : 1, sizeof *out->items);
-  if (!out->items) {
-    say(reason, reason_len, "out of memory");
-    err = PV_ERR_NOMEM;
-    goto out;
-  }
-  out->count = n;
-  size_t i = 0;
-  for (const cJSON *o = arr->child; o; o = o->next, i++) {
-    pv_proto_prompt_item *it = &out->items[i];
-    char why[PV_PROTO_MAX_REASON - 24] = ""; /* room for "prompts[N]: " */
-    it->ok = decode_prompt(o, &it->p, why, sizeof why);
-    if (!it->ok) {
-      it->result.outcome = PV_OUT_INVALID;
-      snprintf(it->result.reason, sizeof it->result.reason, "prompts[%zu]: %s", i, why);
-    }
-  }
-  err = PV_OK;
-out:
-  cJSON_Delete(root);
-  if (err != PV_OK)
-    pv_proto_prompts_free(out);
+  void *items = NULL;
+  pv_err err = list_decode(&list_kinds[list ? L_PROMPT_LIST : L_PROMPTS], body, len,
+                           &items, &out->count, reason, reason_len);
+  out->items = items;
   return err;
 }
 
 void pv_proto_prompts_free(pv_proto_prompts *b) {
-  if (!b)
-    return;
-  free(b->items);
-  b->items = NULL;
-  b->count = 0;
+  if (b)
+    list_free(&list_kinds[L_PROMPTS], b->items, b->count);
+  if (b)
+    *b = (pv_proto_prompts){0};
 }

@@ -89,6 +89,12 @@ int pv_test_pg_conninfo(char *out, size_t len, const char *dbname);
  * bytes); returns the exit status, or -1. */
 int pv_test_run(char *out, size_t cap, const char *const *argv, int both);
 
+/* Runs `bin args... --db db` (args NULL-terminated, at most 12) by
+ * pv_test_run into out and checks its exit status is want: a pass, or a
+ * failure at file:line quoting the output. Returns the status. */
+int pv_test_tool(const char *bin, const char *const *args, const char *db, int want,
+                 char *out, size_t cap, int both, const char *file, int line);
+
 /* Removes the line ends at the end of s. */
 void pv_test_chomp(char *s);
 

@@ -47,6 +47,8 @@ static char tok_db[PV_PROTO_TOKEN_LEN + 1], tok_ab[PV_PROTO_TOKEN_LEN + 1];
 static char tok_revoked[PV_PROTO_TOKEN_LEN + 1];
 static char sha_json_a[PV_SHA256_HEX + 1], sha_png_b[PV_SHA256_HEX + 1];
 static char survey_a[PV_STORE_MAX_ID + 1], qid_a[PV_STORE_MAX_ID + 1];
+static char survey_b[PV_STORE_MAX_ID + 1]; /* published for territory B */
+static int version_b;
 static int version_a;
 
 /* ---- an HTTP client on libcurl ---- */
@@ -329,6 +331,8 @@ static void seed(void) {
   memcpy(sha_png_b, fb[0].sha256, sizeof sha_png_b);
   pv_proto_survey sb = {.version = s->version, .files = fb, .n_files = 2};
   snprintf(sb.id, sizeof sb.id, "%s", s->id);
+  snprintf(survey_b, sizeof survey_b, "%s", s->id);
+  version_b = s->version;
   pv_survey_free(s);
   CHECK_INT(pv_cdb_survey_publish(db, tb, &sb, now, &what), PV_OK);
   pv_diags_free(&diags);
@@ -518,6 +522,19 @@ static void test_ingest_and_attachments(void) {
   }
   free(res);
   CHECK_INT(count_a(), before + 1);
+  /* Its uuid from territory B's device, on B's survey: the reason names
+   * the territory the response's device already sent data to. */
+  pv_store_response moved = rs[0]; /* shares rs[0]'s answers */
+  snprintf(moved.survey_id, sizeof moved.survey_id, "%s", survey_b);
+  moved.survey_version = version_b;
+  res = post(tok_db, &moved, 1, &status, &n);
+  CHECK_INT(status, 409);
+  if (res && n == 1) {
+    CHECK_INT(res[0].outcome, PV_OUT_CONFLICT);
+    CHECK_CONTAINS(res[0].reason, "already sent data to territory");
+    CHECK_CONTAINS(res[0].reason, ta);
+  }
+  free(res);
 
   /* unknown survey version; B's device on A's survey */
   make_response(&rs[1], survey_a, version_a + 90, "1", NULL);

@@ -152,17 +152,8 @@ static const char *dir;
 static char cdb[512], kdb[512], config[512], out[OUT_CAP];
 
 static void collector(const char *const *args, int want, char *stdout_buf) {
-  const char *argv[16] = {PV_COLLECTOR_BIN};
-  int n = 1;
-  for (; args[n - 1]; n++)
-    argv[n] = args[n - 1];
-  argv[n++] = "--db";
-  argv[n++] = cdb;
-  argv[n] = NULL;
-  int rc = pv_test_run(stdout_buf ? stdout_buf : out, OUT_CAP, argv, 0);
-  if (rc != want)
-    pv_test_fail(__FILE__, __LINE__, "pv-collector %s %s: exit %d, expected %d",
-                 args[0], args[1] ? args[1] : "", rc, want);
+  pv_test_tool(PV_COLLECTOR_BIN, args, cdb, want, stdout_buf ? stdout_buf : out,
+               OUT_CAP, 0, __FILE__, __LINE__);
 }
 
 int main(void) {

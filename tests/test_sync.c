@@ -809,6 +809,19 @@ static pv_err count_with_session(void *ud, const pv_store_response *r,
   return PV_OK;
 }
 
+/* Adds territory 75056 and a device of it to db; returns its id. */
+static long long paris_device(pv_cdb *db) {
+  long long id = 0;
+  CHECK_INT(pv_cdb_territory_add(db, "75056", "Paris", "2026-11-23T12:00:00.000Z"),
+            PV_OK);
+  CHECK_INT(pv_cdb_token_add(
+                db, PV_CDB_DEVICE, "75056", "borne-paris",
+                "0000000000000000000000000000000000000000000000000000000000000075",
+                "2026-11-23T12:00:00.000Z", &id),
+            PV_OK);
+  return id;
+}
+
 /* A table de quartier: begun, two residents answer, ended; each pass
  * sends what changed, and the collector ends up with the ended session and
  * the responses that name it. */
@@ -908,13 +921,7 @@ static void test_sessions(void) {
   pv_cdb_session_item item = {.s = &theirs, .canonical = theirs_json};
   pv_sha256_hex(theirs_json, strlen(theirs_json), item.hash);
   CHECK_INT(pv_cdb_open_sqlite(f.db, &db), PV_OK);
-  CHECK_INT(pv_cdb_territory_add(db, "75056", "Paris", "2026-11-23T12:00:00.000Z"),
-            PV_OK);
-  CHECK_INT(pv_cdb_token_add(
-                db, PV_CDB_DEVICE, "75056", "borne-paris",
-                "0000000000000000000000000000000000000000000000000000000000000075",
-                "2026-11-23T12:00:00.000Z", &other_dev),
-            PV_OK);
+  other_dev = paris_device(db);
   CHECK_INT(pv_cdb_session_ingest(db, "75056", other_dev, &item, 1,
                                   "2026-11-23T12:00:00.000Z"),
             PV_OK);
@@ -935,6 +942,57 @@ static void test_sessions(void) {
   if (n_left == 1)
     CHECK_STR(left[0].uuid, bad);
   free(left);
+  fixture_close(&f);
+}
+
+/* Review finding 11: sessions the collector refuses for good (another
+ * territory holds their uuids), a full batch of them queued first, do not
+ * keep a newer session from going out, and the status says so. */
+static void test_sessions_refused(void) {
+  enum { N_THEIRS = PV_PROTO_MAX_SESSIONS };
+  fixture f;
+  pv_sync_report rep;
+  pv_store_session *theirs = calloc(N_THEIRS, sizeof *theirs);
+  pv_cdb_session_item *items = calloc(N_THEIRS, sizeof *items);
+  char *json[N_THEIRS] = {0};
+  char uuid[PV_UUID_LEN + 1], fresh[PV_UUID_LEN + 1];
+  long long other_dev = 0;
+  pv_cdb *db = NULL;
+  CHECK(theirs && items);
+  fixture_open(&f, "sessions-refused", NULL, NULL);
+  pv_sync_config c = config_of(&f);
+  pv_store_session kind = {.kind = "atelier"}, got;
+  for (int i = 0; i < N_THEIRS; i++) {
+    CHECK_INT(pv_store_session_begin(f.st, &kind, uuid), PV_OK);
+    CHECK_INT(pv_store_session_get(f.st, uuid, &theirs[i]), PV_OK);
+    json[i] = pv_proto_session_encode(&theirs[i]);
+    items[i] = (pv_cdb_session_item){.s = &theirs[i], .canonical = json[i]};
+    pv_sha256_hex(json[i], strlen(json[i]), items[i].hash);
+  }
+  CHECK_INT(pv_cdb_open_sqlite(f.db, &db), PV_OK);
+  other_dev = paris_device(db);
+  CHECK_INT(pv_cdb_session_ingest(db, "75056", other_dev, items, N_THEIRS,
+                                  "2026-11-23T12:00:00.000Z"),
+            PV_OK);
+  pv_cdb_close(db);
+  CHECK_INT(pv_store_session_begin(f.st, &kind, fresh), PV_OK);
+
+  /* Each pass sends every pending session once; the newer one is stored. */
+  for (int pass = 0; pass < 2; pass++) {
+    CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+    CHECK_INT(rep.sessions_sent, N_THEIRS + (pass == 0));
+    CHECK_INT(rep.sessions_failed, N_THEIRS);
+    CHECK_INT(rep.sessions_acked, pass == 0);
+    CHECK_CONTAINS(rep.message, "sessions");
+  }
+  CHECK_INT(pv_cdb_open_sqlite(f.db, &db), PV_OK);
+  CHECK_INT(pv_cdb_session_get(db, FX_TERRITORY, fresh, &got), PV_OK);
+  CHECK_STR(got.uuid, fresh);
+  pv_cdb_close(db);
+  for (int i = 0; i < N_THEIRS; i++)
+    free(json[i]);
+  free(items);
+  free(theirs);
   fixture_close(&f);
 }
 
@@ -1118,6 +1176,7 @@ int main(void) {
   test_command();
   test_lying_server();
   test_sessions();
+  test_sessions_refused();
   test_prompts();
   if (pv_test_failed == 0)
     pv_test_rmtree(top);

@@ -40,19 +40,7 @@ static char dir[256], kdb[512], config[512], out[OUT_CAP];
 
 /* pv-collector args... --db db; checks the exit code; output in out. */
 static void collector(const char *db, const char *const *args, int want, int line) {
-  const char *argv[16] = {PV_COLLECTOR_BIN};
-  int n = 1;
-  for (; args[n - 1]; n++)
-    argv[n] = args[n - 1];
-  argv[n++] = "--db";
-  argv[n++] = db;
-  argv[n] = NULL;
-  int rc = pv_test_run(out, OUT_CAP, argv, 1);
-  if (rc != want)
-    pv_test_fail(__FILE__, line, "pv-collector %s %s: exit %d, expected %d:\n%s",
-                 args[0], args[1] ? args[1] : "", rc, want, out);
-  else
-    pv_test_passed++;
+  pv_test_tool(PV_COLLECTOR_BIN, args, db, want, out, OUT_CAP, 1, __FILE__, line);
 }
 
 /* A collector with the territory and the sample surveys published. */

@@ -223,6 +223,24 @@ int pv_test_run(char *out, size_t cap, const char *const *argv, int both) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int pv_test_tool(const char *bin, const char *const *args, const char *db, int want,
+                 char *out, size_t cap, int both, const char *file, int line) {
+  const char *argv[16] = {bin};
+  int n = 1;
+  for (; args[n - 1] && n < 13; n++)
+    argv[n] = args[n - 1];
+  argv[n++] = "--db";
+  argv[n++] = db;
+  argv[n] = NULL;
+  int rc = pv_test_run(out, cap, argv, both);
+  if (rc != want)
+    pv_test_fail(file, line, "%s %s %s: exit %d, expected %d:\n%s", bin, args[0],
+                 args[0] && args[1] ? args[1] : "", rc, want, out);
+  else
+    pv_test_passed++;
+  return rc;
+}
+
 void pv_test_chomp(char *s) {
   size_t n = strlen(s);
   while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))

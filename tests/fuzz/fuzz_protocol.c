@@ -85,10 +85,37 @@ static void check_sessions(const char *text, size_t size) {
   pv_proto_sessions_free(&b);
 }
 
+/* The recorded prompts, as a POST batch (list 0) or a GET reply (list 1):
+ * an accepted item re-encodes to a text that decodes to the same record. */
+static void check_prompts(const char *text, size_t size, int list) {
+  pv_proto_prompts b;
+  char why[PV_PROTO_MAX_REASON + 1] = "";
+  if (pv_proto_prompts_decode(text, size, list, &b, why, sizeof why) != PV_OK) {
+    PROMISE(why[0] != '\0' && b.items == NULL && b.count == 0);
+    return;
+  }
+  PROMISE(b.count <= (list ? PV_PROTO_MAX_PROMPT_LIST : PV_PROTO_MAX_PROMPTS));
+  for (size_t i = 0; i < b.count; i++) {
+    const pv_proto_prompt_item *it = &b.items[i];
+    char *canon = it->ok ? pv_proto_prompt_encode(&it->p) : NULL;
+    pv_store_prompt again;
+    PROMISE(it->ok ? canon &&
+                         pv_proto_prompt_decode(canon, strlen(canon), &again, why,
+                                                sizeof why) == PV_OK &&
+                         pv_proto_prompt_cmp(&again, &it->p) == 0 &&
+                         strcmp(again.sha256, it->p.sha256) == 0
+                   : it->result.outcome == PV_OUT_INVALID && it->result.reason[0]);
+    free(canon);
+  }
+  pv_proto_prompts_free(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *text = (const char *)data;
   check_batch(text, size);
   check_sessions(text, size);
+  check_prompts(text, size, 0);
+  check_prompts(text, size, 1);
 
   pv_proto_result *res = NULL;
   size_t n = 0;
