@@ -2022,3 +2022,8 @@ const char *pv_app_response(const pv_app *app) {
 pv_anim *pv_app_anim(pv_app *app) {
   return app->anim;
 }
+
+void pv_app_open_animateur(pv_app *app, pv_ui *ui) {
+  if (!pv_anim_is_open(app->anim))
+    open_anim(app, ui);
+}

@@ -120,6 +120,10 @@ void pv_app_prompts_changed(pv_app *app);
  * quartiers. */
 struct pv_anim *pv_app_anim(pv_app *app);
 
+/* Opens animateur mode (its PIN pad) as the corner gesture does: for a
+ * keyboard an animateur plugs in (Ctrl+Alt+A in pv-kiosk) or a mouse. */
+void pv_app_open_animateur(pv_app *app, pv_ui *ui);
+
 /* Returns the current screen. */
 pv_screen pv_app_screen(const pv_app *app);
 

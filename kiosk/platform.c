@@ -482,6 +482,13 @@ static int run_loop(kiosk *k, int windowed) {
         return 0;
       if (windowed && e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_ESCAPE)
         return 0;
+      /* A keyboard the animateur plugs in (or a desktop with a mouse, where
+       * no two fingers exist): Ctrl+Alt+A opens the PIN pad. */
+      if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_a &&
+          (e.key.keysym.mod & KMOD_CTRL) && (e.key.keysym.mod & KMOD_ALT)) {
+        pv_app_open_animateur(k->app, &k->ui);
+        redraw = 1;
+      }
       if (e.type == SDL_WINDOWEVENT)
         redraw = 1;
       SDL_GetRendererOutputSize(k->ren, &w, &h);

@@ -35,6 +35,10 @@ chmod 600 "$demo/analyst.token"
 for s in "$top"/content/surveys/*/; do
   "$collector" survey publish "$s" --db "$cdb"
 done
+# The territory's quartiers (sample codes): the kiosk gets them at its first
+# sync and offers them when an animateur starts a session.
+"$collector" quartier add --territory 34172 --code QN09901A --name "Les Acacias (exemple)" --db "$cdb"
+"$collector" quartier add --territory 34172 --code QN09902B --name "Les Pins (exemple)" --db "$cdb"
 
 "$collector" serve --listen 127.0.0.1:0 --db "$cdb" >"$demo/collector.out" 2>"$demo/collector.log" &
 collector_pid=$!
