@@ -1469,16 +1469,16 @@ static pv_err prompt_dir(const char *out_dir, const pv_store_prompt *p, char *di
  * were checked on ingest: no path is built from anything else. */
 static pv_err copy_prompts(pv_cdb *db, const char *territory, const char *survey_id,
                            const char *out_dir) {
-  pv_store_prompt *list = NULL;
+  pv_proto_prompt_entry *list = NULL;
   size_t n = 0;
   char dir[MAX_PATH], name[PV_STORE_MAX_PROMPT_KEY + 16];
   int wrote = 0;
   pv_err err = pv_cdb_prompt_list(db, territory, &list, &n);
   for (size_t i = 0; i < n && !err; i++) {
-    const pv_store_prompt *p = &list[i];
+    const pv_store_prompt *p = &list[i].p;
     pv_store_blob blob = {0};
     afile f = {.fd = -1};
-    if (strcmp(p->survey_id, survey_id) != 0)
+    if (strcmp(p->survey_id, survey_id) != 0 || p->deleted) /* deletions: no file */
       continue;
     snprintf(name, sizeof name, "%s%s", p->key, ext_of(p->media_type));
     for (char *c = name; *c; c++)

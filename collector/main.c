@@ -12,6 +12,7 @@
  *   pv-collector quartier add --territory CODE --code QN... --name NAME
  *   pv-collector quartier list --territory CODE
  *   pv-collector prompt list --territory CODE
+ *   pv-collector prompt delete --territory CODE --survey ID --key KEY --lang LANG
  *
  * each with exactly one of --db FILE or --pg CONNINFO. Options are read
  * through one table; each command says which it takes. Exit codes: 0 ok,
@@ -46,7 +47,7 @@ enum { EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 typedef struct opts {
   const char *db, *pg, *listen, *tls_cert, *tls_key, *threads, *territory, *assets;
   const char *per_ip;
-  const char *survey, *format, *out, *from, *to, *session, *code, *name;
+  const char *survey, *format, *out, *from, *to, *session, *code, *name, *key, *lang;
   const char *pos[MAX_POS];
   size_t n_pos;
 } opts;
@@ -70,6 +71,8 @@ enum {
   O_PER_IP = 1 << 14,
   O_CODE = 1 << 15,
   O_NAME = 1 << 16,
+  O_KEY = 1 << 17,
+  O_LANG = 1 << 18,
 };
 
 static const struct option_def {
@@ -94,6 +97,8 @@ static const struct option_def {
     {"--session", O_SESSION, offsetof(opts, session)},
     {"--code", O_CODE, offsetof(opts, code)},
     {"--name", O_NAME, offsetof(opts, name)},
+    {"--key", O_KEY, offsetof(opts, key)},
+    {"--lang", O_LANG, offsetof(opts, lang)},
 };
 
 typedef int (*command_fn)(const opts *o, pv_cdb *db);
@@ -111,6 +116,7 @@ static int cmd_import(const opts *o, pv_cdb *db);
 static int cmd_quartier_add(const opts *o, pv_cdb *db);
 static int cmd_quartier_list(const opts *o, pv_cdb *db);
 static int cmd_prompt_list(const opts *o, pv_cdb *db);
+static int cmd_prompt_delete(const opts *o, pv_cdb *db);
 
 #define DBS (O_DB | O_PG)
 
@@ -154,6 +160,10 @@ static const struct command {
      "quartier list --territory CODE"},
     {"prompt", "list", 0, DBS | O_TERRITORY, O_TERRITORY, 0, cmd_prompt_list,
      "prompt list --territory CODE"},
+    {"prompt", "delete", 0, DBS | O_TERRITORY | O_SURVEY | O_KEY | O_LANG,
+     O_TERRITORY | O_SURVEY | O_KEY | O_LANG, 0, cmd_prompt_delete,
+     "prompt delete --territory CODE --survey ID --key q:QUESTION|o:QUESTION:OPTION\n"
+     "                     --lang LANG"},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 
@@ -338,19 +348,43 @@ static int cmd_quartier_list(const opts *o, pv_cdb *db) {
 
 /* ---- recorded prompts ---- */
 
-/* The territory's current recordings, one a line, tab-separated under a
- * header: what the kiosks of the territory play. */
+/* The territory's current entries, one a line, tab-separated under a
+ * header: what the kiosks of the territory play; a deletion shows
+ * "deleted" for its size. */
 static int cmd_prompt_list(const opts *o, pv_cdb *db) {
-  pv_store_prompt *p = NULL;
+  pv_proto_prompt_entry *e = NULL;
   size_t n = 0;
-  pv_err err = pv_cdb_prompt_list(db, o->territory, &p, &n);
+  pv_err err = pv_cdb_prompt_list(db, o->territory, &e, &n);
   if (err)
     return fail("prompt list", err);
-  printf("survey\tkey\tlang\trecorded_at\tdevice\tsize\n");
-  for (size_t i = 0; i < n; i++)
-    printf("%s\t%s\t%s\t%s\t%s\t%zu\n", p[i].survey_id, p[i].key, p[i].lang,
-           p[i].recorded_at, p[i].device_id, p[i].size);
-  free(p);
+  printf("survey\tkey\tlang\trecorded_at\tdevice\tsize\treceived_at\n");
+  for (size_t i = 0; i < n; i++) {
+    const pv_store_prompt *p = &e[i].p;
+    char size[24] = "deleted";
+    if (!p->deleted)
+      snprintf(size, sizeof size, "%zu", p->size);
+    printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p->survey_id, p->key, p->lang,
+           p->recorded_at, p->device_id, size, e[i].received_at);
+  }
+  free(e);
+  return 0;
+}
+
+/* Deletes a current recording for every kiosk of the territory: they
+ * apply the deletion at their next sync. */
+static int cmd_prompt_delete(const opts *o, pv_cdb *db) {
+  char now[25];
+  now_iso(now);
+  pv_err err = pv_cdb_prompt_delete(db, o->territory, o->survey, o->key, o->lang, now);
+  if (err == PV_ERR_NOTFOUND) {
+    fprintf(stderr, "pv-collector: territory %s has no recording of %s %s in %s\n",
+            o->territory, o->survey, o->key, o->lang);
+    return EXIT_REFUSED;
+  }
+  if (err)
+    return fail("prompt delete", err);
+  printf("deleted %s %s %s: kiosks of %s drop it at their next sync\n", o->survey,
+         o->key, o->lang, o->territory);
   return 0;
 }
 

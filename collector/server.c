@@ -598,7 +598,8 @@ static int batch_take(batch *b, size_t i) {
   }
   default:
     *res = b->prompts.items[i].result;
-    ((pv_cdb_prompt_item *)b->slots)[b->n].p = &b->prompts.items[i].p;
+    ((pv_cdb_prompt_item *)b->slots)[b->n] =
+        (pv_cdb_prompt_item){.p = &b->prompts.items[i].p, .reason = ""};
     return b->prompts.items[i].ok;
   }
 }
@@ -622,15 +623,9 @@ static void batch_outcome(pv_cdb *db, req *r, batch *b, size_t k,
   const char *t = r->who.territory;
   size_t cap = sizeof res->reason;
   if (b->kind == B_PROMPTS) {
-    res->outcome = ((pv_cdb_prompt_item *)b->slots)[k].outcome;
-    snprintf(res->reason, cap, "%s",
-             res->outcome == PV_OUT_OLDER
-                 ? "a newer recording of this text and language is held"
-             : res->outcome == PV_OUT_MISSING_ATTACHMENT
-                 ? "the recording's audio was not uploaded as an attachment"
-             : res->outcome == PV_OUT_INVALID
-                 ? "size differs from the uploaded attachment's"
-                 : "");
+    const pv_cdb_prompt_item *it = (pv_cdb_prompt_item *)b->slots + k;
+    res->outcome = it->outcome;
+    snprintf(res->reason, cap, "%s", it->reason ? it->reason : "");
     return;
   }
   if (b->kind == B_SESSIONS) {
@@ -716,14 +711,15 @@ static enum MHD_Result on_quartiers(req *r, struct MHD_Connection *c, pv_cdb *db
   return reply(r, c, 200, "application/json", body, strlen(body));
 }
 
-/* GET /v1/prompts: the territory's current recordings, with an ETag. */
+/* GET /v1/prompts: the territory's current recordings and deletions,
+ * each with its received_at, with an ETag. */
 static enum MHD_Result on_prompts_get(req *r, struct MHD_Connection *c, pv_cdb *db) {
-  pv_store_prompt *list = NULL;
+  pv_proto_prompt_entry *list = NULL;
   size_t n = 0;
   pv_err err = pv_cdb_prompt_list(db, r->who.territory, &list, &n);
   if (err)
     return reply_storage(r, c, err);
-  char *body = pv_proto_prompts_encode(list, n);
+  char *body = pv_proto_prompt_list_encode(list, n);
   free(list);
   if (!body)
     return reply_error(r, c, 503, "unavailable", "out of memory");

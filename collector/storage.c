@@ -13,11 +13,15 @@
 #include "collector/storage.h"
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collector/storage_internal.h"
+#include "core/clock.h"
+#include "core/diag.h"
 #include "core/sha256.h"
+#include "core/survey.h"
 
 #define ALL "*"             /* publications.territory for "every territory" */
 #define MAX_BLOB (64 << 20) /* bytes of one survey file */
@@ -685,6 +689,7 @@ typedef struct ingest_ctx {
   char seen_id[PV_STORE_MAX_ID + 1];
   int seen_version;
   int seen_visible;
+  void *cache; /* the kind's own, for one batch (prompts: their surveys) */
 } ingest_ctx;
 
 /* A kind of item a batch ingests: item_size bytes each, checked before
@@ -696,6 +701,7 @@ typedef struct ingest_kind {
   pv_err (*check)(const void *item);
   int (*cmp)(const void *a, const void *b);
   pv_err (*one)(pv_cdb *db, ingest_ctx *c, void *item);
+  void (*done)(ingest_ctx *c); /* frees c->cache; NULL: nothing */
 } ingest_kind;
 
 /* qsort_r comparator of item pointers; ud is the kind. */
@@ -707,11 +713,16 @@ static int order_cmp(const void *a, const void *b, void *ud) {
 }
 
 /* Checks every item, then decides and stores them in ONE transaction in
- * k's order, each writing its outcome; nothing is stored on failure. */
+ * k's order, each writing its outcome; nothing is stored on failure.
+ * cache (may be NULL) is the kind's, freed by k->done. */
 static pv_err ingest(pv_cdb *db, const ingest_kind *k, const char *territory,
-                     long long device_id, void *items, size_t n, const char *now) {
-  ingest_ctx c = {
-      .territory = territory, .device_id = device_id, .now = now, .seen_version = -1};
+                     long long device_id, void *items, size_t n, const char *now,
+                     void *cache) {
+  ingest_ctx c = {.territory = territory,
+                  .device_id = device_id,
+                  .now = now,
+                  .seen_version = -1,
+                  .cache = cache};
   char **order = NULL;
   int began = 0;
   pv_err err;
@@ -740,6 +751,8 @@ static pv_err ingest(pv_cdb *db, const ingest_kind *k, const char *territory,
 out:
   if (began)
     db->ops->rollback(db);
+  if (k->done)
+    k->done(&c);
   free(order);
   return err;
 }
@@ -807,6 +820,12 @@ static pv_err ingest_one(pv_cdb *db, ingest_ctx *c, void *item) {
   if ((err = probe(db, Q_RESPONSE_ADD, p, 14, &found, NULL)))
     return err;
   if (found) {
+    /* Its attachments are residents' now: never a recorded prompt. */
+    for (size_t i = 0; i < r->answer_count; i++) {
+      cdb_param a[] = {P_TEXT(territory), P_TEXT(r->answers[i].attachment)};
+      if (r->answers[i].attachment[0] && (err = exec(db, Q_ATTACHMENT_ANSWERED, a, 2)))
+        return err;
+    }
     it->outcome = PV_OUT_STORED;
     return PV_OK;
   }
@@ -829,12 +848,12 @@ static int item_cmp(const void *a, const void *b) {
                 ((const pv_cdb_ingest_item *)b)->r->uuid);
 }
 
-static const ingest_kind response_kind = {"responses", sizeof(pv_cdb_ingest_item),
-                                          check_item, item_cmp, ingest_one};
+static const ingest_kind response_kind = {
+    "responses", sizeof(pv_cdb_ingest_item), check_item, item_cmp, ingest_one, NULL};
 
 pv_err pv_cdb_ingest(pv_cdb *db, const char *territory, long long device_id,
                      pv_cdb_ingest_item *items, size_t n, const char *now) {
-  return ingest(db, &response_kind, territory, device_id, items, n, now);
+  return ingest(db, &response_kind, territory, device_id, items, n, now, NULL);
 }
 
 /* ---- sessions ---------------------------------------------------------- */
@@ -931,12 +950,14 @@ static int session_cmp(const void *a, const void *b) {
                 ((const pv_cdb_session_item *)b)->s->uuid);
 }
 
-static const ingest_kind session_kind = {"sessions", sizeof(pv_cdb_session_item),
-                                         check_session_item, session_cmp, session_one};
+static const ingest_kind session_kind = {
+    "sessions",         sizeof(pv_cdb_session_item),
+    check_session_item, session_cmp,
+    session_one,        NULL};
 
 pv_err pv_cdb_session_ingest(pv_cdb *db, const char *territory, long long device_id,
                              pv_cdb_session_item *items, size_t n, const char *now) {
-  return ingest(db, &session_kind, territory, device_id, items, n, now);
+  return ingest(db, &session_kind, territory, device_id, items, n, now, NULL);
 }
 
 pv_err pv_cdb_session_get(pv_cdb *db, const char *territory, const char *uuid,
@@ -1015,98 +1036,306 @@ pv_err pv_cdb_quartier_list(pv_cdb *db, const char *territory, pv_quartier **out
 
 /* ---- recorded prompts -------------------------------------------------- */
 
+#define PROMPT_VERSIONS 32 /* published versions a key is looked up in */
+
+static const char *const reason_ahead = "the device's clock is ahead";
+static const char *const reason_survey =
+    "the survey is not published for this territory";
+static const char *const reason_key =
+    "key: no such question or option in the published survey";
+static const char *const reason_missing =
+    "the recording's audio was not uploaded as an attachment";
+static const char *const reason_size = "size differs from the uploaded attachment's";
+static const char *const reason_audio = "not a recording";
+static const char *const reason_cap =
+    "this territory has too many recordings; delete some with pv-collector prompt "
+    "delete";
+
+/* The published versions of the survey the batch's items name (items come
+ * sorted by survey: one load per survey), parsed. */
+typedef struct prompt_surveys {
+  char id[PV_STORE_MAX_ID + 1];
+  pv_survey *v[PROMPT_VERSIONS];
+  size_t n;
+} prompt_surveys;
+
+/* Frees what ps holds and empties it. */
+static void prompt_surveys_clear(prompt_surveys *ps) {
+  for (size_t i = 0; i < ps->n; i++)
+    pv_survey_free(ps->v[i]);
+  memset(ps, 0, sizeof *ps);
+}
+
+/* prompt_kind's done: frees the batch's surveys. */
+static void prompt_done(ingest_ctx *c) {
+  prompt_surveys_clear(c->cache);
+}
+
+/* Loads into ps the versions of survey id published for territory (a
+ * stored survey.json that no longer parses is skipped). */
+static pv_err prompt_surveys_load(pv_cdb *db, const char *territory, const char *id,
+                                  prompt_surveys *ps) {
+  int row = 0;
+  prompt_surveys_clear(ps);
+  snprintf(ps->id, sizeof ps->id, "%s", id);
+  cdb_param p[] = {P_TEXT(id), P_TEXT(territory)};
+  pv_err err = db->ops->query(db, Q_PROMPT_SURVEY, p, 2);
+  while (!err && !(err = db->ops->step(db, &row)) && row && ps->n < PROMPT_VERSIONS) {
+    size_t len = 0;
+    const void *bytes = db->ops->bytes(db, 0, &len);
+    pv_diags diags = {0};
+    pv_survey *sv = NULL;
+    if (bytes && pv_survey_parse(id, NULL, bytes, len, NULL, &sv, &diags) == PV_OK)
+      ps->v[ps->n++] = sv;
+    pv_diags_free(&diags);
+  }
+  db->ops->end(db);
+  return err;
+}
+
+/* 1 when key ("q:Q" or "o:Q:O") names a question, or an option or scale
+ * end of one, in survey s. */
+static int prompt_key_in(const pv_survey *s, const char *key) {
+  char qid[PV_STORE_MAX_PROMPT_KEY + 1];
+  const char *opt = NULL;
+  snprintf(qid, sizeof qid, "%s", key + 2);
+  if (key[0] == 'o') {
+    char *colon = strchr(qid, ':');
+    if (!colon)
+      return 0;
+    *colon = '\0';
+    opt = colon + 1;
+  }
+  const pv_question *q = pv_survey_question(s, qid);
+  if (!q)
+    return 0;
+  if (!opt)
+    return 1;
+  for (size_t i = 0; i < q->n_options; i++)
+    if (q->options[i].id && strcmp(q->options[i].id, opt) == 0)
+      return 1;
+  return (q->low.id && strcmp(q->low.id, opt) == 0) ||
+         (q->high.id && strcmp(q->high.id, opt) == 0);
+}
+
+/* PV_OK when the item is well formed (the wire's rules; a caller's bug
+ * otherwise). */
 static pv_err check_prompt(const void *item) {
   const pv_store_prompt *p = ((const pv_cdb_prompt_item *)item)->p;
   if (!p || !pv_proto_id_valid(p->survey_id) || !pv_store_prompt_key_valid(p->key) ||
-      !pv_proto_lang_valid(p->lang) || !pv_sha256_valid(p->sha256) ||
-      !pv_proto_time_valid(p->recorded_at) || !pv_uuid_valid(p->device_id) ||
-      !p->media_type[0] || p->size == 0 || p->size > MAX_ATTACHMENT)
+      !pv_proto_lang_valid(p->lang) || !pv_proto_time_valid(p->recorded_at) ||
+      !pv_uuid_valid(p->device_id) ||
+      (!p->deleted &&
+       (!pv_sha256_valid(p->sha256) || strncmp(p->media_type, "audio/", 6) != 0 ||
+        p->size == 0 || p->size > MAX_ATTACHMENT)))
     return pv_fail(PV_ERR_INVALID, "collector db: a recorded prompt breaks a rule");
   return PV_OK;
 }
 
-/* Decides and stores one recording inside the batch's transaction. */
-static pv_err prompt_one(pv_cdb *db, ingest_ctx *c, void *item) {
-  pv_cdb_prompt_item *it = item;
-  const pv_store_prompt *p = it->p;
-  const char *territory = c->territory, *now = c->now;
-  long long device_id = c->device_id;
-  pv_store_prompt held = {0};
-  long long size = 0;
-  int found = 0, row = 0;
-  pv_err err;
-  cdb_param a[] = {P_TEXT(territory), P_TEXT(p->sha256)};
-  if ((err = probe(db, Q_ATTACHMENT_SIZE, a, 2, &found, &size)))
-    return err;
-  if (!found || size != (long long)p->size) {
-    it->outcome = found ? PV_OUT_INVALID : PV_OUT_MISSING_ATTACHMENT;
-    return PV_OK;
-  }
-  cdb_param k[] = {P_TEXT(territory), P_TEXT(p->survey_id), P_TEXT(p->key),
-                   P_TEXT(p->lang)};
-  if ((err = first(db, Q_PROMPT_GET, k, 4, &row)))
-    return err;
-  if (row) {
-    copy_col(db, 0, held.sha256, sizeof held.sha256);
-    copy_col(db, 1, held.recorded_at, sizeof held.recorded_at);
-  }
-  db->ops->end(db);
-  if (row && strcmp(held.sha256, p->sha256) == 0 &&
-      strcmp(held.recorded_at, p->recorded_at) == 0) {
-    it->outcome = PV_OUT_DUPLICATE;
-    return PV_OK;
-  }
-  if (row && !pv_proto_prompt_newer(p, &held)) {
-    it->outcome = PV_OUT_OLDER;
-    return PV_OK;
-  }
+/* Writes the current entry of p's (survey, key, lang): p itself, or a
+ * tombstone when p->deleted; device_id 0 is the collector's own. */
+static pv_err prompt_put(pv_cdb *db, const char *territory, const pv_store_prompt *p,
+                         long long device_id, const char *now) {
+  int del = p->deleted != 0;
   cdb_param w[] = {P_TEXT(territory),
                    P_TEXT(p->survey_id),
                    P_TEXT(p->key),
                    P_TEXT(p->lang),
-                   P_TEXT(p->sha256),
-                   P_TEXT(p->media_type),
-                   P_INT((long long)p->size),
+                   P_INT(del),
+                   P_TEXT(del ? NULL : p->sha256),
+                   P_TEXT(del ? NULL : p->media_type),
+                   del ? P_TEXT(NULL) : P_INT((long long)p->size),
                    P_TEXT(p->recorded_at),
                    P_TEXT(p->device_id),
-                   P_INT(device_id),
+                   device_id ? P_INT(device_id) : P_TEXT(NULL),
                    P_TEXT(now)};
-  if ((err = exec(db, Q_PROMPT_PUT, w, 11)))
+  return exec(db, Q_PROMPT_PUT, w, 12);
+}
+
+/* Judges p's audio: *why NULL when it is a recording of the territory
+ * (an "audio/..." attachment of p->size bytes no answer references), else
+ * the refusal, with *out its outcome. */
+static pv_err prompt_audio_check(pv_cdb *db, const char *territory,
+                                 const pv_store_prompt *p, pv_proto_outcome *out,
+                                 const char **why) {
+  int row = 0;
+  cdb_param a[] = {P_TEXT(territory), P_TEXT(p->sha256)};
+  pv_err err = first(db, Q_ATTACHMENT_AUDIO, a, 2, &row);
+  if (err)
+    return err;
+  *out = PV_OUT_INVALID;
+  *why = NULL;
+  if (!row) {
+    *out = PV_OUT_MISSING_ATTACHMENT;
+    *why = reason_missing;
+  } else if (db->ops->num(db, 0) != (long long)p->size) {
+    *why = reason_size;
+  } else if (strncmp(db->ops->text(db, 1), "audio/", 6) != 0 || db->ops->num(db, 2)) {
+    *why = reason_audio;
+  }
+  db->ops->end(db);
+  return PV_OK;
+}
+
+/* Decides and stores one recording or deletion inside the batch's
+ * transaction (the rules: storage.h, pv_cdb_prompt_ingest). */
+static pv_err prompt_one(pv_cdb *db, ingest_ctx *c, void *item) {
+  pv_cdb_prompt_item *it = item;
+  const pv_store_prompt *p = it->p;
+  prompt_surveys *ps = c->cache;
+  int64_t now_ms = 0, at_ms = 0;
+  long long live = 0, total = 0;
+  int row = 0, held = 0, held_deleted = 0, known = 0;
+  char held_sha[PV_SHA256_HEX + 1] = "";
+  pv_err err;
+  it->outcome = PV_OUT_INVALID;
+  it->reason = "";
+  if (pv_time_parse(c->now, &now_ms) != 0 || pv_time_parse(p->recorded_at, &at_ms) != 0)
+    return pv_fail(PV_ERR_INVALID, "collector db: prompt times %.30s, %.30s", c->now,
+                   p->recorded_at);
+  if (at_ms > now_ms + PV_CDB_PROMPT_AHEAD_MS) {
+    it->reason = reason_ahead;
+    return PV_OK;
+  }
+  if (strcmp(ps->id, p->survey_id) != 0 &&
+      (err = prompt_surveys_load(db, c->territory, p->survey_id, ps)))
+    return err;
+  if (ps->n == 0) {
+    it->outcome = PV_OUT_UNKNOWN_SURVEY;
+    it->reason = reason_survey;
+    return PV_OK;
+  }
+  for (size_t i = 0; i < ps->n && !known; i++)
+    known = prompt_key_in(ps->v[i], p->key);
+  if (!known) {
+    it->reason = reason_key;
+    return PV_OK;
+  }
+  if (!p->deleted) {
+    const char *why = NULL;
+    if ((err = prompt_audio_check(db, c->territory, p, &it->outcome, &why)))
+      return err;
+    if (why) {
+      it->reason = why;
+      return PV_OK;
+    }
+  }
+  cdb_param k[] = {P_TEXT(c->territory), P_TEXT(p->survey_id), P_TEXT(p->key),
+                   P_TEXT(p->lang)};
+  if ((err = first(db, Q_PROMPT_GET, k, 4, &held)))
+    return err;
+  if (held) {
+    held_deleted = db->ops->num(db, 0) != 0;
+    copy_col(db, 1, held_sha, sizeof held_sha);
+  }
+  db->ops->end(db);
+  /* Nothing held counts as deleted: a deletion of it changes nothing. */
+  if (p->deleted ? !held || held_deleted
+                 : held && !held_deleted && strcmp(held_sha, p->sha256) == 0) {
+    it->outcome = PV_OUT_DUPLICATE;
+    return PV_OK;
+  }
+  cdb_param t[] = {P_TEXT(c->territory)};
+  if ((err = first(db, Q_PROMPT_COUNT, t, 1, &row)))
+    return err;
+  if (row) {
+    live = db->ops->num(db, 0);
+    total = db->ops->num(db, 1);
+  }
+  db->ops->end(db);
+  /* A new recording where none is current, or a new entry: the caps. */
+  if ((!p->deleted && (!held || held_deleted) && live >= PV_CDB_MAX_PROMPTS) ||
+      (!held && total >= PV_PROTO_MAX_PROMPT_LIST)) {
+    it->outcome = PV_OUT_INVALID;
+    it->reason = reason_cap;
+    return PV_OK;
+  }
+  if ((err = prompt_put(db, c->territory, p, c->device_id, c->now)))
     return err;
   it->outcome = PV_OUT_STORED;
   return PV_OK;
 }
 
 /* Orders items by survey, key, lang, so concurrent batches lock rows in
- * one order. */
+ * one order (and one survey's items come together). */
 static int prompt_cmp(const void *a, const void *b) {
   return pv_proto_prompt_cmp(((const pv_cdb_prompt_item *)a)->p,
                              ((const pv_cdb_prompt_item *)b)->p);
 }
 
-static const ingest_kind prompt_kind = {"prompts", sizeof(pv_cdb_prompt_item),
-                                        check_prompt, prompt_cmp, prompt_one};
+static const ingest_kind prompt_kind = {"prompts",    sizeof(pv_cdb_prompt_item),
+                                        check_prompt, prompt_cmp,
+                                        prompt_one,   prompt_done};
 
 pv_err pv_cdb_prompt_ingest(pv_cdb *db, const char *territory, long long device_id,
                             pv_cdb_prompt_item *items, size_t n, const char *now) {
-  return ingest(db, &prompt_kind, territory, device_id, items, n, now);
+  prompt_surveys ps = {0};
+  for (size_t i = 0; i < n; i++) {
+    items[i].outcome = PV_OUT_INVALID;
+    items[i].reason = "";
+  }
+  return ingest(db, &prompt_kind, territory, device_id, items, n, now, &ps);
+}
+
+pv_err pv_cdb_prompt_delete(pv_cdb *db, const char *territory, const char *survey_id,
+                            const char *key, const char *lang, const char *now) {
+  pv_store_prompt p = {.deleted = 1};
+  int row = 0, live = 0;
+  pv_err err;
+  if ((err = check_code(territory)) || (err = check_id("survey id", survey_id)) ||
+      (err = check_text("time", now, PV_STORE_TIME_LEN)))
+    return err;
+  if (!key || !pv_store_prompt_key_valid(key) || !lang || !pv_proto_lang_valid(lang) ||
+      !pv_proto_time_valid(now))
+    return pv_fail(PV_ERR_INVALID,
+                   "collector db: a prompt key is \"q:<question>\" or "
+                   "\"o:<question>:<option>\", a language a tag such as \"ary\"");
+  snprintf(p.survey_id, sizeof p.survey_id, "%s", survey_id);
+  snprintf(p.key, sizeof p.key, "%s", key);
+  snprintf(p.lang, sizeof p.lang, "%s", lang);
+  snprintf(p.recorded_at, sizeof p.recorded_at, "%s", now);
+  snprintf(p.device_id, sizeof p.device_id, "%s", PV_CDB_COLLECTOR_DEVICE);
+  if ((err = db->ops->begin(db, 1)))
+    return err;
+  cdb_param k[] = {P_TEXT(territory), P_TEXT(survey_id), P_TEXT(key), P_TEXT(lang)};
+  if ((err = first(db, Q_PROMPT_GET, k, 4, &row)))
+    goto out;
+  live = row && db->ops->num(db, 0) == 0;
+  db->ops->end(db);
+  if (!live) {
+    err = pv_fail(PV_ERR_NOTFOUND,
+                  "collector db: territory %s has no recording of %s %s in %s",
+                  territory, survey_id, key, lang);
+    goto out;
+  }
+  if (!(err = prompt_put(db, territory, &p, 0, now)))
+    err = db->ops->commit(db);
+out:
+  if (err)
+    db->ops->rollback(db);
+  return err;
 }
 
 static void prompt_fill(pv_cdb *db, void *item) {
-  pv_store_prompt *q = item;
+  pv_proto_prompt_entry *e = item;
+  pv_store_prompt *q = &e->p;
   copy_col(db, 0, q->survey_id, sizeof q->survey_id);
   copy_col(db, 1, q->key, sizeof q->key);
   copy_col(db, 2, q->lang, sizeof q->lang);
-  copy_col(db, 3, q->sha256, sizeof q->sha256);
-  copy_col(db, 4, q->media_type, sizeof q->media_type);
-  q->size = (size_t)db->ops->num(db, 5);
-  copy_col(db, 6, q->recorded_at, sizeof q->recorded_at);
-  copy_col(db, 7, q->device_id, sizeof q->device_id);
+  q->deleted = db->ops->num(db, 3) != 0;
+  if (!q->deleted) {
+    copy_col(db, 4, q->sha256, sizeof q->sha256);
+    copy_col(db, 5, q->media_type, sizeof q->media_type);
+    q->size = (size_t)db->ops->num(db, 6);
+  }
+  copy_col(db, 7, q->recorded_at, sizeof q->recorded_at);
+  copy_col(db, 8, q->device_id, sizeof q->device_id);
+  copy_col(db, 9, e->received_at, sizeof e->received_at);
   q->synced = 1;
 }
 
-pv_err pv_cdb_prompt_list(pv_cdb *db, const char *territory, pv_store_prompt **out,
-                          size_t *n) {
+pv_err pv_cdb_prompt_list(pv_cdb *db, const char *territory,
+                          pv_proto_prompt_entry **out, size_t *n) {
   void *list = NULL;
   pv_err err;
   *out = NULL;

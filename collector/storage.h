@@ -177,30 +177,62 @@ pv_err pv_cdb_quartier_add(pv_cdb *db, const char *territory, const char *code,
 pv_err pv_cdb_quartier_list(pv_cdb *db, const char *territory, pv_quartier **out,
                             size_t *n);
 
-/* Recorded prompts (issue 6, item 7): one current recording per
- * territory, survey, key and language. An item to ingest; outcome is
- * written by pv_cdb_prompt_ingest. */
+/* Recorded prompts (issue 6, item 7): one current entry per territory,
+ * survey, key and language, a recording or a deletion (a tombstone, so
+ * that deletions reach every device). The collector decides: the last
+ * recording or deletion to REACH it is current (it stamps received_at
+ * with its own clock); devices' recorded_at orders nothing. */
+#define PV_CDB_MAX_PROMPTS 2000 /* current recordings (not deletions) per territory */
+#define PV_CDB_PROMPT_AHEAD_MS (10 * 60 * 1000) /* recorded_at past now refused */
+
+/* An item to ingest; outcome and reason are written by
+ * pv_cdb_prompt_ingest. */
 typedef struct pv_cdb_prompt_item {
   const pv_store_prompt *p;
   pv_proto_outcome outcome; /* out */
+  const char *reason;       /* out: static text, "" for stored and duplicate */
 } pv_cdb_prompt_item;
 
-/* Stores n recordings from a device of territory in ONE transaction and
- * sets each outcome: MISSING_ATTACHMENT (its audio is not an attachment
- * of the territory), INVALID (the attachment's size differs), DUPLICATE
- * (the same recorded_at and sha256 are held), OLDER (the held recording
- * wins by pv_proto_prompt_newer), else STORED (new, or replacing an older
- * one). Only a storage failure returns non-OK, and then nothing is
+/* Stores n recordings or deletions (p->deleted) from a device of territory
+ * in ONE transaction, in survey, key, lang order (then batch order: the
+ * later of two wins), and sets each outcome: INVALID when recorded_at is
+ * more than PV_CDB_PROMPT_AHEAD_MS past now ("the device's clock is
+ * ahead"); UNKNOWN_SURVEY when no version of the survey is published for
+ * territory; INVALID when the key names no question (q:) nor option or
+ * scale end (o:) of a published version; for a recording,
+ * MISSING_ATTACHMENT when its audio is not an attachment of territory,
+ * INVALID when that attachment's size differs, its media type is not
+ * "audio/...", or an answer of a response references it ("not a recording");
+ * DUPLICATE when the current entry already is this (same sha256; for a
+ * deletion: a tombstone, or no entry at all); INVALID when it would make
+ * more than PV_CDB_MAX_PROMPTS current recordings, or more than
+ * PV_PROTO_MAX_PROMPT_LIST entries; else STORED: now current, received_at
+ * = now. Only a storage failure returns non-OK, and then nothing is
  * stored. */
 pv_err pv_cdb_prompt_ingest(pv_cdb *db, const char *territory, long long device_id,
                             pv_cdb_prompt_item *items, size_t n, const char *now);
+
+/* The device of a deletion made at the collector (a valid UUID v4, so the
+ * wire's "device" rule holds). */
+#define PV_CDB_COLLECTOR_DEVICE "00000000-0000-4000-8000-000000000000"
+
+/* Deletes territory's current recording of (survey_id, key, lang) at the
+ * collector (pv-collector prompt delete): a tombstone, recorded_at and
+ * received_at now, device PV_CDB_COLLECTOR_DEVICE, that devices apply at
+ * their next sync. PV_ERR_NOTFOUND when there is no current recording,
+ * PV_ERR_INVALID for a bad key or language tag. */
+pv_err pv_cdb_prompt_delete(pv_cdb *db, const char *territory, const char *survey_id,
+                            const char *key, const char *lang, const char *now);
+
 /* Fills *out (malloc'd, caller frees; NULL when none) with territory's
- * current recordings by survey, key, language (synced = 1), at most
- * PV_PROTO_MAX_PROMPT_LIST, and *n with their number. */
-pv_err pv_cdb_prompt_list(pv_cdb *db, const char *territory, pv_store_prompt **out,
-                          size_t *n);
-/* *named = 1 when a current recording of territory has audio sha256: what
- * a device token may download (residents' attachments stay analysts'). */
+ * current entries, tombstones included (p.deleted, no audio fields), by
+ * survey, key, language (p.synced = 1), at most PV_PROTO_MAX_PROMPT_LIST,
+ * and *n with their number. */
+pv_err pv_cdb_prompt_list(pv_cdb *db, const char *territory,
+                          pv_proto_prompt_entry **out, size_t *n);
+/* *named = 1 when a current (not deleted) recording of territory has
+ * audio sha256: what a device token may download (residents' attachments
+ * stay analysts'). */
 pv_err pv_cdb_prompt_audio(pv_cdb *db, const char *territory, const char *sha256,
                            int *named);
 

@@ -61,15 +61,25 @@ typedef enum cdb_q {
   Q_QUARTIER_LIST,   /* $1 territory -> code, name, by code */
   Q_ATTACHMENT_SIZE, /* $1 territory, $2 sha -> size */
   Q_PROMPT_GET,      /* $1 territory, $2 survey, $3 key, $4 lang
-                      -> sha256, recorded_at */
-  Q_PROMPT_PUT,      /* $1 territory, $2 survey, $3 key, $4 lang, $5 sha,
-                      $6 type, $7 size, $8 recorded_at, $9 device uuid,
-                      $10 device id, $11 now: insert or replace */
-  Q_PROMPT_LIST,     /* $1 territory -> survey, key, lang, sha, type, size,
-                      recorded_at, device uuid; by survey, key, lang */
-  Q_PROMPT_AUDIO,    /* $1 territory, $2 sha -> 1 when a prompt names it */
-  Q_DEVICE_ELSEWHERE, /* $1 device uuid, $2 principal name|NULL, $3 territory
-                       -> another territory holding that device's data */
+                      -> deleted (0/1), sha256 ("" for a tombstone) */
+  Q_PROMPT_PUT,      /* $1 territory, $2 survey, $3 key, $4 lang, $5 deleted,
+                      $6 sha|NULL, $7 type|NULL, $8 size|NULL, $9 recorded_at,
+                      $10 device uuid, $11 device id|NULL, $12 now:
+                      insert or replace */
+  Q_PROMPT_LIST,     /* $1 territory -> survey, key, lang, deleted, sha, type,
+                      size, recorded_at, device uuid, received_at; by survey,
+                      key, lang */
+  Q_PROMPT_AUDIO,    /* $1 territory, $2 sha -> 1 when a current recording
+                      (not a tombstone) names it and no answer does */
+  Q_PROMPT_COUNT,    /* $1 territory -> current recordings, all entries */
+  Q_PROMPT_SURVEY,   /* $1 survey, $2 territory -> survey.json bytes (binary
+                      result) of each version published for the territory,
+                      newest first, at most 32 */
+  Q_ATTACHMENT_AUDIO,    /* $1 territory, $2 sha -> size, media type, answered
+                          (1 when an answer of a response names it) */
+  Q_ATTACHMENT_ANSWERED, /* $1 territory, $2 sha: an answer names it */
+  Q_DEVICE_ELSEWHERE,    /* $1 device uuid, $2 principal name|NULL, $3 territory
+                          -> another territory holding that device's data */
   Q__COUNT
 } cdb_q;
 

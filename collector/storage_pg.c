@@ -147,6 +147,22 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (territory, survey_id, prompt_key, lang)"
     ");"
     "CREATE INDEX prompts_audio ON prompts (territory, sha256);",
+    /* 5: deletions travel and the collector decides, as in storage_sqlite.c. */
+    "ALTER TABLE prompts ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (deleted IN (0, 1));"
+    "ALTER TABLE prompts ALTER COLUMN sha256 DROP NOT NULL;"
+    "ALTER TABLE prompts ALTER COLUMN media_type DROP NOT NULL;"
+    "ALTER TABLE prompts ALTER COLUMN size DROP NOT NULL;"
+    "ALTER TABLE prompts ALTER COLUMN device_id DROP NOT NULL;"
+    "ALTER TABLE prompts ADD CONSTRAINT prompts_tombstone"
+    "  CHECK ((deleted = 1) = (sha256 IS NULL) AND (deleted = 1) = (media_type IS NULL)"
+    "    AND (deleted = 1) = (size IS NULL));"
+    "ALTER TABLE attachments ADD COLUMN answered INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE attachments t SET answered = 1 FROM (SELECT DISTINCT r.territory,"
+    "  x->>'attachment' AS sha256 FROM responses r,"
+    "  jsonb_array_elements(r.body::jsonb->'answers') x"
+    "  WHERE x->>'attachment' IS NOT NULL) u"
+    " WHERE t.territory = u.territory AND t.sha256 = u.sha256;",
 };
 
 /* A statement: its prepared name, SQL, and how its rows come back. */
@@ -295,26 +311,49 @@ static const pg_stmt stmts[Q__COUNT] = {
                            "SELECT size FROM attachments WHERE territory = $1"
                            " AND sha256 = $2"},
     [Q_PROMPT_GET] = {"pv_prompt_get",
-                      "SELECT sha256, recorded_at FROM prompts WHERE territory = $1"
+                      "SELECT deleted, sha256 FROM prompts WHERE territory = $1"
                       " AND survey_id = $2 AND prompt_key = $3 AND lang = $4"},
     [Q_PROMPT_PUT] = {"pv_prompt_put",
                       "INSERT INTO prompts (territory, survey_id, prompt_key, lang,"
-                      " sha256, media_type, size, recorded_at, device_uuid, device_id,"
-                      " received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-                      " $11) ON CONFLICT (territory, survey_id, prompt_key, lang)"
-                      " DO UPDATE SET sha256 = excluded.sha256,"
+                      " deleted, sha256, media_type, size, recorded_at, device_uuid,"
+                      " device_id, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+                      " $8::bigint, $9, $10, $11::bigint, $12)"
+                      " ON CONFLICT (territory, survey_id, prompt_key, lang)"
+                      " DO UPDATE SET deleted = excluded.deleted,"
+                      " sha256 = excluded.sha256,"
                       " media_type = excluded.media_type, size = excluded.size,"
                       " recorded_at = excluded.recorded_at,"
                       " device_uuid = excluded.device_uuid,"
                       " device_id = excluded.device_id,"
                       " received_at = excluded.received_at"},
-    [Q_PROMPT_LIST] = {"pv_prompt_list",
-                       "SELECT survey_id, prompt_key, lang, sha256, media_type, size,"
-                       " recorded_at, device_uuid FROM prompts WHERE territory = $1"
-                       " ORDER BY survey_id, prompt_key, lang"},
+    [Q_PROMPT_LIST] =
+        {"pv_prompt_list",
+         "SELECT survey_id, prompt_key, lang, deleted, sha256, media_type,"
+         " size, recorded_at, device_uuid, received_at FROM prompts"
+         " WHERE territory = $1 ORDER BY survey_id, prompt_key, lang"},
     [Q_PROMPT_AUDIO] = {"pv_prompt_audio",
-                        "SELECT 1 FROM prompts WHERE territory = $1 AND sha256 = $2"
-                        " LIMIT 1"},
+                        "SELECT 1 FROM prompts p JOIN attachments a"
+                        " ON a.territory = p.territory AND a.sha256 = p.sha256"
+                        " WHERE p.territory = $1 AND p.sha256 = $2 AND p.deleted = 0"
+                        " AND a.answered = 0 LIMIT 1"},
+    [Q_PROMPT_COUNT] = {"pv_prompt_count",
+                        "SELECT count(*) FILTER (WHERE deleted = 0), count(*)"
+                        " FROM prompts WHERE territory = $1"},
+    [Q_PROMPT_SURVEY] = {"pv_prompt_survey",
+                         "SELECT b.bytes FROM survey_files f JOIN blobs b"
+                         " ON b.sha256 = f.sha256 WHERE f.survey_id = $1"
+                         " AND f.path = 'survey.json' AND f.version IN"
+                         " (SELECT version FROM publications WHERE survey_id = $1"
+                         "  AND (territory = $2 OR territory = '*'))"
+                         " ORDER BY f.version DESC LIMIT 32",
+                         1},
+    [Q_ATTACHMENT_AUDIO] = {"pv_attachment_audio",
+                            "SELECT size, media_type, answered FROM attachments"
+                            " WHERE territory = $1 AND sha256 = $2"},
+    [Q_ATTACHMENT_ANSWERED] = {"pv_attachment_answered",
+                               "UPDATE attachments SET answered = 1"
+                               " WHERE territory = $1 AND sha256 = $2"
+                               " AND answered = 0"},
     [Q_DEVICE_ELSEWHERE] = {"pv_device_elsewhere",
                             "SELECT territory FROM responses WHERE device_uuid = $1"
                             " AND territory <> $3 UNION ALL SELECT s.territory"

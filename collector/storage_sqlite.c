@@ -142,6 +142,42 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (territory, survey_id, prompt_key, lang)"
     ");"
     "CREATE INDEX prompts_audio ON prompts (territory, sha256);",
+    /* 5: the collector decides (issue 6, item 7 review): the last entry to
+     * reach it is current (received_at, its clock); an entry may be a
+     * deletion (deleted = 1: no audio; device_id NULL when pv-collector
+     * made it), so deletions reach every device. SQLite cannot relax NOT
+     * NULL in place: the table is rebuilt. */
+    "CREATE TABLE prompts_v5 ("
+    "  territory   TEXT NOT NULL REFERENCES territories (code),"
+    "  survey_id   TEXT NOT NULL,"
+    "  prompt_key  TEXT NOT NULL,"
+    "  lang        TEXT NOT NULL,"
+    "  deleted     INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),"
+    "  sha256      TEXT CHECK (length(sha256) = 64),"
+    "  media_type  TEXT,"
+    "  size        INTEGER CHECK (size > 0),"
+    "  recorded_at TEXT NOT NULL,"
+    "  device_uuid TEXT NOT NULL,"
+    "  device_id   INTEGER REFERENCES principals (id),"
+    "  received_at TEXT NOT NULL,"
+    "  PRIMARY KEY (territory, survey_id, prompt_key, lang),"
+    "  CHECK ((deleted = 1) = (sha256 IS NULL) AND (deleted = 1) = (media_type IS NULL)"
+    "    AND (deleted = 1) = (size IS NULL))"
+    ");"
+    "INSERT INTO prompts_v5 (territory, survey_id, prompt_key, lang, deleted, sha256,"
+    " media_type, size, recorded_at, device_uuid, device_id, received_at)"
+    " SELECT territory, survey_id, prompt_key, lang, 0, sha256, media_type, size,"
+    " recorded_at, device_uuid, device_id, received_at FROM prompts;"
+    "DROP TABLE prompts;"
+    "ALTER TABLE prompts_v5 RENAME TO prompts;"
+    "CREATE INDEX prompts_audio ON prompts (territory, sha256);"
+    /* An attachment an answer references (a resident's drawing or voice
+     * note) is never a recording: marked once here, then on ingest. */
+    "ALTER TABLE attachments ADD COLUMN answered INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE attachments SET answered = 1 WHERE (territory, sha256) IN"
+    " (SELECT r.territory, json_extract(a.value, '$.attachment')"
+    "  FROM responses r, json_each(r.body, '$.answers') a"
+    "  WHERE json_extract(a.value, '$.attachment') IS NOT NULL);",
 };
 
 /* Parameters are ?N, the same numbers as the PostgreSQL $N. */
@@ -241,22 +277,36 @@ static const char *const sql[Q__COUNT] = {
                       " RETURNING 1",
     [Q_ATTACHMENT_SIZE] = "SELECT size FROM attachments WHERE territory = ?1"
                           " AND sha256 = ?2",
-    [Q_PROMPT_GET] = "SELECT sha256, recorded_at FROM prompts WHERE territory = ?1"
+    [Q_PROMPT_GET] = "SELECT deleted, sha256 FROM prompts WHERE territory = ?1"
                      " AND survey_id = ?2 AND prompt_key = ?3 AND lang = ?4",
     [Q_PROMPT_PUT] =
-        "INSERT INTO prompts (territory, survey_id, prompt_key, lang, sha256,"
+        "INSERT INTO prompts (territory, survey_id, prompt_key, lang, deleted, sha256,"
         " media_type, size, recorded_at, device_uuid, device_id, received_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
         " ON CONFLICT (territory, survey_id, prompt_key, lang) DO UPDATE SET"
-        " sha256 = excluded.sha256, media_type = excluded.media_type,"
-        " size = excluded.size, recorded_at = excluded.recorded_at,"
-        " device_uuid = excluded.device_uuid, device_id = excluded.device_id,"
-        " received_at = excluded.received_at",
-    [Q_PROMPT_LIST] = "SELECT survey_id, prompt_key, lang, sha256, media_type, size,"
-                      " recorded_at, device_uuid FROM prompts WHERE territory = ?1"
-                      " ORDER BY survey_id, prompt_key, lang",
-    [Q_PROMPT_AUDIO] = "SELECT 1 FROM prompts WHERE territory = ?1 AND sha256 = ?2"
-                       " LIMIT 1",
+        " deleted = excluded.deleted, sha256 = excluded.sha256,"
+        " media_type = excluded.media_type, size = excluded.size,"
+        " recorded_at = excluded.recorded_at, device_uuid = excluded.device_uuid,"
+        " device_id = excluded.device_id, received_at = excluded.received_at",
+    [Q_PROMPT_LIST] = "SELECT survey_id, prompt_key, lang, deleted, sha256, media_type,"
+                      " size, recorded_at, device_uuid, received_at FROM prompts"
+                      " WHERE territory = ?1 ORDER BY survey_id, prompt_key, lang",
+    [Q_PROMPT_AUDIO] = "SELECT 1 FROM prompts p JOIN attachments a"
+                       " ON a.territory = p.territory AND a.sha256 = p.sha256"
+                       " WHERE p.territory = ?1 AND p.sha256 = ?2 AND p.deleted = 0"
+                       " AND a.answered = 0 LIMIT 1",
+    [Q_PROMPT_COUNT] = "SELECT coalesce(sum(deleted = 0), 0), count(*) FROM prompts"
+                       " WHERE territory = ?1",
+    [Q_PROMPT_SURVEY] =
+        "SELECT b.bytes FROM survey_files f JOIN blobs b ON b.sha256 = f.sha256"
+        " WHERE f.survey_id = ?1 AND f.path = 'survey.json' AND f.version IN"
+        " (SELECT version FROM publications WHERE survey_id = ?1"
+        "  AND (territory = ?2 OR territory = '*'))"
+        " ORDER BY f.version DESC LIMIT 32",
+    [Q_ATTACHMENT_AUDIO] = "SELECT size, media_type, answered FROM attachments"
+                           " WHERE territory = ?1 AND sha256 = ?2",
+    [Q_ATTACHMENT_ANSWERED] = "UPDATE attachments SET answered = 1"
+                              " WHERE territory = ?1 AND sha256 = ?2 AND answered = 0",
     [Q_DEVICE_ELSEWHERE] =
         "SELECT territory FROM responses WHERE device_uuid = ?1 AND territory <> ?3"
         " UNION ALL SELECT s.territory FROM sessions s JOIN principals p"

@@ -163,6 +163,44 @@ static const char *const migrations[] = {
     "  AND NOT EXISTS (SELECT 1 FROM answer_attachments WHERE sha256 = OLD.sha256)"
     "  AND NOT EXISTS (SELECT 1 FROM prompts WHERE sha256 = OLD.sha256)"
     "  BEGIN DELETE FROM attachments WHERE sha256 = OLD.sha256; END;",
+    /* 4: deletions travel (a pending tombstone: deleted = 1, sha256 NULL,
+     * no bytes), so the table is rebuilt without sha256 NOT NULL. DROP
+     * TABLE fires no trigger: the bytes stay while the copy names them. The
+     * sha256 trigger now also fires when it becomes NULL. */
+    "CREATE TABLE prompts_v3 AS SELECT * FROM prompts;"
+    "DROP TABLE prompts;"
+    "CREATE TABLE prompts ("
+    "  survey_id   TEXT NOT NULL CHECK (length(survey_id) BETWEEN 1 AND 64),"
+    "  key         TEXT NOT NULL CHECK (length(key) BETWEEN 3 AND 140),"
+    "  lang        TEXT NOT NULL CHECK (length(lang) BETWEEN 2 AND 35),"
+    "  sha256      TEXT REFERENCES attachments (sha256),"
+    "  media_type  TEXT NOT NULL,"
+    "  size        INTEGER NOT NULL,"
+    "  recorded_at TEXT NOT NULL,"
+    "  device_id   TEXT NOT NULL CHECK (length(device_id) = 36),"
+    "  synced      INTEGER NOT NULL DEFAULT 0 CHECK (synced IN (0, 1)),"
+    "  deleted     INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),"
+    "  CHECK (CASE WHEN deleted = 1"
+    "    THEN sha256 IS NULL AND size = 0 AND synced = 0"
+    "    ELSE sha256 IS NOT NULL AND size > 0 END),"
+    "  PRIMARY KEY (survey_id, key, lang)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO prompts (survey_id, key, lang, sha256, media_type, size,"
+    "  recorded_at, device_id, synced)"
+    "  SELECT survey_id, key, lang, sha256, media_type, size, recorded_at,"
+    "  device_id, synced FROM prompts_v3;"
+    "DROP TABLE prompts_v3;"
+    "CREATE INDEX prompts_sha256 ON prompts (sha256);"
+    "CREATE INDEX prompts_outbox ON prompts (recorded_at) WHERE synced = 0;"
+    "CREATE TRIGGER prompts_gc_delete AFTER DELETE ON prompts"
+    "  WHEN NOT EXISTS (SELECT 1 FROM answer_attachments WHERE sha256 = OLD.sha256)"
+    "  AND NOT EXISTS (SELECT 1 FROM prompts WHERE sha256 = OLD.sha256)"
+    "  BEGIN DELETE FROM attachments WHERE sha256 = OLD.sha256; END;"
+    "CREATE TRIGGER prompts_gc_update AFTER UPDATE OF sha256 ON prompts"
+    "  WHEN OLD.sha256 IS NOT NEW.sha256"
+    "  AND NOT EXISTS (SELECT 1 FROM answer_attachments WHERE sha256 = OLD.sha256)"
+    "  AND NOT EXISTS (SELECT 1 FROM prompts WHERE sha256 = OLD.sha256)"
+    "  BEGIN DELETE FROM attachments WHERE sha256 = OLD.sha256; END;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == PV_STORE_SCHEMA_VERSION,
@@ -233,9 +271,11 @@ enum stmt_id {
   S_PROMPT_GET,
   S_PROMPT_UPSERT,
   S_PROMPT_DELETE,
+  S_PROMPT_TOMBSTONE,
   S_PROMPT_LIST,
   S_PROMPTS_PENDING,
   S_PROMPT_ACK,
+  S_PROMPT_ACK_DELETE,
   S__COUNT
 };
 
@@ -243,7 +283,8 @@ enum stmt_id {
   "uuid, kind, place, qpv_code, qpv_name, animateur, started_at, ended_at"
 
 #define PROMPT_COLUMNS                                                                 \
-  "survey_id, key, lang, sha256, media_type, size, recorded_at, device_id, synced"
+  "survey_id, key, lang, sha256, media_type, size, recorded_at, device_id, synced, "   \
+  "deleted"
 
 #define RESPONSE_COLUMNS                                                               \
   "uuid, survey_id, survey_version, session_uuid, device_id, language, "               \
@@ -344,20 +385,28 @@ static const char *const stmt_sql[S__COUNT] = {
                      " WHERE survey_id = ?1 AND key = ?2 AND lang = ?3",
     [S_PROMPT_UPSERT] =
         "INSERT INTO prompts (survey_id, key, lang, sha256, media_type, size,"
-        " recorded_at, device_id, synced) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        " recorded_at, device_id, synced, deleted)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)"
         " ON CONFLICT (survey_id, key, lang) DO UPDATE SET sha256 = excluded.sha256,"
         " media_type = excluded.media_type, size = excluded.size,"
         " recorded_at = excluded.recorded_at, device_id = excluded.device_id,"
-        " synced = excluded.synced",
+        " synced = excluded.synced, deleted = 0",
+    /* A recording becomes a pending deletion; none or a deletion: no change. */
+    [S_PROMPT_TOMBSTONE] =
+        "UPDATE prompts SET sha256 = NULL, media_type = '', size = 0,"
+        " recorded_at = ?4, device_id = ?5, synced = 0, deleted = 1"
+        " WHERE survey_id = ?1 AND key = ?2 AND lang = ?3 AND deleted = 0",
     [S_PROMPT_DELETE] = "DELETE FROM prompts WHERE survey_id = ?1 AND key = ?2"
                         " AND lang = ?3",
     [S_PROMPT_LIST] = "SELECT " PROMPT_COLUMNS " FROM prompts"
-                      " WHERE ?2 IS NULL OR survey_id = ?2"
+                      " WHERE deleted = 0 AND (?2 IS NULL OR survey_id = ?2)"
                       " ORDER BY survey_id, key, lang LIMIT ?1",
     [S_PROMPTS_PENDING] = "SELECT " PROMPT_COLUMNS " FROM prompts WHERE synced = 0"
                           " ORDER BY recorded_at, survey_id, key, lang LIMIT ?1",
     [S_PROMPT_ACK] = "UPDATE prompts SET synced = 1 WHERE survey_id = ?1 AND key = ?2"
-                     " AND lang = ?3 AND sha256 = ?4",
+                     " AND lang = ?3 AND deleted = 0 AND sha256 = ?4",
+    [S_PROMPT_ACK_DELETE] = "DELETE FROM prompts WHERE survey_id = ?1 AND key = ?2"
+                            " AND lang = ?3 AND deleted = 1 AND recorded_at = ?4",
 };
 
 struct pv_store {
@@ -1891,9 +1940,10 @@ static void read_prompt_row(sqlite3_stmt *s, void *row) {
   column_copy(s, 6, out->recorded_at, sizeof out->recorded_at);
   column_copy(s, 7, out->device_id, sizeof out->device_id);
   out->synced = sqlite3_column_int(s, 8) != 0;
+  out->deleted = sqlite3_column_int(s, 9) != 0;
 }
 
-/* Sets *found and, when 1, *out to the recording of (survey, key, lang). */
+/* Sets *found and, when 1, *out to the entry of (survey, key, lang). */
 static pv_err prompt_get(pv_store *st, const char *survey_id, const char *key,
                          const char *lang, pv_store_prompt *out, int *found) {
   sqlite3_stmt *s = NULL;
@@ -1913,39 +1963,27 @@ static pv_err prompt_get(pv_store *st, const char *survey_id, const char *key,
   return err;
 }
 
-/* In one transaction: keeps the bytes by row->sha256 and writes row over
- * any recording of its (survey, key, lang). */
-static pv_err write_prompt(pv_store *st, const pv_store_prompt *row,
-                           const void *bytes) {
+/* Inside the caller's transaction: keeps the bytes by row->sha256 and
+ * writes row (a recording) over any entry of its (survey, key, lang). */
+static pv_err put_prompt(pv_store *st, const pv_store_prompt *row, const void *bytes) {
   sqlite3_stmt *s = NULL;
-  pv_err err;
-  if ((err = tx_begin(st)))
+  pv_err err = prepare(
+      st, S_ATTACHMENT_INSERT,
+      (param[]){TXT(row->sha256), TXT(row->media_type), NUM((int64_t)row->size)}, 3,
+      &s);
+  if (err)
     return err;
-  if ((err = prepare(
-           st, S_ATTACHMENT_INSERT,
-           (param[]){TXT(row->sha256), TXT(row->media_type), NUM((int64_t)row->size)},
-           3, &s)))
-    goto out;
   int rc = sqlite3_bind_blob64(s, 4, bytes, row->size, SQLITE_STATIC);
   if (rc == SQLITE_OK)
     rc = sqlite3_step(s);
   release(s);
-  if (rc != SQLITE_DONE) {
-    err = db_fail(st->db, st->path, rc, "store recording");
-    goto out;
-  }
-  if ((err = run(st, S_PROMPT_UPSERT, "put prompt",
-                 (param[]){TXT(row->survey_id), TXT(row->key), TXT(row->lang),
-                           TXT(row->sha256), TXT(row->media_type),
-                           NUM((int64_t)row->size), TXT(row->recorded_at),
-                           TXT(row->device_id), NUM(row->synced)},
-                 9, NULL)))
-    goto out;
-  err = tx_commit(st);
-out:
-  if (err)
-    tx_rollback(st);
-  return err;
+  if (rc != SQLITE_DONE)
+    return db_fail(st->db, st->path, rc, "store recording");
+  return run(st, S_PROMPT_UPSERT, "put prompt",
+             (param[]){TXT(row->survey_id), TXT(row->key), TXT(row->lang),
+                       TXT(row->sha256), TXT(row->media_type), NUM((int64_t)row->size),
+                       TXT(row->recorded_at), TXT(row->device_id), NUM(row->synced)},
+             9, NULL);
 }
 
 pv_err pv_store_prompt_record(pv_store *st, const pv_store_prompt *p,
@@ -1965,26 +2003,22 @@ pv_err pv_store_prompt_record(pv_store *st, const pv_store_prompt *p,
   snprintf(row.device_id, sizeof row.device_id, "%s", st->device_id);
   row.size = len;
   now_iso(st, row.recorded_at);
-  if ((err = pv_sha256_hex(bytes, len, row.sha256)) ||
-      (err = write_prompt(st, &row, bytes)))
+  if ((err = pv_sha256_hex(bytes, len, row.sha256)) || (err = tx_begin(st)))
     return err;
-  if (out)
+  if ((err = put_prompt(st, &row, bytes)) || (err = tx_commit(st)))
+    tx_rollback(st);
+  else if (out)
     *out = row;
-  return PV_OK;
+  return err;
 }
 
-pv_err pv_store_prompt_receive(pv_store *st, const pv_store_prompt *p,
-                               const void *bytes, size_t len, int *kept) {
-  pv_store_prompt row, here;
+/* Returns PV_OK when p (a recording, not a tombstone) and its len bytes
+ * agree and can be stored. */
+static pv_err check_received(const pv_store_prompt *p, const void *bytes, size_t len) {
   char sha[PV_SHA256_HEX + 1];
   int64_t ms;
-  int found = 0;
   pv_err err;
-  PV_ASSERT(st && p);
-  if (kept)
-    *kept = 0;
-  if ((err = check_prompt_names(p->survey_id, p->key, p->lang)) ||
-      (err = check_prompt_bytes(p->media_type, bytes, len)))
+  if ((err = check_prompt_bytes(p->media_type, bytes, len)))
     return err;
   if (pv_time_parse(p->recorded_at, &ms) != 0)
     return pv_fail(PV_ERR_INVALID, "store: prompt: bad recorded_at %.40s",
@@ -1999,38 +2033,85 @@ pv_err pv_store_prompt_receive(pv_store *st, const pv_store_prompt *p,
     return pv_fail(PV_ERR_INVALID,
                    "store: prompt %s %s %s: the bytes hash to %s, not %s", p->survey_id,
                    p->key, p->lang, sha, p->sha256);
+  return PV_OK;
+}
+
+pv_err pv_store_prompt_receive(pv_store *st, const pv_store_prompt *p,
+                               const void *bytes, size_t len, int *kept) {
+  pv_store_prompt row, here;
+  int found = 0, changed = 0;
+  pv_err err;
+  PV_ASSERT(st && p);
+  if (kept)
+    *kept = 0;
+  if ((err = check_prompt_names(p->survey_id, p->key, p->lang)) ||
+      (!p->deleted && (err = check_received(p, bytes, len))))
+    return err;
   row = *p;
   row.size = len;
   row.synced = 1;
-  /* The newest recorded_at wins; a tie goes to the greater sha256, so every
-   * device and the collector settle on the same recording. */
+  row.deleted = 0;
+  /* The decision and the write in one write transaction: a take kept on
+   * another connection meanwhile is seen here, never overwritten. */
+  if ((err = tx_begin(st)))
+    return err;
   if ((err = prompt_get(st, p->survey_id, p->key, p->lang, &here, &found)))
-    return err;
-  if (found) {
-    int cmp = strcmp(here.recorded_at, p->recorded_at);
-    if (cmp > 0 || (cmp == 0 && strcmp(here.sha256, p->sha256) > 0))
-      return PV_OK;
+    goto out;
+  if (found && !here.synced) /* pending here: it will upload and be current */
+    goto out;
+  if (p->deleted) {
+    if (found &&
+        (err = run(st, S_PROMPT_DELETE, "delete prompt",
+                   (param[]){TXT(p->survey_id), TXT(p->key), TXT(p->lang)}, 3, NULL)))
+      goto out;
+    changed = found;
+  } else if (!found || strcmp(here.sha256, p->sha256) != 0) {
+    if ((err = put_prompt(st, &row, bytes)))
+      goto out;
+    changed = 1;
   }
-  if ((err = write_prompt(st, &row, bytes)))
+out:
+  if (!err)
+    err = tx_commit(st);
+  if (err) {
+    tx_rollback(st);
     return err;
+  }
   if (kept)
-    *kept = 1;
+    *kept = changed;
   return PV_OK;
 }
 
 pv_err pv_store_prompt_delete(pv_store *st, const char *survey_id, const char *key,
                               const char *lang) {
+  char now[PV_STORE_TIME_LEN + 1];
   int changes = 0;
   pv_err err;
   PV_ASSERT(st);
   if ((err = check_prompt_names(survey_id, key, lang)))
     return err;
-  if ((err = run(st, S_PROMPT_DELETE, "delete prompt",
-                 (param[]){TXT(survey_id), TXT(key), TXT(lang)}, 3, &changes)))
+  now_iso(st, now);
+  if ((err = run(
+           st, S_PROMPT_TOMBSTONE, "delete prompt",
+           (param[]){TXT(survey_id), TXT(key), TXT(lang), TXT(now), TXT(st->device_id)},
+           5, &changes)))
     return err;
   return changes ? PV_OK
                  : pv_fail(PV_ERR_NOTFOUND, "store: no recording of %s %s in %s",
                            survey_id, key, lang);
+}
+
+pv_err pv_store_prompt_get(pv_store *st, const char *survey_id, const char *key,
+                           const char *lang, pv_store_prompt *out) {
+  int found = 0;
+  pv_err err;
+  PV_ASSERT(st && out);
+  if ((err = check_prompt_names(survey_id, key, lang)) ||
+      (err = prompt_get(st, survey_id, key, lang, out, &found)))
+    return err;
+  return found ? PV_OK
+               : pv_fail(PV_ERR_NOTFOUND, "store: no recording of %s %s in %s",
+                         survey_id, key, lang);
 }
 
 /* Runs prompts statement id (params: the row limit, then more) into a
@@ -2072,9 +2153,15 @@ pv_err pv_store_prompts_pending(pv_store *st, size_t max, pv_store_prompt **out,
                      n);
 }
 
-/* A recording replaced or deleted since it was sent matches nothing. */
+/* A recording replaced or deleted since it was sent matches nothing; an
+ * acknowledged deletion is dropped (the collector keeps the tombstone). */
 static pv_err prompt_ack_one(pv_store *st, const void *ud, size_t i) {
   const pv_store_prompt *p = (const pv_store_prompt *)ud + i;
+  if (p->deleted)
+    return run(
+        st, S_PROMPT_ACK_DELETE, "ack prompt deletion",
+        (param[]){TXT(p->survey_id), TXT(p->key), TXT(p->lang), TXT(p->recorded_at)}, 4,
+        NULL);
   return run(st, S_PROMPT_ACK, "ack prompt",
              (param[]){TXT(p->survey_id), TXT(p->key), TXT(p->lang), TXT(p->sha256)}, 4,
              NULL);
@@ -2086,7 +2173,10 @@ pv_err pv_store_prompts_ack(pv_store *st, const pv_store_prompt *p, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if ((err = check_prompt_names(p[i].survey_id, p[i].key, p[i].lang)))
       return err;
-    if (!pv_sha256_valid(p[i].sha256))
+    if (p[i].deleted && (err = check_text("acknowledged deletion's time",
+                                          p[i].recorded_at, PV_STORE_TIME_LEN, 0)))
+      return err;
+    if (!p[i].deleted && !pv_sha256_valid(p[i].sha256))
       return pv_fail(PV_ERR_INVALID, "store: acknowledged prompt: not a sha256");
   }
   return each_in_tx(st, n, prompt_ack_one, p);

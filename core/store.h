@@ -23,7 +23,7 @@
 /* "PVOX" in the SQLite header (PRAGMA application_id): marks our files. */
 #define PV_STORE_APPLICATION_ID 0x50564F58
 /* Schema version this code writes (PRAGMA user_version). */
-#define PV_STORE_SCHEMA_VERSION 3
+#define PV_STORE_SCHEMA_VERSION 4
 
 #define PV_STORE_MAX_ATTACHMENT (8 << 20) /* bytes of one attachment */
 #define PV_STORE_MAX_VALUE (64 << 10)     /* bytes of one answer's JSON */
@@ -247,11 +247,14 @@ pv_err pv_store_sessions_ack(pv_store *st, const pv_store_session *s, size_t n);
  * language (declared by the survey or not: Darija "ary", Turkish "tr",
  * Comorian "zdj", Romani "rom"...). The text is named by a key:
  * "q:<question id>" for a question's prompt, "o:<question id>:<option id>"
- * for a choice, photo or pin label. At most one recording per (survey,
- * key, language): the newest recorded_at wins, wherever it was made. The
- * bytes (a WAV) are kept once by SHA-256 like attachments; purge never
- * drops them while a prompt names them. Recordings made here wait in an
- * outbox for the collector; those from the collector arrive synced. */
+ * for a choice, photo or pin label. At most one entry per (survey, key,
+ * language). The collector decides which is current: the last recording
+ * or deletion to reach it (docs/sync-protocol.md "Recorded prompts");
+ * device clocks order nothing. The bytes (a WAV) are kept once by SHA-256
+ * like attachments; purge never drops them while a prompt names them.
+ * Recordings and deletions made here wait in an outbox for the collector
+ * (a deletion is a tombstone: deleted = 1, no sha256, media_type, size);
+ * those from the collector arrive synced. */
 typedef struct pv_store_prompt {
   char survey_id[PV_STORE_MAX_ID + 1];
   char key[PV_STORE_MAX_PROMPT_KEY + 1];
@@ -259,9 +262,10 @@ typedef struct pv_store_prompt {
   char sha256[PV_SHA256_HEX + 1]; /* of the WAV */
   char media_type[PV_STORE_MAX_MEDIA_TYPE + 1];
   size_t size;                             /* bytes of the WAV */
-  char recorded_at[PV_STORE_TIME_LEN + 1]; /* pv_time_iso() */
+  char recorded_at[PV_STORE_TIME_LEN + 1]; /* pv_time_iso(), informative */
   char device_id[PV_UUID_LEN + 1];         /* the device that recorded it */
-  int synced; /* the collector holds exactly this recording */
+  int synced;  /* the collector holds exactly this recording */
+  int deleted; /* a deletion (tombstone): no sha256, media_type, size */
 } pv_store_prompt;
 
 /* 1 when key is a well-formed prompt key ("q:ID" or "o:ID:ID", ids as
@@ -269,38 +273,50 @@ typedef struct pv_store_prompt {
 int pv_store_prompt_key_valid(const char *key);
 
 /* Records a prompt made on this device: stores bytes (1..
- * PV_STORE_MAX_ATTACHMENT) by SHA-256, replaces any recording of (p->survey_id,
- * p->key, p->lang), stamps recorded_at = now and device_id = this device,
- * and queues it for the collector. p's other fields are ignored; *out (may
- * be NULL) receives the stored record. PV_ERR_INVALID for a bad key, id or
- * language tag. */
+ * PV_STORE_MAX_ATTACHMENT) by SHA-256, replaces any recording or pending
+ * deletion of (p->survey_id, p->key, p->lang), stamps recorded_at = now and
+ * device_id = this device, and queues it for the collector. p's other
+ * fields are ignored; *out (may be NULL) receives the stored record.
+ * PV_ERR_INVALID for a bad key, id or language tag. */
 pv_err pv_store_prompt_record(pv_store *st, const pv_store_prompt *p,
                               const char *media_type, const void *bytes, size_t len,
                               pv_store_prompt *out);
 
-/* Takes a recording from the collector (synced): checks the bytes against
- * p->sha256 (PV_ERR_INVALID on a mismatch) and keeps it unless this store
- * holds a newer one for the same (survey, key, lang) (by recorded_at; a
- * tie goes to the greater sha256), in which case *kept (may be NULL) is 0
- * and nothing changes. Kept ones are stored synced. */
+/* Applies one entry of the collector's list (GET /v1/prompts), deciding
+ * and writing in one write transaction: when this store holds a PENDING
+ * recording or deletion of (survey, key, lang), it is kept (it will upload
+ * and become current) and nothing changes; else a tombstone (p->deleted;
+ * bytes NULL, len 0) deletes the recording held here; else a recording
+ * whose sha256 differs from the one held here is stored, synced (bytes
+ * checked against p->sha256: PV_ERR_INVALID on a mismatch). *kept (may be
+ * NULL) is 1 when the store changed. Device clocks play no part. */
 pv_err pv_store_prompt_receive(pv_store *st, const pv_store_prompt *p,
                                const void *bytes, size_t len, int *kept);
 
-/* Deletes the recording of (survey_id, key, lang) on this device only
- * (PV_ERR_NOTFOUND if none): the synthesised voice speaks again here. */
+/* Deletes the recording of (survey_id, key, lang) (PV_ERR_NOTFOUND if
+ * none): it becomes a pending deletion that the outbox sends, so every
+ * tablet drops it after their next sync; the synthesised voice speaks
+ * again. */
 pv_err pv_store_prompt_delete(pv_store *st, const char *survey_id, const char *key,
                               const char *lang);
 
+/* Sets *out to the entry of (survey_id, key, lang), a pending deletion
+ * included (out->deleted); PV_ERR_NOTFOUND when there is none. */
+pv_err pv_store_prompt_get(pv_store *st, const char *survey_id, const char *key,
+                           const char *lang, pv_store_prompt *out);
+
 /* Fills *out (malloc'd, caller frees; NULL when none) with every
  * recording of survey_id (NULL: every survey), by survey, key, language,
- * and *n with their number; at most PV_STORE_MAX_PROMPTS. */
+ * and *n with their number; at most PV_STORE_MAX_PROMPTS. Deletions are
+ * never listed: what is listed can be played. */
 pv_err pv_store_prompt_list(pv_store *st, const char *survey_id, pv_store_prompt **out,
                             size_t *n);
 
-/* The outbox: up to max (1..PV_STORE_MAX_BATCH) recordings made here that
- * the collector has not acknowledged, oldest first; and their
- * acknowledgement (by survey, key, lang and sha256: a recording replaced
- * since stays pending). */
+/* The outbox: up to max (1..PV_STORE_MAX_BATCH) recordings and deletions
+ * made here that the collector has not acknowledged, oldest first; and
+ * their acknowledgement (a recording by survey, key, lang and sha256: one
+ * replaced since stays pending; a deletion by survey, key, lang and
+ * recorded_at, and then dropped from the store). */
 pv_err pv_store_prompts_pending(pv_store *st, size_t max, pv_store_prompt **out,
                                 size_t *n);
 pv_err pv_store_prompts_ack(pv_store *st, const pv_store_prompt *p, size_t n);

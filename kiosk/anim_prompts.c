@@ -296,8 +296,7 @@ static void drop(pv_anim *a, state *s) {
     a->env.play(a->env.ud, NULL);
   pv_qvoice_reset(&s->take, a->env.capture);
   s->stored = 0;
-  snprintf(s->msg, sizeof s->msg,
-           "Supprimé : sur cette tablette, la voix de synthèse reprend.");
+  snprintf(s->msg, sizeof s->msg, "Supprimé ; partout au prochain envoi.");
   s->msg_ok = 1;
   load_have(a, s);
   a->prompts_gen++;

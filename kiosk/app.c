@@ -1748,10 +1748,19 @@ static void load_prompts(pv_app *app) {
   app->prompts = NULL;
   app->n_prompts = 0;
   pv_err err = pv_store_prompt_list(app->store, NULL, &app->prompts, &app->n_prompts);
-  if (err != PV_OK)
+  if (err != PV_OK) {
     PV_WARN("app: recorded prompts: %s: %s", pv_strerror(err), pv_err_detail());
-  else
+  } else {
+    /* The list never holds a deletion waiting for the collector; were one
+     * there, it has no WAV: never offered, played or counted, and its old
+     * file is swept. */
+    size_t kept = 0;
+    for (size_t i = 0; i < app->n_prompts; i++)
+      if (!app->prompts[i].deleted)
+        app->prompts[kept++] = app->prompts[i];
+    app->n_prompts = kept;
     sweep_prompt_files(app);
+  }
   rebuild_langs(app);
 }
 

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/quartiers.h"
 #include "core/sha256.h"
+#include "core/wav.h"
 #include "sync/http.h"
 #include "sync/protocol.h"
 #include "sync/surveys.h"
@@ -28,7 +29,6 @@ typedef struct engine {
   pv_store *st;
   pv_sync_report *rep;
   const atomic_int *stop; /* may be NULL */
-  int prompts_stale;      /* a recording here lost to the collector's: list again */
 } engine;
 
 /* ---- what animateurs read ---------------------------------------------- */
@@ -602,9 +602,9 @@ static pv_err send_sessions(engine *e) {
 
 /* ---- recorded prompts ---------------------------------------------------- */
 
-/* Uploads the audio of n pending recordings, posts them and acknowledges
- * every one the server judged (stored, duplicate, older: a newer one it
- * holds comes down by fetch_prompts); *all_acked tells whether all were. */
+/* Uploads the audio of n pending recordings (deletions have none), posts
+ * them and acknowledges every one the collector stored or already held
+ * (duplicate): it is now current there; *all_acked tells whether all were. */
 static pv_err post_prompts(engine *e, const pv_store_prompt *p, size_t n,
                            int *all_acked) {
   pv_proto_result *res = NULL;
@@ -614,7 +614,8 @@ static pv_err post_prompts(engine *e, const pv_store_prompt *p, size_t n,
   pv_err err = PV_OK;
   *all_acked = 0;
   for (size_t i = 0; i < n && !err; i++)
-    err = upload_one(e, p[i].sha256);
+    if (!p[i].deleted)
+      err = upload_one(e, p[i].sha256);
   if (err)
     return err;
   if (!(body = pv_proto_prompts_encode(p, n)))
@@ -628,16 +629,14 @@ static pv_err post_prompts(engine *e, const pv_store_prompt *p, size_t n,
   }
   for (size_t i = 0; i < n; i++) {
     pv_proto_outcome o = res[i].outcome;
-    if (o == PV_OUT_STORED || o == PV_OUT_DUPLICATE || o == PV_OUT_OLDER) {
-      /* The collector's list did not change: its ETag would hide the
-       * newer recording this store now lacks. */
-      e->prompts_stale |= o == PV_OUT_OLDER;
+    if (o == PV_OUT_STORED || o == PV_OUT_DUPLICATE) {
       acks[n_acks++] = p[i];
       continue;
     }
     e->rep->prompts_failed++;
-    PV_WARN("sync: prompt %s %s %s refused: %s: %s", p[i].survey_id, p[i].key,
-            p[i].lang, pv_proto_outcome_name(o), res[i].reason);
+    PV_WARN("sync: prompt %s %s %s%s refused: %s: %s", p[i].survey_id, p[i].key,
+            p[i].lang, p[i].deleted ? " (deletion)" : "", pv_proto_outcome_name(o),
+            res[i].reason);
   }
   if (n_acks && (err = pv_store_prompts_ack(e->st, acks, n_acks))) {
     fail_local(e, err);
@@ -652,7 +651,7 @@ out:
   return err;
 }
 
-/* Sends the recordings made here, each at most once a pass. */
+/* Sends the recordings and deletions made here, each at most once a pass. */
 static pv_err send_prompts(engine *e) {
   for (;;) {
     pv_store_prompt *p = NULL;
@@ -669,11 +668,6 @@ static pv_err send_prompts(engine *e) {
   }
 }
 
-/* pv_proto_prompt_cmp for qsort and bsearch. */
-static int prompt_cmp(const void *a, const void *b) {
-  return pv_proto_prompt_cmp(a, b);
-}
-
 /* Clears the report of a request whose failure was the item's, not the
  * pass's (the step goes on). */
 static void report_clear(engine *e) {
@@ -684,14 +678,49 @@ static void report_clear(engine *e) {
   rep->error[0] = rep->message[0] = '\0';
 }
 
-/* Downloads the audio of recording p (GET /v1/attachments, at most
- * p->size bytes), checks its size and SHA-256 and gives it to the store.
- * A failed request ends the step (returned); a recording that cannot be
- * had or kept sets *bad and the step goes on. */
-static pv_err receive_prompt(engine *e, const pv_store_prompt *p, int *bad) {
-  char path[32 + PV_SHA256_HEX], hex[PV_SHA256_HEX + 1] = "";
-  pv_http_resp r = {0};
+/* Returns why len bytes cannot be the audio of recording p, or NULL: its
+ * size and SHA-256, and a WAV the kiosk plays (core/wav.h). */
+static const char *audio_problem(const pv_store_prompt *p, const void *bytes,
+                                 size_t len) {
+  char hex[PV_SHA256_HEX + 1] = "";
+  const uint8_t *samples = NULL;
+  size_t n = 0;
+  int rate = 0;
+  if (len != p->size || pv_sha256_hex(bytes ? bytes : "", len, hex) != PV_OK ||
+      strcmp(hex, p->sha256) != 0)
+    return "size or SHA-256 differs from its record";
+  if (pv_wav_parse(bytes, len, &rate, &samples, &n) != PV_OK)
+    return "not a WAV this kiosk can play";
+  return NULL;
+}
+
+/* Gives the store one listed entry (bytes NULL for a deletion); the store
+ * decides again in its write transaction. Returns the pass's failure; a
+ * refused entry sets *problem. */
+static pv_err store_entry(engine *e, const pv_store_prompt *p, const void *bytes,
+                          size_t len, const char **problem) {
   int kept = 0;
+  pv_err err = pv_store_prompt_receive(e->st, p, bytes, len, &kept);
+  if (err == PV_ERR_INVALID) {
+    *problem = pv_err_detail();
+    return PV_OK;
+  }
+  if (err)
+    return fail_local(e, err);
+  if (kept && p->deleted)
+    e->rep->prompts_removed++;
+  else if (kept)
+    e->rep->prompts_received++;
+  return PV_OK;
+}
+
+/* Downloads the audio of recording p (GET /v1/attachments, at most
+ * p->size bytes), checks it (audio_problem) and gives it to the store. A
+ * failed request ends the step (returned); a recording that cannot be had
+ * or kept sets *bad and the step goes on. */
+static pv_err receive_prompt(engine *e, const pv_store_prompt *p, int *bad) {
+  char path[32 + PV_SHA256_HEX];
+  pv_http_resp r = {0};
   const char *problem = NULL;
   snprintf(path, sizeof path, PV_PROTO_PREFIX "/attachments/%s", p->sha256);
   pv_err err = call(e, "GET", path, NULL, 0, NULL, NULL, p->size, &r);
@@ -706,45 +735,61 @@ static pv_err receive_prompt(engine *e, const pv_store_prompt *p, int *bad) {
   } else if (r.status != 200) {
     err = fail_status(e, "GET /v1/attachments", &r);
     goto out;
-  } else if (r.len != p->size ||
-             pv_sha256_hex(r.body ? r.body : "", r.len, hex) != PV_OK ||
-             strcmp(hex, p->sha256) != 0) {
-    problem = "size or SHA-256 differs from its record";
-  } else {
-    pv_err serr = pv_store_prompt_receive(e->st, p, r.body, r.len, &kept);
-    if (serr == PV_ERR_INVALID)
-      problem = pv_err_detail();
-    else if (serr) {
-      err = fail_local(e, serr);
-      goto out;
-    }
+  } else if (!(problem = audio_problem(p, r.body, r.len))) {
+    err = store_entry(e, p, r.body, r.len, &problem);
   }
-  if (problem) {
+  if (!err && problem) {
     PV_WARN("sync: prompt %s %s %s not received: %s", p->survey_id, p->key, p->lang,
             problem);
     e->rep->prompts_receive_failed++;
     *bad = 1;
-  } else if (kept) {
-    e->rep->prompts_received++;
   }
 out:
   pv_http_resp_free(&r);
   return err;
 }
 
-/* GET /v1/prompts (If-None-Match the last list fully received): takes
- * every recording this store lacks or holds older. A collector without
- * the route (404) changes nothing; the ETag is kept only when every
- * recording was had, so a failed one is tried again next pass. */
+/* Applies one listed entry p by the rule (docs/sync-protocol.md "Recorded
+ * prompts"): an entry pending here is kept (it uploads, then is current;
+ * *bad so the list is read again); else a deletion removes the recording
+ * held here; else a recording this store lacks is downloaded. */
+static pv_err apply_entry(engine *e, const pv_store_prompt *p, int *bad) {
+  pv_store_prompt mine;
+  const char *problem = NULL;
+  pv_err err = pv_store_prompt_get(e->st, p->survey_id, p->key, p->lang, &mine);
+  int found = err == PV_OK;
+  if (err && err != PV_ERR_NOTFOUND)
+    return fail_local(e, err);
+  err = PV_OK;
+  if (found && !mine.synced) {
+    *bad = 1;
+    return PV_OK;
+  }
+  if (p->deleted) {
+    if (found && !(err = store_entry(e, p, NULL, 0, &problem)) && problem) {
+      PV_WARN("sync: prompt deletion %s %s %s not applied: %s", p->survey_id, p->key,
+              p->lang, problem);
+      e->rep->prompts_receive_failed++;
+      *bad = 1;
+    }
+    return err;
+  }
+  if (found && strcmp(mine.sha256, p->sha256) == 0)
+    return PV_OK;
+  return receive_prompt(e, p, bad);
+}
+
+/* GET /v1/prompts (If-None-Match the last list fully applied): the
+ * collector's current entries, recordings and deletions, each applied by
+ * apply_entry. A collector without the route (404) changes nothing; the
+ * ETag is kept only when every entry was applied, so a failed one is
+ * tried again next pass. */
 static pv_err fetch_prompts(engine *e) {
   char *etag = NULL, reason[PV_PROTO_MAX_REASON + 1];
   pv_proto_prompts got = {0};
-  pv_store_prompt *have = NULL;
-  size_t n_have = 0;
   pv_http_resp r = {0};
   int bad = 0;
-  pv_err err = e->prompts_stale ? PV_ERR_NOTFOUND
-                                : pv_store_sync_get(e->st, "prompts_etag", &etag);
+  pv_err err = pv_store_sync_get(e->st, "prompts_etag", &etag);
   if (err && err != PV_ERR_NOTFOUND) {
     err = fail_local(e, err);
     goto out;
@@ -763,24 +808,14 @@ static pv_err fetch_prompts(engine *e) {
     e->rep->prompts_receive_failed++;
     goto out;
   }
-  if ((err = pv_store_prompt_list(e->st, NULL, &have, &n_have))) {
-    fail_local(e, err);
-    goto out;
-  }
-  if (n_have > 1)
-    qsort(have, n_have, sizeof *have, prompt_cmp);
   for (size_t i = 0; i < got.count && !err && !stopped(e); i++) {
-    const pv_store_prompt *p = &got.items[i].p;
     if (!got.items[i].ok) {
       PV_WARN("sync: %s", got.items[i].result.reason);
       e->rep->prompts_receive_failed++;
       bad = 1;
       continue;
     }
-    const pv_store_prompt *mine =
-        n_have ? bsearch(p, have, n_have, sizeof *have, prompt_cmp) : NULL;
-    if (!mine || pv_proto_prompt_newer(p, mine))
-      err = receive_prompt(e, p, &bad);
+    err = apply_entry(e, &got.items[i].p, &bad);
   }
   if (!err && !stopped(e) &&
       (err =
@@ -788,7 +823,6 @@ static pv_err fetch_prompts(engine *e) {
     fail_local(e, err);
 out:
   pv_proto_prompts_free(&got);
-  free(have);
   pv_http_resp_free(&r);
   free(etag);
   return err;
@@ -1065,7 +1099,7 @@ static void *thread_main(void *ud) {
       break;
     if (rep.surveys_changed)
       atomic_fetch_add(&s->generation, 1);
-    if (rep.prompts_received)
+    if (rep.prompts_received || rep.prompts_removed)
       atomic_fetch_add(&s->prompts_generation, 1);
     int64_t wait = poll_ms;
     if (rep.err) {

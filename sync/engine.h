@@ -5,9 +5,10 @@
  * there is counted, not fatal), then sends the outbox in
  * batches: sessions first (POST /v1/sessions: a session goes when it
  * begins and again once it has ended), then the animateur's recorded
- * prompts (audio as attachments, then POST /v1/prompts) and the
- * territory's recordings this store lacks (GET /v1/prompts, each audio
- * by GET /v1/attachments, checked, pv_store_prompt_receive), then
+ * prompts and deletions (audio as attachments, then POST /v1/prompts) and
+ * the territory's current recordings and deletions (GET /v1/prompts:
+ * each recording this store lacks by GET /v1/attachments, checked for
+ * size, SHA-256 and WAV; each applied by pv_store_prompt_receive), then
  * attachments (HEAD, then PUT
  * what the server lacks), then POST /v1/responses; a session or response
  * is acknowledged in the store only after the server's reply, read whole,
@@ -70,10 +71,11 @@ typedef struct pv_sync_report {
   int quartiers_changed;         /* <surveys_dir>/quartiers.json was rewritten */
   int quartiers_failed;          /* the list could not be fetched, read or saved */
   size_t prompts_sent;           /* recorded prompts posted (after the sessions) */
-  size_t prompts_acked;          /* ... acknowledged (stored, duplicate or older) */
+  size_t prompts_acked;          /* ... acknowledged (stored or duplicate) */
   size_t prompts_failed;         /* ... refused one by one, or not sent */
-  size_t prompts_received;       /* the territory's recordings kept in the store */
-  size_t prompts_receive_failed; /* ... that could not be fetched or kept */
+  size_t prompts_received;       /* the territory's recordings stored here */
+  size_t prompts_removed;        /* the territory's deletions applied here */
+  size_t prompts_receive_failed; /* ... entries that could not be fetched or kept */
   pv_err err;
   long http_status;
   long retry_after_s; /* -1 when the server named none */
@@ -122,8 +124,8 @@ void pv_sync_status_get(pv_sync *s, pv_sync_status *out);
  * current.json changed): the kiosk reloads when it sees it move. */
 int pv_sync_surveys_generation(pv_sync *s);
 
-/* Increases each time recorded prompts from the collector were kept in
- * the store: the kiosk reloads its prompts when it sees it move. */
+/* Increases each time recorded prompts or deletions from the collector
+ * changed the store: the kiosk reloads its prompts when it sees it move. */
 int pv_sync_prompts_generation(pv_sync *s);
 
 /* Aborts any transfer, wakes and joins the thread, frees s; NULL is fine. */

@@ -25,22 +25,22 @@ static const char *const outcome_names[PV_OUT__COUNT] = {
     [PV_OUT_CONFLICT] = "conflict",
     [PV_OUT_UNKNOWN_SURVEY] = "unknown_survey",
     [PV_OUT_MISSING_ATTACHMENT] = "missing_attachment",
-    [PV_OUT_OLDER] = "older",
 };
 
 static const int outcome_status[PV_OUT__COUNT] = {
     [PV_OUT_STORED] = 201,         [PV_OUT_DUPLICATE] = 200,
     [PV_OUT_INVALID] = 400,        [PV_OUT_CONFLICT] = 409,
     [PV_OUT_UNKNOWN_SURVEY] = 422, [PV_OUT_MISSING_ATTACHMENT] = 422,
-    [PV_OUT_OLDER] = 200,
 };
 
 /* Which failing outcome wins the status line when a batch mixes them:
  * the one the device can do least about comes first. */
 static const int outcome_rank[PV_OUT__COUNT] = {
-    [PV_OUT_STORED] = 0,         [PV_OUT_DUPLICATE] = 0,
-    [PV_OUT_OLDER] = 0,          [PV_OUT_MISSING_ATTACHMENT] = 1,
-    [PV_OUT_UNKNOWN_SURVEY] = 2, [PV_OUT_CONFLICT] = 3,
+    [PV_OUT_STORED] = 0,
+    [PV_OUT_DUPLICATE] = 0,
+    [PV_OUT_MISSING_ATTACHMENT] = 1,
+    [PV_OUT_UNKNOWN_SURVEY] = 2,
+    [PV_OUT_CONFLICT] = 3,
     [PV_OUT_INVALID] = 4,
 };
 
@@ -878,11 +878,6 @@ int pv_proto_lang_valid(const char *s) {
   return s && pv_lang_tag_valid(s);
 }
 
-int pv_proto_prompt_newer(const pv_store_prompt *a, const pv_store_prompt *b) {
-  int c = strcmp(a->recorded_at, b->recorded_at);
-  return c > 0 || (c == 0 && strcmp(a->sha256, b->sha256) > 0);
-}
-
 int pv_proto_prompt_cmp(const pv_store_prompt *a, const pv_store_prompt *b) {
   int c = strcmp(a->survey_id, b->survey_id);
   if (!c)
@@ -890,29 +885,57 @@ int pv_proto_prompt_cmp(const pv_store_prompt *a, const pv_store_prompt *b) {
   return c ? c : strcmp(a->lang, b->lang);
 }
 
-static cJSON *prompt_json(const void *rec) {
-  const pv_store_prompt *p = rec;
+/* A recording or a deletion as JSON, then "received_at" when given. */
+static cJSON *prompt_to_json(const pv_store_prompt *p, const char *received_at) {
   cJSON *o = cJSON_CreateObject();
-  if (!o)
-    return NULL;
-  if (!cJSON_AddStringToObject(o, "survey", p->survey_id) ||
-      !cJSON_AddStringToObject(o, "key", p->key) ||
-      !cJSON_AddStringToObject(o, "lang", p->lang) ||
-      !cJSON_AddStringToObject(o, "sha256", p->sha256) ||
-      !cJSON_AddStringToObject(o, "media_type", p->media_type) ||
-      !cJSON_AddNumberToObject(o, "size", (double)p->size) ||
-      !cJSON_AddStringToObject(o, "recorded_at", p->recorded_at) ||
-      !cJSON_AddStringToObject(o, "device", p->device_id)) {
+  int ok = o && cJSON_AddStringToObject(o, "survey", p->survey_id) &&
+           cJSON_AddStringToObject(o, "key", p->key) &&
+           cJSON_AddStringToObject(o, "lang", p->lang);
+  if (ok && p->deleted)
+    ok = cJSON_AddTrueToObject(o, "deleted") != NULL;
+  else if (ok)
+    ok = cJSON_AddStringToObject(o, "sha256", p->sha256) &&
+         cJSON_AddStringToObject(o, "media_type", p->media_type) &&
+         cJSON_AddNumberToObject(o, "size", (double)p->size);
+  ok = ok && cJSON_AddStringToObject(o, "recorded_at", p->recorded_at) &&
+       cJSON_AddStringToObject(o, "device", p->device_id);
+  if (ok && received_at)
+    ok = cJSON_AddStringToObject(o, "received_at", received_at) != NULL;
+  if (!ok) {
     cJSON_Delete(o);
     return NULL;
   }
   return o;
 }
 
-static const char *const prompt_keys[] = {"survey",      "key",        "lang",
-                                          "sha256",      "media_type", "size",
-                                          "recorded_at", "device",     NULL};
-enum { PR_SURVEY, PR_KEY, PR_LANG, PR_SHA, PR_TYPE, PR_SIZE, PR_AT, PR_DEVICE };
+static cJSON *prompt_json(const void *rec) {
+  return prompt_to_json(rec, NULL);
+}
+
+static cJSON *prompt_entry_json(const void *rec) {
+  const pv_proto_prompt_entry *e = rec;
+  return prompt_to_json(&e->p, e->received_at);
+}
+
+/* A POST item's keys; a GET entry's add "received_at" (the last). */
+static const char *const prompt_keys[] = {"survey", "key",        "lang", "deleted",
+                                          "sha256", "media_type", "size", "recorded_at",
+                                          "device", NULL};
+static const char *const prompt_entry_keys[] = {
+    "survey", "key",         "lang",   "deleted",     "sha256", "media_type",
+    "size",   "recorded_at", "device", "received_at", NULL};
+enum {
+  PR_SURVEY,
+  PR_KEY,
+  PR_LANG,
+  PR_DELETED,
+  PR_SHA,
+  PR_TYPE,
+  PR_SIZE,
+  PR_AT,
+  PR_DEVICE,
+  PR_RECEIVED
+};
 
 /* 1 when s is an audio media type: "audio/" then a token. */
 static int audio_type_valid(const char *s) {
@@ -925,14 +948,13 @@ static int audio_type_valid(const char *s) {
   return 1;
 }
 
-/* Fills *p from o, every field checked; 0 with a reason. */
-static int decode_prompt(const cJSON *o, void *rec, char *reason, size_t rl) {
-  pv_store_prompt *p = rec;
-  const cJSON *f[MAX_KEYS];
+/* Fills *p from the members f of a record, every field checked: a
+ * deletion ("deleted": true) carries no audio fields, a recording all of
+ * them. 0 with a reason. */
+static int prompt_fields(const cJSON *const *f, pv_store_prompt *p, char *reason,
+                         size_t rl) {
   long long size = 0;
-  memset(p, 0, sizeof *p);
-  if (!open_record(o, prompt_keys, f, NULL, "", reason, rl))
-    return 0;
+  int deleted = f[PR_DELETED] != NULL;
   /* First failing check wins; each names its key. */
   const struct {
     int ok;
@@ -945,13 +967,17 @@ static int decode_prompt(const cJSON *o, void *rec, char *reason, size_t rl) {
        "key: expected \"q:<question>\" or \"o:<question>:<option>\""},
       {str_of(f[PR_LANG], p->lang, sizeof p->lang) && pv_proto_lang_valid(p->lang),
        "lang: expected a language tag such as \"ary\" or \"fr\""},
-      {str_of(f[PR_SHA], p->sha256, sizeof p->sha256) &&
-           pv_proto_sha256_valid(p->sha256),
+      {!deleted || cJSON_IsTrue(f[PR_DELETED]),
+       "deleted: expected true (a recording has no \"deleted\")"},
+      {!deleted || (!f[PR_SHA] && !f[PR_TYPE] && !f[PR_SIZE]),
+       "deleted: a deletion has no sha256, media_type or size"},
+      {deleted || (str_of(f[PR_SHA], p->sha256, sizeof p->sha256) &&
+                   pv_proto_sha256_valid(p->sha256)),
        "sha256: expected 64 lowercase hex digits"},
-      {str_of(f[PR_TYPE], p->media_type, sizeof p->media_type) &&
-           audio_type_valid(p->media_type),
+      {deleted || (str_of(f[PR_TYPE], p->media_type, sizeof p->media_type) &&
+                   audio_type_valid(p->media_type)),
        "media_type: expected an audio media type such as \"audio/wav\""},
-      {int_of(f[PR_SIZE], 1, PV_PROTO_MAX_ATTACHMENT, &size),
+      {deleted || int_of(f[PR_SIZE], 1, PV_PROTO_MAX_ATTACHMENT, &size),
        "size: expected 1 to 8388608 bytes"},
       {str_of(f[PR_AT], p->recorded_at, sizeof p->recorded_at) &&
            pv_proto_time_valid(p->recorded_at),
@@ -966,6 +992,32 @@ static int decode_prompt(const cJSON *o, void *rec, char *reason, size_t rl) {
       return 0;
     }
   p->size = (size_t)size;
+  p->deleted = deleted;
+  return 1;
+}
+
+/* Fills *p from POST item o; 0 with a reason. */
+static int decode_prompt(const cJSON *o, void *rec, char *reason, size_t rl) {
+  pv_store_prompt *p = rec;
+  const cJSON *f[MAX_KEYS];
+  memset(p, 0, sizeof *p);
+  return open_record(o, prompt_keys, f, NULL, "", reason, rl) &&
+         prompt_fields(f, p, reason, rl);
+}
+
+/* Fills *e from GET entry o, received_at required; 0 with a reason. */
+static int decode_prompt_entry(const cJSON *o, void *rec, char *reason, size_t rl) {
+  pv_proto_prompt_entry *e = rec;
+  const cJSON *f[MAX_KEYS];
+  memset(e, 0, sizeof *e);
+  if (!open_record(o, prompt_entry_keys, f, NULL, "", reason, rl) ||
+      !prompt_fields(f, &e->p, reason, rl))
+    return 0;
+  if (!str_of(f[PR_RECEIVED], e->received_at, sizeof e->received_at) ||
+      !pv_proto_time_valid(e->received_at)) {
+    say(reason, rl, "received_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ");
+    return 0;
+  }
   return 1;
 }
 
@@ -998,7 +1050,7 @@ typedef struct list_kind {
   const char *(*uuid)(const void *rec); /* one per list; NULL: matched by position */
 } list_kind;
 
-enum { L_RESPONSES, L_SESSIONS, L_PROMPTS, L_PROMPT_LIST, L__COUNT };
+enum { L_RESPONSES, L_SESSIONS, L_PROMPTS, L_PROMPTS_OUT, L_PROMPT_LIST, L__COUNT };
 
 #define ITEM_OF(T, rec, res) sizeof(T), offsetof(T, rec), offsetof(T, res)
 
@@ -1012,15 +1064,26 @@ static const list_kind list_kinds[L__COUNT] = {
     [L_PROMPTS] = {"prompts", 1, PV_PROTO_MAX_PROMPTS, sizeof(pv_store_prompt),
                    ITEM_OF(pv_proto_prompt_item, p, result), prompt_json, decode_prompt,
                    NULL, NULL},
-    [L_PROMPT_LIST] = {"prompts", 0, PV_PROTO_MAX_PROMPT_LIST, sizeof(pv_store_prompt),
+    /* Encodes a POST body of any length up to a list's (tests go past 100). */
+    [L_PROMPTS_OUT] = {"prompts", 0, PV_PROTO_MAX_PROMPT_LIST, sizeof(pv_store_prompt),
                        ITEM_OF(pv_proto_prompt_item, p, result), prompt_json,
                        decode_prompt, NULL, NULL},
+    /* The record is the item's entry: its p and received_at. */
+    [L_PROMPT_LIST] = {"prompts", 0, PV_PROTO_MAX_PROMPT_LIST,
+                       sizeof(pv_proto_prompt_entry),
+                       ITEM_OF(pv_proto_prompt_item, p, result), prompt_entry_json,
+                       decode_prompt_entry, NULL, NULL},
 };
 
 _Static_assert(offsetof(pv_proto_item, ok) == 0 &&
                    offsetof(pv_proto_session_item, ok) == 0 &&
                    offsetof(pv_proto_prompt_item, ok) == 0,
                "every decoded item starts with ok");
+_Static_assert(offsetof(pv_proto_prompt_item, p) ==
+                       offsetof(pv_proto_prompt_item, entry.p) &&
+                   offsetof(pv_proto_prompt_item, received_at) ==
+                       offsetof(pv_proto_prompt_item, entry.received_at),
+               "a prompt item's p and received_at are its entry's");
 
 /* Returns one record's compact JSON (malloc'd), NULL when out of memory. */
 static char *record_encode(const list_kind *k, const void *rec) {
@@ -1193,7 +1256,11 @@ char *pv_proto_prompt_encode(const pv_store_prompt *p) {
 }
 
 char *pv_proto_prompts_encode(const pv_store_prompt *p, size_t n) {
-  return list_encode(&list_kinds[L_PROMPT_LIST], p, n);
+  return list_encode(&list_kinds[L_PROMPTS_OUT], p, n);
+}
+
+char *pv_proto_prompt_list_encode(const pv_proto_prompt_entry *e, size_t n) {
+  return list_encode(&list_kinds[L_PROMPT_LIST], e, n);
 }
 
 pv_err pv_proto_prompt_decode(const char *json, size_t len, pv_store_prompt *out,

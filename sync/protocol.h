@@ -43,7 +43,6 @@ typedef enum pv_proto_outcome {
   PV_OUT_CONFLICT,           /* 409: the UUID is stored with other content */
   PV_OUT_UNKNOWN_SURVEY,     /* 422: survey id+version not published here */
   PV_OUT_MISSING_ATTACHMENT, /* 422: an answer names an attachment not uploaded */
-  PV_OUT_OLDER, /* 200: a recorded prompt, but a newer one of its text is held */
   PV_OUT__COUNT
 } pv_proto_outcome;
 
@@ -163,11 +162,25 @@ int pv_proto_qpv_code_valid(const char *code);
 
 /* ---- recorded prompts (issue 6, item 7) ---- */
 
-/* One recording of a decoded prompts body, as pv_proto_item (result.uuid
- * stays "": prompt results are matched by position). */
+/* One entry of GET /v1/prompts: the current recording or deletion
+ * (p.deleted) of a (survey, key, lang), and when it reached the collector
+ * (the collector's clock, pv_time_iso()). The last to reach it is current. */
+typedef struct pv_proto_prompt_entry {
+  pv_store_prompt p;
+  char received_at[PV_STORE_TIME_LEN + 1];
+} pv_proto_prompt_entry;
+
+/* One recording or deletion of a decoded prompts body, as pv_proto_item
+ * (result.uuid stays "": prompt results are matched by position). */
 typedef struct pv_proto_prompt_item {
   int ok;
-  pv_store_prompt p; /* synced is not on the wire: 0 */
+  union { /* the codec decodes a GET entry into entry */
+    struct {
+      pv_store_prompt p;                       /* synced is not on the wire: 0 */
+      char received_at[PV_STORE_TIME_LEN + 1]; /* a GET entry's; "" in a POST */
+    };
+    pv_proto_prompt_entry entry;
+  };
   pv_proto_result result;
 } pv_proto_prompt_item;
 
@@ -176,35 +189,39 @@ typedef struct pv_proto_prompts {
   size_t count;
 } pv_proto_prompts;
 
-/* Returns one recording's JSON (malloc'd, caller frees): {"survey","key",
- * "lang","sha256","media_type","size","recorded_at","device"} in that
- * order, compact. NULL when out of memory. */
+/* Returns one POST item's JSON (malloc'd, caller frees), compact, in this
+ * order: a recording {"survey","key","lang","sha256","media_type","size",
+ * "recorded_at","device"}; a deletion (p->deleted) {"survey","key","lang",
+ * "deleted":true,"recorded_at","device"}. NULL when out of memory. */
 char *pv_proto_prompt_encode(const pv_store_prompt *p);
 
-/* Decodes one recording strictly (known keys once each, id, key shape by
- * pv_store_prompt_key_valid, language tag, sha256, audio media type, size
- * 1..PV_PROTO_MAX_ATTACHMENT, time, device uuid): PV_OK and *out, or
- * PV_ERR_INVALID and reason. */
+/* Decodes one POST item strictly (known keys once each, id, key shape by
+ * pv_store_prompt_key_valid, language tag, time, device uuid; then either
+ * "deleted": true and no sha256/media_type/size, or sha256, audio media
+ * type and size 1..PV_PROTO_MAX_ATTACHMENT; no "received_at"): PV_OK and
+ * *out (deleted set), or PV_ERR_INVALID and reason. */
 pv_err pv_proto_prompt_decode(const char *json, size_t len, pv_store_prompt *out,
                               char *reason, size_t reason_len);
 
-/* Returns {"prompts":[...]} for n (<= PV_PROTO_MAX_PROMPT_LIST)
- * recordings, malloc'd; NULL when out of memory. Both POST /v1/prompts
- * and the GET /v1/prompts reply. */
+/* Returns the POST /v1/prompts body {"prompts":[...]} for n (<=
+ * PV_PROTO_MAX_PROMPT_LIST) recordings or deletions, malloc'd; NULL when
+ * out of memory. */
 char *pv_proto_prompts_encode(const pv_store_prompt *p, size_t n);
 
+/* Returns the GET /v1/prompts reply {"prompts":[...]} for n (<=
+ * PV_PROTO_MAX_PROMPT_LIST) entries, each item as pv_proto_prompt_encode
+ * then "received_at"; malloc'd, NULL when out of memory. */
+char *pv_proto_prompt_list_encode(const pv_proto_prompt_entry *e, size_t n);
+
 /* Decodes a prompts body like pv_proto_sessions_decode: a POST batch
- * (list 0: 1..PV_PROTO_MAX_PROMPTS) or a GET reply (list 1:
- * 0..PV_PROTO_MAX_PROMPT_LIST); each item checked on its own, or
- * PV_ERR_INVALID / PV_ERR_TOOBIG for the body as a whole, with reason. */
+ * (list 0: 1..PV_PROTO_MAX_PROMPTS, items as pv_proto_prompt_decode) or a
+ * GET reply (list 1: 0..PV_PROTO_MAX_PROMPT_LIST, each item also with
+ * "received_at", into the item's received_at); each item checked on its
+ * own, or PV_ERR_INVALID / PV_ERR_TOOBIG for the body as a whole, with
+ * reason. */
 pv_err pv_proto_prompts_decode(const char *body, size_t len, int list,
                                pv_proto_prompts *out, char *reason, size_t reason_len);
 void pv_proto_prompts_free(pv_proto_prompts *b);
-
-/* The rule that picks one recording per (survey, key, lang), both ends:
- * 1 when a beats b (later recorded_at; the same instant, the greater
- * sha256), else 0. */
-int pv_proto_prompt_newer(const pv_store_prompt *a, const pv_store_prompt *b);
 
 /* Orders recordings by what they record: survey, key, then lang (strcmp
  * each; <0, 0, >0). Two records compare 0 when one replaces the other. */

@@ -1726,19 +1726,65 @@ static pv_store_prompt prompt_of(const char *audio, const char *at) {
   return p;
 }
 
-static void test_prompts(void) {
+/* PUTs bytes as an attachment of token's territory with media type type;
+ * returns the status. */
+static long put_typed(const char *token, const char *sha, const char *type,
+                      const char *bytes, size_t len) {
+  char path[200], header[120];
+  resp r;
+  snprintf(path, sizeof path, "/v1/attachments/%s", sha);
+  snprintf(header, sizeof header, "Content-Type: %s", type);
+  http_at(g_port, "PUT", path, token, header, bytes, len, &r);
+  long status = r.status;
+  resp_free(&r);
+  return status;
+}
+
+/* GET /v1/prompts with token, decoded (list 1); returns the status. */
+static long get_prompts(const char *token, pv_proto_prompts *out) {
+  resp r;
+  char why[200];
+  memset(out, 0, sizeof *out);
+  http("GET", "/v1/prompts", token, &r);
+  long status = r.status;
+  if (status == 200 &&
+      pv_proto_prompts_decode(r.body, r.len, 1, out, why, sizeof why) != PV_OK) {
+    pv_test_fail(__FILE__, __LINE__, "GET /v1/prompts: %s", why);
+    status = -1;
+  }
+  resp_free(&r);
+  return status;
+}
+
+/* The item of a decoded list for (key, lang), or NULL. */
+static const pv_proto_prompt_item *prompts_find(const pv_proto_prompts *l,
+                                                const char *key, const char *lang) {
+  for (size_t i = 0; i < l->count; i++)
+    if (l->items[i].ok && strcmp(l->items[i].p.key, key) == 0 &&
+        strcmp(l->items[i].p.lang, lang) == 0)
+      return &l->items[i];
+  return NULL;
+}
+
+static void test_prompts(const char *dir) {
   static const char audio1[] = "RIFF....WAVEfmt the first recording";
-  static const char audio2[] = "RIFF....WAVEfmt the second recording, newer";
-  char tok_da2[PV_PROTO_TOKEN_LEN + 1], path[200], *o = NULL, *e = NULL;
+  static const char audio2[] = "RIFF....WAVEfmt the second recording";
+  static const char drawing[] = "\x89PNG a resident's drawing of the square";
+  char tok_da2[PV_PROTO_TOKEN_LEN + 1], tok_da3[PV_PROTO_TOKEN_LEN + 1], path[200];
+  char key[PV_STORE_MAX_PROMPT_KEY + 1];
+  char *o = NULL, *e = NULL;
   pv_store_prompt p1 = prompt_of(audio1, "2026-11-23T10:00:00.000Z");
-  pv_store_prompt p2 = prompt_of(audio2, "2026-11-23T11:00:00.000Z");
-  pv_store_prompt old = prompt_of(audio1, "2026-11-23T09:00:00.000Z");
+  /* recorded "earlier" by a kiosk whose clock is behind, sent later */
+  pv_store_prompt p2 = prompt_of(audio2, "2020-01-01T00:00:00.000Z");
   pv_proto_result res[3];
+  pv_proto_prompts l;
   resp r;
   pv_cdb *db = NULL;
   CHECK_INT(pv_cdb_open(g_db, g_pg, &db), PV_OK);
   add_token(db, PV_CDB_DEVICE, ta, "kiosque-a2", tok_da2);
+  add_token(db, PV_CDB_DEVICE, ta, "kiosque-a3", tok_da3); /* the attacker's */
   pv_cdb_close(db);
+  snprintf(key, sizeof key, "q:%s", qid_a);
 
   /* Who may: devices post and list; analysts and strangers do not. */
   EXPECT("GET", "/v1/prompts", NULL, 401, "unauthorized");
@@ -1754,35 +1800,41 @@ static void test_prompts(void) {
   CHECK_INT(post_prompts(tok_da, &p1, 1, res), 422);
   CHECK_INT(res[0].outcome, PV_OUT_MISSING_ATTACHMENT);
   CHECK_CONTAINS(res[0].reason, "audio was not uploaded");
-  snprintf(path, sizeof path, "/v1/attachments/%s", p1.sha256);
-  http_at(g_port, "PUT", path, tok_da, "Content-Type: audio/wav", audio1,
-          strlen(audio1), &r);
-  CHECK_INT(r.status, 201);
-  resp_free(&r);
+  CHECK_INT(put_typed(tok_da, p1.sha256, "audio/wav", audio1, strlen(audio1)), 201);
   CHECK_INT(post_prompts(tok_da, &p1, 1, res), 200); /* every item stored: 200 */
   CHECK_INT(res[0].outcome, PV_OUT_STORED);
   CHECK_STR(res[0].uuid, "");
+  CHECK_STR(res[0].reason, "");
   CHECK_INT(post_prompts(tok_da, &p1, 1, res), 200);
   CHECK_INT(res[0].outcome, PV_OUT_DUPLICATE);
-  CHECK_INT(post_prompts(tok_da2, &old, 1, res), 200); /* judged: the device acks */
-  CHECK_INT(res[0].outcome, PV_OUT_OLDER);
-  CHECK_CONTAINS(res[0].reason, "newer recording");
   pv_store_prompt wrong = p1;
   wrong.size = 3;
   CHECK_INT(post_prompts(tok_da, &wrong, 1, res), 400);
   CHECK_INT(res[0].outcome, PV_OUT_INVALID);
+  CHECK_CONTAINS(res[0].reason, "size differs");
+  /* A device clock in 2099 decides nothing: refused. */
+  wrong = p1;
+  snprintf(wrong.recorded_at, sizeof wrong.recorded_at, "2099-01-01T00:00:00.000Z");
+  CHECK_INT(post_prompts(tok_da2, &wrong, 1, res), 400);
+  CHECK_INT(res[0].outcome, PV_OUT_INVALID);
+  CHECK_CONTAINS(res[0].reason, "the device's clock is ahead");
 
-  /* The list, its ETag, and 304 while nothing changes. */
+  /* The list, with received_at, its ETag, and 304 while nothing changes. */
   char etag[128], inm[160];
   http("GET", "/v1/prompts", tok_da2, &r);
   CHECK_INT(r.status, 200);
   CHECK_CONTAINS(r.ctype, "application/json");
-  char *want = pv_proto_prompts_encode(&p1, 1);
-  CHECK_STR(r.body, want);
-  free(want);
+  CHECK_CONTAINS(r.body, "\"received_at\":\"");
   CHECK(r.etag[0] == '"');
   snprintf(etag, sizeof etag, "%s", r.etag);
   resp_free(&r);
+  CHECK_INT(get_prompts(tok_da2, &l), 200);
+  CHECK_INT(l.count, 1);
+  if (l.count == 1) {
+    CHECK(l.items[0].ok && memcmp(&l.items[0].p, &p1, sizeof p1) == 0);
+    CHECK(pv_proto_time_valid(l.items[0].received_at));
+  }
+  pv_proto_prompts_free(&l);
   snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
   http_at(g_port, "GET", "/v1/prompts", tok_da2, inm, NULL, 0, &r);
   CHECK_INT(r.status, 304);
@@ -1791,6 +1843,7 @@ static void test_prompts(void) {
 
   /* Another device of the territory downloads the audio; another
    * territory sees neither the record nor the bytes. */
+  snprintf(path, sizeof path, "/v1/attachments/%s", p1.sha256);
   http("GET", path, tok_da2, &r);
   CHECK_INT(r.status, 200);
   CHECK_INT(r.len, strlen(audio1));
@@ -1803,19 +1856,14 @@ static void test_prompts(void) {
   CHECK_STR(r.body, "{\"prompts\":[]}");
   resp_free(&r);
 
-  /* A newer recording replaces it: a new ETag, and the old audio is no
-   * longer a device's to download. A batch judges items one by one. */
-  snprintf(path, sizeof path, "/v1/attachments/%s", p2.sha256);
-  http_at(g_port, "PUT", path, tok_da2, "Content-Type: audio/wav", audio2,
-          strlen(audio2), &r);
-  CHECK_INT(r.status, 201);
-  resp_free(&r);
-  pv_store_prompt batch[3] = {p2, old, p2};
-  snprintf(batch[2].lang, sizeof batch[2].lang, "tr");
-  CHECK_INT(post_prompts(tok_da2, batch, 3, res), 200);
+  /* The last to reach the collector wins, whatever the device clocks say:
+   * p2 (recorded_at 2020) replaces p1. A batch judges items one by one. */
+  CHECK_INT(put_typed(tok_da2, p2.sha256, "audio/wav", audio2, strlen(audio2)), 201);
+  pv_store_prompt batch[2] = {p2, p2};
+  snprintf(batch[1].lang, sizeof batch[1].lang, "tr");
+  CHECK_INT(post_prompts(tok_da2, batch, 2, res), 200);
   CHECK_INT(res[0].outcome, PV_OUT_STORED);
-  CHECK_INT(res[1].outcome, PV_OUT_OLDER);
-  CHECK_INT(res[2].outcome, PV_OUT_STORED);
+  CHECK_INT(res[1].outcome, PV_OUT_STORED);
   http_at(g_port, "GET", "/v1/prompts", tok_da, inm, NULL, 0, &r);
   CHECK_INT(r.status, 200);
   CHECK(strcmp(r.etag, etag) != 0);
@@ -1823,11 +1871,82 @@ static void test_prompts(void) {
   CHECK(strstr(r.body, p1.sha256) == NULL);
   CHECK_CONTAINS(r.body, "\"lang\":\"tr\"");
   resp_free(&r);
-  snprintf(path, sizeof path, "/v1/attachments/%s", p1.sha256);
-  EXPECT("GET", path, tok_da2, 404, "not_found");
-  http("GET", path, tok_aa, &r); /* the analyst still has it */
+  EXPECT("GET", path, tok_da2, 404, "not_found"); /* p1's audio: no longer current */
+  http("GET", path, tok_aa, &r);                  /* the analyst still has it */
   CHECK_INT(r.status, 200);
   resp_free(&r);
+
+  /* A deletion travels: it becomes the current entry, listed as deleted. */
+  pv_store_prompt del = p2;
+  del.deleted = 1;
+  del.sha256[0] = del.media_type[0] = '\0';
+  del.size = 0;
+  CHECK_INT(post_prompts(tok_da, &del, 1, res), 200);
+  CHECK_INT(res[0].outcome, PV_OUT_STORED);
+  CHECK_INT(post_prompts(tok_da2, &del, 1, res), 200);
+  CHECK_INT(res[0].outcome, PV_OUT_DUPLICATE);
+  CHECK_INT(get_prompts(tok_da2, &l), 200);
+  CHECK_INT(l.count, 2);
+  const pv_proto_prompt_item *it = prompts_find(&l, key, "ary");
+  CHECK(it && it->p.deleted && it->p.sha256[0] == '\0');
+  it = prompts_find(&l, key, "tr");
+  CHECK(it && !it->p.deleted && strcmp(it->p.sha256, p2.sha256) == 0);
+  pv_proto_prompts_free(&l);
+  http("GET", "/v1/prompts", tok_da, &r);
+  CHECK_CONTAINS(r.body, "\"lang\":\"ary\",\"deleted\":true,\"recorded_at\"");
+  resp_free(&r);
+  snprintf(path, sizeof path, "/v1/attachments/%s", p2.sha256);
+  http("GET", path, tok_da, &r); /* still current in "tr" */
+  CHECK_INT(r.status, 200);
+  resp_free(&r);
+
+  /* The reviewer's attacks. A drawing's SHA-256 named as a recording: not
+   * a recording, and its bytes never go down to a device. */
+  char sha_draw[PV_SHA256_HEX + 1];
+  PV_ASSERT(pv_sha256_hex(drawing, strlen(drawing), sha_draw) == PV_OK);
+  CHECK_INT(put_typed(tok_da, sha_draw, "image/png", drawing, strlen(drawing)), 201);
+  pv_store_prompt steal = p1;
+  snprintf(steal.sha256, sizeof steal.sha256, "%s", sha_draw);
+  steal.size = strlen(drawing);
+  CHECK_INT(post_prompts(tok_da2, &steal, 1, res), 400);
+  CHECK_INT(res[0].outcome, PV_OUT_INVALID);
+  CHECK_CONTAINS(res[0].reason, "not a recording");
+  snprintf(path, sizeof path, "/v1/attachments/%s", sha_draw);
+  EXPECT("GET", path, tok_da2, 404, "not_found");
+  /* Made-up surveys and texts: 8,300 recordings refused, GET stays 200
+   * (83 requests, within one token's burst). */
+  pv_store_prompt *many = calloc(PV_PROTO_MAX_PROMPTS, sizeof *many);
+  pv_proto_result *mres = calloc(PV_PROTO_MAX_PROMPTS, sizeof *mres);
+  PV_ASSERT(many && mres);
+  size_t refused = 0;
+  for (int round = 0; round < 83; round++) {
+    for (int i = 0; i < PV_PROTO_MAX_PROMPTS; i++) {
+      many[i] = p1;
+      if (round % 2)
+        snprintf(many[i].survey_id, sizeof many[i].survey_id, "invente-%d-%d", round,
+                 i);
+      else
+        snprintf(many[i].key, sizeof many[i].key, "q:invente-%d-%d", round, i);
+    }
+    long status = post_prompts(tok_da3, many, PV_PROTO_MAX_PROMPTS, mres);
+    CHECK_INT(status, round % 2 ? 422 : 400);
+    for (int i = 0; i < PV_PROTO_MAX_PROMPTS; i++)
+      refused +=
+          mres[i].outcome == (round % 2 ? PV_OUT_UNKNOWN_SURVEY : PV_OUT_INVALID);
+  }
+  CHECK_INT(refused, 8300);
+  CHECK_CONTAINS(mres[0].reason, "no such question"); /* the last round's */
+  free(many);
+  free(mres);
+  /* A survey published for another territory only is unknown here. */
+  steal = p1;
+  snprintf(steal.survey_id, sizeof steal.survey_id, "%s", survey_b);
+  CHECK_INT(post_prompts(tok_da, &steal, 1, res), 422);
+  CHECK_INT(res[0].outcome, PV_OUT_UNKNOWN_SURVEY);
+  CHECK_CONTAINS(res[0].reason, "not published for this territory");
+  CHECK_INT(get_prompts(tok_da, &l), 200);
+  CHECK_INT(l.count, 2);
+  pv_proto_prompts_free(&l);
 
   /* Bodies refused whole. */
   static const struct {
@@ -1854,17 +1973,43 @@ static void test_prompts(void) {
   CHECK_CONTAINS(r.body, "prompts[0]: key: expected");
   resp_free(&r);
 
-  /* What a chef de projet sees. */
+  /* What a chef de projet sees, and deletes. */
   char line[400];
   const char *t = ta;
   CLI(0, "prompt", "list", "--territory", t);
-  static const char header[] = "survey\tkey\tlang\trecorded_at\tdevice\tsize\n";
+  static const char header[] =
+      "survey\tkey\tlang\trecorded_at\tdevice\tsize\treceived_at\n";
   CHECK(strncmp(o, header, sizeof header - 1) == 0);
-  snprintf(line, sizeof line, "%s\tq:%s\tary\t%s\t%s\t%zu\n", survey_a, qid_a,
+  snprintf(line, sizeof line, "%s\t%s\ttr\t%s\t%s\t%zu\t", survey_a, key,
            p2.recorded_at, p2.device_id, p2.size);
   CHECK_CONTAINS(o, line);
-  snprintf(line, sizeof line, "%s\tq:%s\ttr\t", survey_a, qid_a);
+  snprintf(line, sizeof line, "%s\t%s\tary\t%s\t%s\tdeleted\t", survey_a, key,
+           del.recorded_at, del.device_id);
   CHECK_CONTAINS(o, line);
+  /* A folder export has the current recording's WAV, none for a deletion. */
+  char outdir[600], file[900];
+  struct stat fst;
+  snprintf(outdir, sizeof outdir, "%s/prompt-export", dir);
+  const char *od = outdir, *sv = survey_a, *k = key;
+  CLI(0, "export", "--survey", sv, "--format", "csv", "--out", od, "--territory", t);
+  snprintf(file, sizeof file, "%s/prompts/%s/tr/q.%s.wav", outdir, survey_a, qid_a);
+  CHECK(stat(file, &fst) == 0 && (size_t)fst.st_size == strlen(audio2));
+  snprintf(file, sizeof file, "%s/prompts/%s/ary", outdir, survey_a);
+  CHECK(stat(file, &fst) != 0);
+  CLI(0, "prompt", "delete", "--territory", t, "--survey", sv, "--key", k, "--lang",
+      "tr");
+  CHECK_CONTAINS(o, "deleted");
+  CLI(1, "prompt", "delete", "--territory", t, "--survey", sv, "--key", k, "--lang",
+      "tr");
+  CHECK_CONTAINS(e, "has no recording");
+  CLI(2, "prompt", "delete", "--territory", t, "--survey", sv);
+  CHECK_INT(get_prompts(tok_da, &l), 200);
+  it = prompts_find(&l, key, "tr");
+  CHECK(it && it->p.deleted && strcmp(it->p.device_id, PV_CDB_COLLECTOR_DEVICE) == 0);
+  pv_proto_prompts_free(&l);
+  EXPECT("GET", path, tok_da, 404, "not_found"); /* the drawing, still */
+  snprintf(path, sizeof path, "/v1/attachments/%s", p2.sha256);
+  EXPECT("GET", path, tok_da, 404, "not_found"); /* no longer current anywhere */
   CLI(2, "prompt", "list");
   free(o);
   free(e);
@@ -1901,7 +2046,7 @@ int main(int argc, char **argv) {
     test_bad_bodies();
     test_sessions();
     test_quartiers();
-    test_prompts();
+    test_prompts(dir);
     test_raw_limits();
     test_framing();
     test_garbage();

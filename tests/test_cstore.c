@@ -886,6 +886,7 @@ static void t_sessions(ctx *c) {
   old = NULL;
   CHECK_INT(raw_exec(c, c->v1,
                      "DROP TABLE prompts; DROP TABLE quartiers; DROP TABLE sessions;"
+                     " ALTER TABLE attachments DROP COLUMN answered;"
                      " DELETE FROM schema_migrations WHERE version >= 2"),
             0);
   CHECK(raw_exec(c, c->v1, "SELECT count(*) FROM sessions") != 0);
@@ -1089,142 +1090,441 @@ static void t_reconnect(ctx *c) {
 #define PROMPT_A "RIFF recording A"
 #define PROMPT_B "RIFF recording B, longer"
 #define PROMPT_C "RIFF recording C, never uploaded"
+#define AT0 "2026-11-23T10:00:00.000Z"
+#define P_DRAWING "PNG a resident's drawing"
+#define P_VOICE "OggS a resident's voice note"
 
-/* Ingests one recording of (survey "alpha", key, "ary") and returns its
- * outcome (-1 when the call failed). */
-static int prompt1(ctx *c, const char *territory, const char *key, const char *sha,
-                   size_t size, const char *at) {
-  pv_store_prompt p = {.size = size};
-  snprintf(p.survey_id, sizeof p.survey_id, "alpha");
-  snprintf(p.key, sizeof p.key, "%s", key);
-  snprintf(p.lang, sizeof p.lang, "ary");
-  snprintf(p.sha256, sizeof p.sha256, "%s", sha);
-  snprintf(p.media_type, sizeof p.media_type, "audio/wav");
-  snprintf(p.recorded_at, sizeof p.recorded_at, "%s", at);
+/* survey.json of "voix": version 1 asks "ancienne", version 2 "nouvelle";
+ * both "logement" (options oui, non) and "reparation" (a scale). */
+#define PIC "\"image\":\"pictograms/house.svg\""
+#define VOIX_JSON(v, q)                                                                \
+  "{\"format\":1,\"id\":\"voix\",\"version\":" #v ",\"languages\":[\"fr\"],"           \
+  "\"title\":{\"fr\":\"Voix\"}," PIC ",\"questions\":["                                \
+  "{\"id\":\"logement\",\"type\":\"choice\",\"label\":{\"fr\":\"Logement ?\"}," PIC    \
+  ",\"choices\":[{\"id\":\"oui\",\"label\":{\"fr\":\"Oui\"}," PIC "},"                 \
+  "{\"id\":\"non\",\"label\":{\"fr\":\"Non\"}," PIC "}]},"                             \
+  "{\"id\":\"reparation\",\"type\":\"scale\",\"label\":{\"fr\":\"Réparé ?\"}," PIC     \
+  ",\"low\":{\"label\":{\"fr\":\"Jamais\"}," PIC "},"                                  \
+  "\"high\":{\"label\":{\"fr\":\"Vite\"}," PIC "}},"                                   \
+  "{\"id\":\"" q "\",\"type\":\"text\",\"label\":{\"fr\":\"Autre ?\"}," PIC "}]}"
+
+/* Publishes version of "voix" (its survey.json only) for territory. */
+static void voix_publish(pv_cdb *db, const char *territory, int version,
+                         const char *json) {
+  pv_proto_file f = {.path = "survey.json", .size = strlen(json)};
+  pv_cdb_publish what;
+  hash_of(json, f.sha256);
+  CHECK_INT(pv_cdb_blob_put(db, f.sha256, "application/json", json, strlen(json)),
+            PV_OK);
+  pv_proto_survey s = {.id = "voix", .version = version, .files = &f, .n_files = 1};
+  CHECK_INT(pv_cdb_survey_publish(db, territory, &s, NOW, &what), PV_OK);
+}
+
+/* One prompt to ingest: a recording of sha, or a deletion (sha NULL). */
+typedef struct pcase {
+  const char *what, *territory, *survey, *key, *lang, *sha;
+  size_t size;
+  const char *at, *now;
+  int want;
+  const char *reason; /* a part of the reason, or NULL */
+} pcase;
+
+static pv_store_prompt pcase_prompt(const pcase *k) {
+  pv_store_prompt p = {.size = k->size, .deleted = k->sha == NULL};
+  snprintf(p.survey_id, sizeof p.survey_id, "%s", k->survey);
+  snprintf(p.key, sizeof p.key, "%s", k->key);
+  snprintf(p.lang, sizeof p.lang, "%s", k->lang);
+  if (k->sha) {
+    snprintf(p.sha256, sizeof p.sha256, "%s", k->sha);
+    snprintf(p.media_type, sizeof p.media_type, "audio/wav");
+  }
+  snprintf(p.recorded_at, sizeof p.recorded_at, "%s", k->at);
   snprintf(p.device_id, sizeof p.device_id, DEVICE_UUID);
+  return p;
+}
+
+/* Ingests k alone and checks its outcome and reason. */
+static void pcase_run(ctx *c, const pcase *k) {
+  pv_store_prompt p = pcase_prompt(k);
   pv_cdb_prompt_item it = {.p = &p};
-  long long dev = strcmp(territory, T1) == 0 ? c->dev1 : c->dev2;
-  if (pv_cdb_prompt_ingest(c->db, territory, dev, &it, 1, NOW) != PV_OK)
-    return -1;
-  return (int)it.outcome;
+  long long dev = strcmp(k->territory, T1) == 0 ? c->dev1 : c->dev2;
+  pv_err err = pv_cdb_prompt_ingest(c->db, k->territory, dev, &it, 1, k->now);
+  int got = err ? -1 : (int)it.outcome;
+  if (got != k->want || (k->reason && !strstr(it.reason, k->reason)))
+    fprintf(stderr, "prompt case \"%s\": %d \"%s\" %s\n", k->what, got, it.reason,
+            err ? pv_err_detail() : "");
+  CHECK_INT(got, k->want);
+  if (k->reason)
+    CHECK_CONTAINS(it.reason, k->reason);
+  else if (k->want == PV_OUT_STORED || k->want == PV_OUT_DUPLICATE)
+    CHECK_STR(it.reason, "");
+}
+
+/* The entry of territory's list with key and lang, or NULL; *list is
+ * reloaded (caller frees). */
+static const pv_proto_prompt_entry *pentry(ctx *c, const char *territory,
+                                           const char *key, const char *lang,
+                                           pv_proto_prompt_entry **list, size_t *n) {
+  free(*list);
+  *list = NULL;
+  CHECK_INT(pv_cdb_prompt_list(c->db, territory, list, n), PV_OK);
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp((*list)[i].p.key, key) == 0 && strcmp((*list)[i].p.lang, lang) == 0)
+      return &(*list)[i];
+  return NULL;
+}
+
+/* A schema-4 recording (before deletions travelled) is a current
+ * recording after migration 5, its received_at kept; a voice note an
+ * answer already referenced is marked as residents'. */
+static void prompts_migrated(ctx *c, const char *sha) {
+  pv_cdb *old = NULL;
+  long long dev = 0;
+  int created = 0;
+  char hash[PV_SHA256_HEX + 1], voice[PV_SHA256_HEX + 1], sql[1200];
+  hash_of("a v4 device token", hash);
+  hash_of(P_VOICE, voice);
+  CHECK_INT(reopen(c, c->v1, &old), PV_OK);
+  if (!old)
+    return;
+  CHECK_INT(pv_cdb_territory_add(old, T1, "Montpellier", NOW), PV_OK);
+  CHECK_INT(pv_cdb_token_add(old, PV_CDB_DEVICE, T1, "kiosk", hash, NOW, &dev), PV_OK);
+  pv_cdb_publish what;
+  CHECK_INT(publish(old, NULL, "alpha", 1, "a", 1, &what), PV_OK);
+  voix_publish(old, T1, 1, VOIX_JSON(1, "ancienne"));
+  CHECK_INT(pv_cdb_attachment_put(old, T1, voice, "audio/ogg", P_VOICE, strlen(P_VOICE),
+                                  NOW, &created),
+            PV_OK);
+  CHECK_INT(pv_cdb_attachment_put(old, T1, sha, "audio/wav", PROMPT_A, strlen(PROMPT_A),
+                                  NOW, &created),
+            PV_OK);
+  resp x;
+  char *canon = NULL, ru[PV_UUID_LEN + 1];
+  pv_cdb_ingest_item ri;
+  uuid_of(0x7071, 1, ru);
+  resp_make(&x, ru, "alpha", 1, "2026-11-20T09:00:00.000Z", NULL, "fr", voice);
+  item_make(&ri, &x, &canon);
+  CHECK_INT(pv_cdb_ingest(old, T1, dev, &ri, 1, NOW), PV_OK);
+  CHECK_INT(ri.outcome, PV_OUT_STORED);
+  free(canon);
+  pv_cdb_close(old);
+  snprintf(sql, sizeof sql,
+           "ALTER TABLE attachments DROP COLUMN answered;"
+           " DROP TABLE prompts; CREATE TABLE prompts (territory TEXT NOT NULL,"
+           " survey_id TEXT NOT NULL, prompt_key TEXT NOT NULL, lang TEXT NOT NULL,"
+           " sha256 TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,"
+           " recorded_at TEXT NOT NULL, device_uuid TEXT NOT NULL,"
+           " device_id INTEGER NOT NULL, received_at TEXT NOT NULL,"
+           " PRIMARY KEY (territory, survey_id, prompt_key, lang));"
+           " INSERT INTO prompts VALUES ('" T1 "', 'voix', 'q:logement', 'ary', '%s',"
+           " 'audio/wav', 16, '2026-11-20T10:00:00.000Z', '" DEVICE_UUID "', %lld,"
+           " '2026-11-20T10:00:01.000Z');"
+           " DELETE FROM schema_migrations WHERE version >= 5",
+           sha, dev);
+  CHECK_INT(raw_exec(c, c->v1, sql), 0);
+  CHECK_INT(reopen(c, c->v1, &old), PV_OK);
+  if (!old)
+    return;
+  pv_proto_prompt_entry *list = NULL;
+  size_t n = 0;
+  CHECK_INT(pv_cdb_prompt_list(old, T1, &list, &n), PV_OK);
+  CHECK_INT(n, 1);
+  if (n == 1) {
+    CHECK_INT(list[0].p.deleted, 0);
+    CHECK_STR(list[0].p.sha256, sha);
+    CHECK_INT(list[0].p.size, 16);
+    CHECK_STR(list[0].received_at, "2026-11-20T10:00:01.000Z");
+  }
+  free(list);
+  /* The new form is there: a tombstone made at the collector. */
+  CHECK_INT(pv_cdb_prompt_delete(old, T1, "voix", "q:logement", "ary", NOW), PV_OK);
+  /* The voice note, answered before migration 5, is not a recording. */
+  pcase k = {"voice note, migrated",
+             T1,
+             "voix",
+             "q:logement",
+             "fr",
+             voice,
+             strlen(P_VOICE),
+             AT0,
+             NOW,
+             PV_OUT_INVALID,
+             "not a recording"};
+  pv_store_prompt p = pcase_prompt(&k);
+  pv_cdb_prompt_item it = {.p = &p};
+  CHECK_INT(pv_cdb_prompt_ingest(old, T1, dev, &it, 1, NOW), PV_OK);
+  CHECK_INT(it.outcome, PV_OUT_INVALID);
+  CHECK_STR(it.reason, "not a recording");
+  pv_cdb_close(old);
 }
 
 static void t_prompts(ctx *c) {
   char a[PV_SHA256_HEX + 1], b[PV_SHA256_HEX + 1], cc[PV_SHA256_HEX + 1];
+  char draw[PV_SHA256_HEX + 1], voice[PV_SHA256_HEX + 1];
   hash_of(PROMPT_A, a);
   hash_of(PROMPT_B, b);
   hash_of(PROMPT_C, cc);
+  hash_of(P_DRAWING, draw);
+  hash_of(P_VOICE, voice);
   int created = 0;
-  CHECK_INT(pv_cdb_attachment_put(c->db, T1, a, "audio/wav", PROMPT_A, strlen(PROMPT_A),
-                                  NOW, &created),
-            PV_OK);
-  CHECK_INT(pv_cdb_attachment_put(c->db, T1, b, "audio/wav", PROMPT_B, strlen(PROMPT_B),
-                                  NOW, &created),
-            PV_OK);
-  CHECK_INT(pv_cdb_attachment_put(c->db, T2, a, "audio/wav", PROMPT_A, strlen(PROMPT_A),
-                                  NOW, &created),
-            PV_OK);
-  /* At the same instant the greater SHA-256 wins. */
-  const char *hi = strcmp(a, b) > 0 ? a : b, *lo = hi == a ? b : a;
-  size_t hi_len = strlen(hi == a ? PROMPT_A : PROMPT_B);
-  size_t lo_len = strlen(lo == a ? PROMPT_A : PROMPT_B);
-  static const char K[] = "q:logement";
-  const struct {
-    const char *what, *territory, *key, *sha;
-    size_t size;
-    const char *at;
-    int want;
-  } cases[] = {
-      {"new", T1, K, a, strlen(PROMPT_A), "2026-11-23T10:00:00.000Z", PV_OUT_STORED},
-      {"the same again", T1, K, a, strlen(PROMPT_A), "2026-11-23T10:00:00.000Z",
-       PV_OUT_DUPLICATE},
-      {"older", T1, K, b, strlen(PROMPT_B), "2026-11-23T09:00:00.000Z", PV_OUT_OLDER},
-      {"newer", T1, K, lo, lo_len, "2026-11-23T11:00:00.000Z", PV_OUT_STORED},
-      {"tie, greater sha", T1, K, hi, hi_len, "2026-11-23T11:00:00.000Z",
-       PV_OUT_STORED},
-      {"tie, lesser sha", T1, K, lo, lo_len, "2026-11-23T11:00:00.000Z", PV_OUT_OLDER},
-      {"audio not uploaded", T1, K, cc, strlen(PROMPT_C), "2026-11-23T12:00:00.000Z",
-       PV_OUT_MISSING_ATTACHMENT},
-      {"size not the attachment's", T1, K, a, 3, "2026-11-23T12:00:00.000Z",
-       PV_OUT_INVALID},
-      {"an option's label", T1, "o:logement:oui", a, strlen(PROMPT_A),
-       "2026-11-23T08:00:00.000Z", PV_OUT_STORED},
-      {"another territory, older", T2, K, a, strlen(PROMPT_A),
-       "2026-11-23T08:00:00.000Z", PV_OUT_STORED},
-      {"another territory's audio", T2, K, b, strlen(PROMPT_B),
-       "2026-11-23T13:00:00.000Z", PV_OUT_MISSING_ATTACHMENT},
+  static const struct {
+    const char *territory, *text, *type;
+  } puts_[] = {
+      {T1, PROMPT_A, "audio/wav"}, {T1, PROMPT_B, "audio/wav"},
+      {T2, PROMPT_A, "audio/wav"}, {T1, P_DRAWING, "image/png"},
+      {T1, P_VOICE, "audio/ogg"},
   };
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    int got = prompt1(c, cases[i].territory, cases[i].key, cases[i].sha, cases[i].size,
-                      cases[i].at);
-    if (got != cases[i].want)
-      fprintf(stderr, "prompt case \"%s\"\n", cases[i].what);
-    CHECK_INT(got, cases[i].want);
+  for (size_t i = 0; i < sizeof puts_ / sizeof puts_[0]; i++) {
+    char h[PV_SHA256_HEX + 1];
+    hash_of(puts_[i].text, h);
+    CHECK_INT(pv_cdb_attachment_put(c->db, puts_[i].territory, h, puts_[i].type,
+                                    puts_[i].text, strlen(puts_[i].text), NOW,
+                                    &created),
+              PV_OK);
   }
-  pv_store_prompt *list = NULL;
+  /* A resident's voice note: an answer of a response references it. */
+  resp x;
+  char *canon = NULL, ru[PV_UUID_LEN + 1];
+  pv_cdb_ingest_item ri;
+  uuid_of(0x7070, 1, ru);
+  resp_make(&x, ru, "alpha", 1, "2026-11-23T09:00:00.000Z", NULL, "fr", voice);
+  item_make(&ri, &x, &canon);
+  CHECK_INT(pv_cdb_ingest(c->db, T1, c->dev1, &ri, 1, NOW), PV_OK);
+  CHECK_INT(ri.outcome, PV_OUT_STORED);
+  free(canon);
+  voix_publish(c->db, T1, 1, VOIX_JSON(1, "ancienne"));
+  voix_publish(c->db, T2, 1, VOIX_JSON(1, "ancienne"));
+  voix_publish(c->db, T1, 2, VOIX_JSON(2, "nouvelle"));
+
+  const size_t la = strlen(PROMPT_A), lb = strlen(PROMPT_B);
+  static const char K[] = "q:logement", V[] = "voix";
+#define N1 "2026-11-23T12:01:00.000Z"
+#define N2 "2026-11-23T12:02:00.000Z"
+#define N3 "2026-11-23T12:03:00.000Z"
+#define N4 "2026-11-23T12:04:00.000Z"
+  const pcase cases[] = {
+      {"new", T1, V, K, "ary", a, la, AT0, N1, PV_OUT_STORED, NULL},
+      {"the same again", T1, V, K, "ary", a, la, "2026-11-23T11:00:00.000Z", N2,
+       PV_OUT_DUPLICATE, NULL},
+      /* The collector decides: an earlier device clock still wins when it
+       * arrives last. */
+      {"older clock, arrives later", T1, V, K, "ary", b, lb, "2026-11-22T09:00:00.000Z",
+       N2, PV_OUT_STORED, NULL},
+      {"clock 10 minutes ahead", T1, V, K, "ary", a, la, "2026-11-23T12:12:00.000Z", N2,
+       PV_OUT_STORED, NULL},
+      {"clock more than 10 minutes ahead", T1, V, K, "ary", b, lb,
+       "2026-11-23T12:12:00.001Z", N2, PV_OUT_INVALID, "the device's clock is ahead"},
+      {"2099", T1, V, K, "ary", b, lb, "2099-01-01T00:00:00.000Z", N2, PV_OUT_INVALID,
+       "clock is ahead"},
+      {"back to B", T1, V, K, "ary", b, lb, AT0, N3, PV_OUT_STORED, NULL},
+      {"an option", T1, V, "o:logement:oui", "ary", a, la, AT0, N1, PV_OUT_STORED,
+       NULL},
+      {"a scale end", T1, V, "o:reparation:low", "fr", a, la, AT0, N1, PV_OUT_STORED,
+       NULL},
+      {"a question of version 1 only", T1, V, "q:ancienne", "fr", a, la, AT0, N1,
+       PV_OUT_STORED, NULL},
+      {"a question of version 2", T1, V, "q:nouvelle", "fr", a, la, AT0, N1,
+       PV_OUT_STORED, NULL},
+      {"version 2 not published there", T2, V, "q:nouvelle", "fr", a, la, AT0, N1,
+       PV_OUT_INVALID, "no such question or option"},
+      {"no such question", T1, V, "q:nope", "ary", a, la, AT0, N1, PV_OUT_INVALID,
+       "no such question or option"},
+      {"no such option", T1, V, "o:logement:peut-etre", "ary", a, la, AT0, N1,
+       PV_OUT_INVALID, "no such question or option"},
+      {"an option of a scale", T1, V, "o:reparation:oui", "ary", a, la, AT0, N1,
+       PV_OUT_INVALID, "no such question or option"},
+      {"unpublished survey", T1, "inventee", K, "ary", a, la, AT0, N1,
+       PV_OUT_UNKNOWN_SURVEY, "not published"},
+      {"published elsewhere only", T2, "gamma", K, "ary", a, la, AT0, N1,
+       PV_OUT_UNKNOWN_SURVEY, NULL},
+      {"a drawing's sha", T1, V, K, "fr", draw, strlen(P_DRAWING), AT0, N1,
+       PV_OUT_INVALID, "not a recording"},
+      {"a resident's voice note", T1, V, K, "fr", voice, strlen(P_VOICE), AT0, N1,
+       PV_OUT_INVALID, "not a recording"},
+      {"audio not uploaded", T1, V, K, "fr", cc, strlen(PROMPT_C), AT0, N1,
+       PV_OUT_MISSING_ATTACHMENT, "not uploaded"},
+      {"size not the attachment's", T1, V, K, "fr", a, 3, AT0, N1, PV_OUT_INVALID,
+       "size differs"},
+      {"another territory's audio", T2, V, K, "ary", b, lb, AT0, N1,
+       PV_OUT_MISSING_ATTACHMENT, NULL},
+      {"another territory", T2, V, K, "ary", a, la, AT0, N1, PV_OUT_STORED, NULL},
+      /* Deletions. */
+      {"delete", T1, V, K, "ary", NULL, 0, AT0, N4, PV_OUT_STORED, NULL},
+      {"delete again", T1, V, K, "ary", NULL, 0, AT0, N4, PV_OUT_DUPLICATE, NULL},
+      {"delete what was never recorded", T1, V, "o:logement:non", "ary", NULL, 0, AT0,
+       N4, PV_OUT_DUPLICATE, NULL},
+      {"delete in an unpublished survey", T1, "inventee", K, "ary", NULL, 0, AT0, N4,
+       PV_OUT_UNKNOWN_SURVEY, NULL},
+      {"delete, clock ahead", T1, V, "q:ancienne", "fr", NULL, 0,
+       "2026-11-24T00:00:00.000Z", N4, PV_OUT_INVALID, "clock is ahead"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    pcase_run(c, &cases[i]);
+
+  pv_proto_prompt_entry *list = NULL;
   size_t n = 0;
-  CHECK_INT(pv_cdb_prompt_list(c->db, T1, &list, &n), PV_OK);
-  CHECK_INT(n, 2);
-  if (n == 2) { /* by key: "o:..." before "q:..." */
-    CHECK_STR(list[0].key, "o:logement:oui");
-    CHECK_STR(list[1].key, K);
-    CHECK_STR(list[1].sha256, hi);
-    CHECK_INT(list[1].size, hi_len);
-    CHECK_STR(list[1].recorded_at, "2026-11-23T11:00:00.000Z");
-    CHECK_STR(list[1].survey_id, "alpha");
-    CHECK_STR(list[1].lang, "ary");
-    CHECK_STR(list[1].media_type, "audio/wav");
-    CHECK_STR(list[1].device_id, DEVICE_UUID);
-    CHECK_INT(list[1].synced, 1);
+  const pv_proto_prompt_entry *e = pentry(c, T1, K, "ary", &list, &n);
+  CHECK_INT(n, 5); /* q:logement (deleted), o:logement:oui, o:reparation:low, 2 q: */
+  CHECK(e != NULL);
+  if (e) { /* the tombstone: no audio, the deleting device, the collector's time */
+    CHECK_INT(e->p.deleted, 1);
+    CHECK_STR(e->p.sha256, "");
+    CHECK_STR(e->p.media_type, "");
+    CHECK_INT(e->p.size, 0);
+    CHECK_STR(e->p.recorded_at, AT0);
+    CHECK_STR(e->p.device_id, DEVICE_UUID);
+    CHECK_STR(e->received_at, N4);
+    CHECK_INT(e->p.synced, 1);
   }
-  free(list);
-  CHECK_INT(pv_cdb_prompt_list(c->db, T2, &list, &n), PV_OK);
-  CHECK_INT(n, 1);
-  if (n == 1) {
-    CHECK_STR(list[0].sha256, a);
-    CHECK_STR(list[0].recorded_at, "2026-11-23T08:00:00.000Z");
+  if (n == 5) { /* by survey, key, lang: "o:..." before "q:..." */
+    CHECK_STR(list[0].p.key, "o:logement:oui");
+    CHECK_STR(list[1].p.key, "o:reparation:low");
+    CHECK_STR(list[4].p.key, "q:nouvelle");
   }
+  e = pentry(c, T1, "o:logement:oui", "ary", &list, &n);
+  if (e) {
+    CHECK_INT(e->p.deleted, 0);
+    CHECK_STR(e->p.sha256, a);
+    CHECK_INT(e->p.size, la);
+    CHECK_STR(e->p.media_type, "audio/wav");
+    CHECK_STR(e->p.survey_id, "voix");
+    CHECK_STR(e->received_at, N1);
+  }
+  /* What a device may download: current recordings' audio only. */
+  int named = -1;
+  CHECK_INT(pv_cdb_prompt_audio(c->db, T1, a, &named), PV_OK);
+  CHECK_INT(named, 1);
+  CHECK_INT(pv_cdb_prompt_audio(c->db, T1, b, &named), PV_OK); /* deleted now */
+  CHECK_INT(named, 0);
+  CHECK_INT(pv_cdb_prompt_audio(c->db, T1, draw, &named), PV_OK);
+  CHECK_INT(named, 0);
+  CHECK_INT(pv_cdb_prompt_audio(c->db, T1, "nope", &named), PV_ERR_INVALID);
+  /* A recording an answer names later (a device racing a resident's
+   * upload) is no longer a device's to download. */
+  static const char race[] = "RIFF a voice note named as a prompt first";
+  char rs[PV_SHA256_HEX + 1];
+  hash_of(race, rs);
+  CHECK_INT(pv_cdb_attachment_put(c->db, T1, rs, "audio/wav", race, strlen(race), NOW,
+                                  &created),
+            PV_OK);
+  pcase_run(c, &(pcase){"named first", T1, V, "o:logement:non", "fr", rs, strlen(race),
+                        AT0, N1, PV_OUT_STORED, NULL});
+  CHECK_INT(pv_cdb_prompt_audio(c->db, T1, rs, &named), PV_OK);
+  CHECK_INT(named, 1);
+  uuid_of(0x7070, 2, ru);
+  resp_make(&x, ru, "alpha", 1, "2026-11-23T09:00:00.000Z", NULL, "fr", rs);
+  item_make(&ri, &x, &canon);
+  CHECK_INT(pv_cdb_ingest(c->db, T1, c->dev1, &ri, 1, NOW), PV_OK);
+  CHECK_INT(ri.outcome, PV_OUT_STORED);
+  free(canon);
+  CHECK_INT(pv_cdb_prompt_audio(c->db, T1, rs, &named), PV_OK);
+  CHECK_INT(named, 0);
+
+  /* A recording after the deletion is current again. */
+  const pcase again = {"record after delete", T1,  V, K, "ary", b, lb, AT0, N4,
+                       PV_OUT_STORED,         NULL};
+  pcase_run(c, &again);
+  e = pentry(c, T1, K, "ary", &list, &n);
+  CHECK(e && !e->p.deleted && strcmp(e->p.sha256, b) == 0);
+
+  /* pv-collector prompt delete: a tombstone from the collector itself. */
+  CHECK_INT(pv_cdb_prompt_delete(c->db, T1, V, K, "ary", N4), PV_OK);
+  e = pentry(c, T1, K, "ary", &list, &n);
+  CHECK(e && e->p.deleted);
+  if (e) {
+    CHECK_STR(e->p.device_id, PV_CDB_COLLECTOR_DEVICE);
+    CHECK_STR(e->p.recorded_at, N4);
+    CHECK_STR(e->received_at, N4);
+  }
+  CHECK_INT(pv_cdb_prompt_delete(c->db, T1, V, K, "ary", N4), PV_ERR_NOTFOUND);
+  CHECK_INT(pv_cdb_prompt_delete(c->db, T1, V, "o:logement:non", "ary", N4),
+            PV_ERR_NOTFOUND);
+  CHECK_INT(pv_cdb_prompt_delete(c->db, T1, V, "logement", "ary", N4), PV_ERR_INVALID);
+  CHECK_INT(pv_cdb_prompt_delete(c->db, "99999", V, K, "ary", N4), PV_ERR_NOTFOUND);
   free(list);
   CHECK_INT(pv_cdb_prompt_list(c->db, "occ-montpellier", &list, &n), PV_OK);
   CHECK_INT(n, 0);
-  free(list);
 
-  /* What a device may download: the current recordings' audio only. */
-  int named = -1;
-  CHECK_INT(pv_cdb_prompt_audio(c->db, T1, hi, &named), PV_OK);
-  CHECK_INT(named, 1);
-  CHECK_INT(pv_cdb_prompt_audio(c->db, T2, b, &named), PV_OK);
-  CHECK_INT(named, 0);
-  CHECK_INT(pv_cdb_prompt_audio(c->db, T1, "nope", &named), PV_ERR_INVALID);
-
-  /* Two recordings of one text in one batch: the newest wins whatever
-   * their order. */
-  pv_store_prompt two[2];
-  pv_cdb_prompt_item items[2];
-  for (int i = 0; i < 2; i++) {
-    memset(&two[i], 0, sizeof two[i]);
-    snprintf(two[i].survey_id, sizeof two[i].survey_id, "beta");
-    snprintf(two[i].key, sizeof two[i].key, "q:x");
-    snprintf(two[i].lang, sizeof two[i].lang, "tr");
-    snprintf(two[i].sha256, sizeof two[i].sha256, "%s", i ? b : a);
-    two[i].size = strlen(i ? PROMPT_B : PROMPT_A);
-    snprintf(two[i].media_type, sizeof two[i].media_type, "audio/wav");
-    snprintf(two[i].recorded_at, sizeof two[i].recorded_at, "%s",
-             i ? "2026-11-23T10:30:00.000Z" : "2026-11-23T12:00:00.000Z");
-    snprintf(two[i].device_id, sizeof two[i].device_id, DEVICE_UUID);
-    items[i] = (pv_cdb_prompt_item){.p = &two[i]};
-  }
-  CHECK_INT(pv_cdb_prompt_ingest(c->db, T1, c->dev1, items, 2, NOW), PV_OK);
-  CHECK_INT(pv_cdb_prompt_list(c->db, T1, &list, &n), PV_OK);
-  CHECK_INT(n, 3);
-  if (n == 3) {
-    CHECK_STR(list[2].survey_id, "beta");
-    CHECK_STR(list[2].sha256, a);
-  }
+  /* Two of one text in one batch: the later in the batch is current,
+   * whatever their clocks. */
+  pcase two[2] = {
+      {"first", T1, V, "q:reparation", "fr", a, la, "2026-11-23T11:59:00.000Z", N4, 0,
+       NULL},
+      {"second", T1, V, "q:reparation", "fr", b, lb, "2026-11-23T08:00:00.000Z", N4, 0,
+       NULL},
+  };
+  pv_store_prompt tp[2] = {pcase_prompt(&two[0]), pcase_prompt(&two[1])};
+  pv_cdb_prompt_item items[2] = {{.p = &tp[0]}, {.p = &tp[1]}};
+  CHECK_INT(pv_cdb_prompt_ingest(c->db, T1, c->dev1, items, 2, N4), PV_OK);
+  CHECK_INT(items[0].outcome, PV_OUT_STORED);
+  CHECK_INT(items[1].outcome, PV_OUT_STORED);
+  e = pentry(c, T1, "q:reparation", "fr", &list, &n);
+  CHECK(e && strcmp(e->p.sha256, b) == 0);
   free(list);
+  list = NULL;
   /* A record that breaks a rule is the caller's bug: refused whole. */
-  two[0].key[0] = 'x';
-  CHECK_INT(pv_cdb_prompt_ingest(c->db, T1, c->dev1, items, 1, NOW), PV_ERR_INVALID);
+  tp[0].key[0] = 'x';
+  CHECK_INT(pv_cdb_prompt_ingest(c->db, T1, c->dev1, items, 1, N4), PV_ERR_INVALID);
+
+  /* The cap: PV_CDB_MAX_PROMPTS current recordings per territory (T2, one
+   * language tag each); a replacement or a deletion is still taken. */
+  pv_store_prompt *many = calloc(BATCH, sizeof *many);
+  pv_cdb_prompt_item *mi = calloc(BATCH, sizeof *mi);
+  CHECK(many && mi);
+  size_t stored = 0;
+  for (int round = 0; many && mi && round < PV_CDB_MAX_PROMPTS / BATCH; round++) {
+    for (int i = 0; i < BATCH; i++) {
+      int k = round * BATCH + i;
+      char lang[4] = {(char)('a' + k / 676), (char)('a' + k / 26 % 26),
+                      (char)('a' + k % 26), 0};
+      pcase one = {"cap", T2, V, K, lang, a, la, AT0, N1, 0, NULL};
+      many[i] = pcase_prompt(&one);
+      mi[i] = (pv_cdb_prompt_item){.p = &many[i]};
+    }
+    CHECK_INT(pv_cdb_prompt_ingest(c->db, T2, c->dev2, mi, BATCH, N1), PV_OK);
+    for (int i = 0; i < BATCH; i++)
+      stored += mi[i].outcome == PV_OUT_STORED;
+  }
+  free(many);
+  free(mi);
+  CHECK_INT(stored, PV_CDB_MAX_PROMPTS - 1); /* "aaa".."cxx"; "ary" was there */
+  static const pcase after_cap[] = {
+      {"one too many", T2, "voix", "q:logement", "zzz", NULL, 0, AT0, N2,
+       PV_OUT_DUPLICATE, NULL}, /* a deletion of nothing: fine */
+  };
+  pcase_run(c, &after_cap[0]);
+  pcase over = {"over the cap",
+                T2,
+                V,
+                "q:logement",
+                "zzz",
+                a,
+                la,
+                AT0,
+                N2,
+                PV_OUT_INVALID,
+                "too many recordings; delete some"};
+  pcase_run(c, &over);
+  char at_cap[4] = {(char)('a' + 1998 / 676), (char)('a' + 1998 / 26 % 26),
+                    (char)('a' + 1998 % 26), 0};
+  pcase del = {"a deletion at the cap", T2,  V, K, at_cap, NULL, 0, AT0, N2,
+               PV_OUT_STORED,           NULL};
+  pcase_run(c, &del);
+  over.want = PV_OUT_STORED;
+  over.reason = NULL;
+  over.what = "room again";
+  pcase_run(c, &over);
+  pcase_run(c, &(pcase){"full again", T2, V, "q:logement", "zzy", a, la, AT0, N2,
+                        PV_OUT_INVALID, "too many recordings"});
+  CHECK_INT(
+      pv_cdb_attachment_put(c->db, T2, b, "audio/wav", PROMPT_B, lb, NOW, &created),
+      PV_OK);
+  pcase_run(c, &(pcase){"a replacement at the cap", T2, V, K, "aaa", b, lb, AT0, N3,
+                        PV_OUT_STORED, NULL});
+  CHECK_INT(pv_cdb_prompt_list(c->db, T2, &list, &n), PV_OK);
+  CHECK_INT(n, PV_CDB_MAX_PROMPTS + 1); /* the live ones and one deletion */
+  free(list);
+  prompts_migrated(c, a);
 }
 
 static const struct {

@@ -10,7 +10,9 @@
  * shows it and `pv-collector export` writes it to
  * prompts/<survey>/<lang>/<key>.wav; B's store holds the same record and bytes; B's
  * headless run reaches that question, and the app writes <db>.prompts/<sha256>.wav, the
- * same bytes, to play instead of the synthesised voice. */
+ * same bytes, to play instead of the synthesised voice. Then A deletes it
+ * (« Supprimer », pv_store_prompt_delete): after both sync again, B's store
+ * no longer holds it and B's next run removes the WAV it played. */
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -149,7 +151,8 @@ int main(void) {
   collector((const char *[]){"prompt", "list", "--territory", "34172", NULL}, 0,
             __LINE__);
   char line[300];
-  snprintf(line, sizeof line, "qualite-habiter\tq:bien_quartier\tfr\t%s\t%s\t%zu\n",
+  snprintf(line, sizeof line,
+           "qualite-habiter\tq:bien_quartier\tfr\t%s\t%s\t%zu\t", /* received_at */
            rec.recorded_at, rec.device_id, wav_len);
   CHECK_CONTAINS(out, line);
   /* ... and gets it in the survey's export folder. */
@@ -205,6 +208,43 @@ int main(void) {
   char *played = pv_test_read(path, &played_len);
   CHECK(played != NULL);
   CHECK(played && played_len == wav_len && memcmp(played, wav, wav_len) == 0);
+  free(played);
+
+  /* A deletes it; both sync: the deletion reaches the collector and B. */
+  CHECK_INT(pv_store_open(kdb_a, &clock, &st), PV_OK);
+  if (st) {
+    CHECK_INT(pv_store_prompt_delete(st, "qualite-habiter", "q:bien_quartier", "fr"),
+              PV_OK);
+    pv_store_close(st);
+  }
+  sync_once(config_a, kdb_a);
+  sync_once(config_b, kdb_b);
+  collector((const char *[]){"prompt", "list", "--territory", "34172", NULL}, 0,
+            __LINE__);
+  snprintf(line, sizeof line, "qualite-habiter\tq:bien_quartier\tfr\t");
+  CHECK_CONTAINS(out, line);
+  snprintf(line, sizeof line, "\t%s\tdeleted\t", rec.device_id); /* A's deletion */
+  CHECK_CONTAINS(out, line);
+  for (int i = 0; i < 2; i++) { /* A, then B */
+    CHECK_INT(pv_store_open(i ? kdb_b : kdb_a, &clock, &st), PV_OK);
+    if (!st)
+      continue;
+    pv_store_prompt gone;
+    CHECK_INT(
+        pv_store_prompt_get(st, "qualite-habiter", "q:bien_quartier", "fr", &gone),
+        PV_ERR_NOTFOUND);
+    CHECK_INT(pv_store_prompt_list(st, NULL, &list, &n), PV_OK);
+    CHECK_INT(n, 0);
+    free(list);
+    pv_store_close(st);
+  }
+  /* B's next run plays the synthesised voice again: the WAV is gone. */
+  rc = pv_test_run(out, OUT_CAP, argv, 1);
+  if (rc != 0)
+    fprintf(stderr, "pv-kiosk --headless (B, after the deletion):\n%s\n", out);
+  CHECK_INT(rc, 0);
+  played = pv_test_read(path, &played_len);
+  CHECK(played == NULL);
   free(played);
 
   if (server > 0) {

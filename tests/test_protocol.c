@@ -637,15 +637,58 @@ static void test_prompt_roundtrip(void) {
             PV_OK);
   CHECK(memcmp(&p, &back, sizeof p) == 0);
 
-  /* The rule that picks one recording: later wins, then greater sha256. */
-  pv_store_prompt older = p, newer = p, tie = p;
-  snprintf(newer.recorded_at, sizeof newer.recorded_at, "%s", T1);
-  tie.sha256[0] = 'a'; /* "a..." > "9..." */
-  CHECK(pv_proto_prompt_newer(&newer, &older));
-  CHECK(!pv_proto_prompt_newer(&older, &newer));
-  CHECK(pv_proto_prompt_newer(&tie, &older));
-  CHECK(!pv_proto_prompt_newer(&older, &tie));
-  CHECK(!pv_proto_prompt_newer(&p, &p));
+  /* A deletion travels without audio fields, and comes back deleted. */
+  pv_store_prompt del = {.survey_id = "qualite-habiter",
+                         .key = "q:logement",
+                         .lang = "fr",
+                         .recorded_at = T1,
+                         .device_id = DEV,
+                         .deleted = 1};
+  a = pv_proto_prompt_encode(&del);
+  CHECK_STR(a, "{\"survey\":\"qualite-habiter\",\"key\":\"q:logement\","
+               "\"lang\":\"fr\",\"deleted\":true,\"recorded_at\":\"" T1 "\","
+               "\"device\":\"" DEV "\"}");
+  CHECK_INT(pv_proto_prompt_decode(a, strlen(a), &back, why, sizeof why), PV_OK);
+  CHECK(memcmp(&del, &back, sizeof del) == 0);
+  CHECK_INT(back.deleted, 1);
+  free(a);
+
+  /* A GET entry adds received_at, last; the list decodes it into the item. */
+  pv_proto_prompt_entry e[2] = {{.p = p, .received_at = T1},
+                                {.p = del, .received_at = T0}};
+  a = pv_proto_prompt_list_encode(e, 2);
+  CHECK_CONTAINS(a, "\"device\":\"" DEV "\",\"received_at\":\"" T1 "\"}");
+  CHECK_CONTAINS(a, "\"deleted\":true,\"recorded_at\":\"" T1 "\",\"device\":\"" DEV
+                    "\",\"received_at\":\"" T0 "\"}");
+  pv_proto_prompts b;
+  CHECK_INT(pv_proto_prompts_decode(a, strlen(a), 1, &b, why, sizeof why), PV_OK);
+  CHECK_INT(b.count, 2);
+  if (b.count == 2) {
+    CHECK(b.items[0].ok && b.items[1].ok);
+    CHECK(memcmp(&b.items[0].p, &p, sizeof p) == 0);
+    CHECK_STR(b.items[0].received_at, T1);
+    CHECK(memcmp(&b.items[1].p, &del, sizeof del) == 0);
+    CHECK_STR(b.items[1].received_at, T0);
+    CHECK(b.items[1].result.reason[0] == '\0');
+  }
+  pv_proto_prompts_free(&b);
+  /* A POST batch carries no received_at: only the collector sets it. */
+  CHECK_INT(pv_proto_prompts_decode(a, strlen(a), 0, &b, why, sizeof why), PV_OK);
+  if (b.count == 2) {
+    CHECK(!b.items[0].ok);
+    CHECK_CONTAINS(b.items[0].result.reason, "prompts[0]: unknown key \"received_at\"");
+  }
+  pv_proto_prompts_free(&b);
+  free(a);
+  /* A GET entry without received_at is refused. */
+  a = pv_proto_prompts_encode(&p, 1);
+  CHECK_INT(pv_proto_prompts_decode(a, strlen(a), 1, &b, why, sizeof why), PV_OK);
+  if (b.count == 1) {
+    CHECK(!b.items[0].ok);
+    CHECK_CONTAINS(b.items[0].result.reason, "prompts[0]: received_at: expected");
+  }
+  pv_proto_prompts_free(&b);
+  free(a);
 }
 
 #define PB(rest) "{\"survey\":\"s\",\"key\":\"q:a\"," rest "}"
@@ -693,6 +736,21 @@ static const struct {
     {PB(P_OK_LANG "\"sha256\":\"" SHA "\",\"media_type\":\"audio/wav\",\"size\":10,"
                   "\"recorded_at\":\"" T0 "\""),
      "device: expected"},
+    /* Deletions: true only, and no audio fields. */
+    {PB(P_OK_LANG "\"deleted\":false,\"recorded_at\":\"" T0 "\",\"device\":\"" DEV
+                  "\""),
+     "deleted: expected true"},
+    {PB(P_OK_LANG "\"deleted\":1,\"recorded_at\":\"" T0 "\",\"device\":\"" DEV "\""),
+     "deleted: expected true"},
+    {PB(P_OK_LANG "\"deleted\":true," P_OK_TAIL),
+     "deleted: a deletion has no sha256, media_type or size"},
+    {PB(P_OK_LANG "\"deleted\":true,\"size\":10,\"recorded_at\":\"" T0
+                  "\",\"device\":\"" DEV "\""),
+     "deleted: a deletion has no"},
+    {PB(P_OK_LANG "\"deleted\":true,\"recorded_at\":\"" T0 "\""), "device: expected"},
+    {PB(P_OK_LANG "\"deleted\":true,\"device\":\"" DEV "\""), "recorded_at: expected"},
+    {PB(P_OK_LANG P_OK_TAIL ",\"received_at\":\"" T0 "\""),
+     "unknown key \"received_at\""},
 };
 
 static void test_prompts_batch(void) {
@@ -710,6 +768,13 @@ static void test_prompts_batch(void) {
   /* A good one of the same shape, so the table tests what it says. */
   static const char good[] = PB(P_OK_LANG P_OK_TAIL);
   CHECK_INT(pv_proto_prompt_decode(good, strlen(good), &p, why, sizeof why), PV_OK);
+  CHECK_INT(p.deleted, 0);
+  static const char good_del[] = PB(P_OK_LANG "\"deleted\":true,\"recorded_at\":\"" T0
+                                              "\",\"device\":\"" DEV "\"");
+  CHECK_INT(pv_proto_prompt_decode(good_del, strlen(good_del), &p, why, sizeof why),
+            PV_OK);
+  CHECK_INT(p.deleted, 1);
+  CHECK_STR(p.sha256, "");
 
   /* Items are judged one by one. */
   static const char mixed[] =
@@ -727,18 +792,20 @@ static void test_prompts_batch(void) {
   }
   pv_proto_prompts_free(&b);
 
-  /* Encode and decode a list; an empty one is a list, not a batch. */
+  /* Encode and decode a batch; an empty list is a list, not a batch. */
   pv_store_prompt two[2] = {sample_prompt(), sample_prompt()};
   snprintf(two[1].lang, sizeof two[1].lang, "zdj");
   char *body = pv_proto_prompts_encode(two, 2);
   CHECK(body && strncmp(body, "{\"prompts\":[{\"survey\":", 22) == 0);
-  CHECK_INT(pv_proto_prompts_decode(body, strlen(body), 1, &b, why, sizeof why), PV_OK);
+  CHECK_INT(pv_proto_prompts_decode(body, strlen(body), 0, &b, why, sizeof why), PV_OK);
   CHECK_INT(b.count, 2);
-  if (b.count == 2)
+  if (b.count == 2) {
     CHECK(b.items[1].ok && memcmp(&b.items[1].p, &two[1], sizeof two[1]) == 0);
+    CHECK_STR(b.items[1].received_at, "");
+  }
   pv_proto_prompts_free(&b);
   free(body);
-  body = pv_proto_prompts_encode(NULL, 0);
+  body = pv_proto_prompt_list_encode(NULL, 0);
   CHECK_STR(body, "{\"prompts\":[]}");
   CHECK_INT(pv_proto_prompts_decode(body, strlen(body), 1, &b, why, sizeof why), PV_OK);
   CHECK_INT(b.count, 0);
@@ -753,6 +820,7 @@ static void test_prompts_batch(void) {
   CHECK_CONTAINS(why, "unknown key \"x\"");
 
   /* 101 recordings: too many for a POST, fine for a list. */
+#define P_OK_ENTRY P_OK_TAIL ",\"received_at\":\"" T1 "\""
   size_t cap = 101 * 400 + 64, len = 0;
   char *many = malloc(cap);
   CHECK(many != NULL);
@@ -760,29 +828,29 @@ static void test_prompts_batch(void) {
     return;
   len += (size_t)snprintf(many + len, cap - len, "{\"prompts\":[");
   for (int i = 0; i < 101; i++)
-    len += (size_t)snprintf(many + len, cap - len, "%s" PB(P_OK_LANG P_OK_TAIL),
+    len += (size_t)snprintf(many + len, cap - len, "%s" PB(P_OK_LANG P_OK_ENTRY),
                             i ? "," : "");
   len += (size_t)snprintf(many + len, cap - len, "]}");
   CHECK_INT(pv_proto_prompts_decode(many, len, 0, &b, why, sizeof why), PV_ERR_TOOBIG);
   CHECK_INT(pv_proto_prompts_decode(many, len, 1, &b, why, sizeof why), PV_OK);
   CHECK_INT(b.count, 101);
+  if (b.count == 101)
+    CHECK(b.items[100].ok && strcmp(b.items[100].received_at, T1) == 0);
   pv_proto_prompts_free(&b);
   free(many);
 
-  /* "older" travels as an outcome and answers 200, like a duplicate. */
-  pv_proto_result res[2] = {{.outcome = PV_OUT_STORED}, {.outcome = PV_OUT_OLDER}};
-  CHECK_STR(pv_proto_outcome_name(PV_OUT_OLDER), "older");
-  CHECK_INT(pv_proto_outcome_status(PV_OUT_OLDER), 200);
+  /* A prompt batch's outcomes: stored, duplicate, unknown_survey 422. */
+  pv_proto_result res[3] = {{.outcome = PV_OUT_STORED},
+                            {.outcome = PV_OUT_DUPLICATE},
+                            {.outcome = PV_OUT_UNKNOWN_SURVEY}};
   CHECK_INT(pv_proto_batch_status(res, 2), 200);
-  char *enc = pv_proto_results_encode(res, 2);
+  CHECK_INT(pv_proto_batch_status(res, 3), 422);
+  /* "older" is gone: the collector no longer compares device clocks. */
+  static const char older[] = "{\"results\":[{\"uuid\":\"\",\"outcome\":\"older\"}]}";
   pv_proto_result *dec = NULL;
   size_t nd = 0;
-  CHECK_INT(pv_proto_results_decode(enc, strlen(enc), &dec, &nd), PV_OK);
-  CHECK_INT(nd, 2);
-  if (nd == 2)
-    CHECK_INT(dec[1].outcome, PV_OUT_OLDER);
+  CHECK_INT(pv_proto_results_decode(older, strlen(older), &dec, &nd), PV_ERR_INVALID);
   free(dec);
-  free(enc);
 }
 
 int main(void) {

@@ -1045,7 +1045,7 @@ static const struct {
     {"extra-table.db", make_unknown_table, PV_ERR_FOREIGN,
      "unknown table or index extra", 1},
     {"newer.db", make_newer, PV_ERR_FOREIGN, "schema version 99 is newer", 1},
-    {"newer-wal.db", make_newer_in_wal, PV_ERR_FOREIGN, "schema version 4 is newer", 1},
+    {"newer-wal.db", make_newer_in_wal, PV_ERR_FOREIGN, "schema version 5 is newer", 1},
     {"corrupt.db", make_corrupt_page, PV_ERR_CORRUPT, "integrity_check failed", 1},
     {"page-size.db", make_bad_page_size, PV_ERR_CORRUPT, "not a database", 1},
     {"folder.db", make_directory, PV_ERR_FOREIGN, "not a regular file", 0},
@@ -1443,13 +1443,15 @@ static void test_prompts(void) {
   CHECK_INT(pending_prompts(st, NULL), 0);
   CHECK_INT(pv_store_prompts_ack(st, &first, 1), PV_OK); /* twice: fine */
 
-  /* Receive: a newer recording from the collector replaces ours, synced. */
+  /* Receive: the collector's current recording replaces a synced one here,
+   * whatever its clock said (a day behind ours here). */
   pv_store_prompt in = prompt_of("quartier", "q:ressenti", "ary");
-  iso(now_ms + MINUTE_MS, in.recorded_at);
+  iso(now_ms - DAY_MS, in.recorded_at);
   snprintf(in.device_id, sizeof in.device_id, "%s",
            "0b5e4a3c-1d2e-4f60-8a7b-9c8d7e6f5a4b");
   snprintf(in.media_type, sizeof in.media_type, "%s", "audio/wav");
   CHECK_INT(pv_sha256_hex(a, sizeof a, in.sha256), PV_OK);
+  CHECK_INT(pv_store_prompts_ack(st, &first, 1), PV_OK); /* c is synced here now */
   int kept = -1;
   CHECK_INT(pv_store_prompt_receive(st, &in, a, sizeof a, &kept), PV_OK);
   CHECK_INT(kept, 1);
@@ -1460,18 +1462,17 @@ static void test_prompts(void) {
     CHECK_STR(list[1].device_id, in.device_id);
     CHECK_STR(list[1].recorded_at, in.recorded_at);
     CHECK_INT(list[1].synced, 1);
+    CHECK_INT(list[1].deleted, 0);
   }
   free(list);
   CHECK_INT(pending_prompts(st, NULL), 0);
   CHECK_INT(pv_store_get_attachment(st, sha_c, &blob), PV_OK); /* p4 still names c */
   pv_store_blob_free(&blob);
 
-  /* An older one changes nothing; neither does a hash mismatch. */
-  pv_store_prompt old = in;
-  iso(T0 - DAY_MS, old.recorded_at);
-  CHECK_INT(pv_sha256_hex(b, sizeof b, old.sha256), PV_OK);
+  /* The same recording again changes nothing; a hash mismatch or a bad
+   * time is refused. */
   kept = -1;
-  CHECK_INT(pv_store_prompt_receive(st, &old, b, sizeof b, &kept), PV_OK);
+  CHECK_INT(pv_store_prompt_receive(st, &in, a, sizeof a, &kept), PV_OK);
   CHECK_INT(kept, 0);
   pv_store_prompt liar = in;
   iso(now_ms + DAY_MS, liar.recorded_at);
@@ -1486,7 +1487,6 @@ static void test_prompts(void) {
   free(list);
   /* A new (survey, key, lang) from elsewhere arrives synced. */
   pv_store_prompt fresh = prompt_of("quartier", "q:ressenti", "zdj");
-  fresh.recorded_at[0] = '\0';
   iso(T0, fresh.recorded_at);
   snprintf(fresh.device_id, sizeof fresh.device_id, "%s", in.device_id);
   snprintf(fresh.media_type, sizeof fresh.media_type, "%s", "audio/wav");
@@ -1496,12 +1496,99 @@ static void test_prompts(void) {
   CHECK_INT(count_prompts(st, "quartier"), 4);
   CHECK_INT(pending_prompts(st, NULL), 0);
 
-  /* Delete: this device only; the bytes go when nothing names them. */
+  /* A pending take here is kept against any listed entry, even one
+   * "recorded" a day later by its clock: it will upload and be current. */
+  now_ms += MINUTE_MS;
+  pv_store_prompt take;
+  CHECK_INT(pv_store_prompt_record(st, &p3, "audio/wav", c, sizeof c, &take), PV_OK);
+  pv_store_prompt later = fresh;
+  snprintf(later.lang, sizeof later.lang, "%s", "tr");
+  iso(now_ms + DAY_MS, later.recorded_at);
+  CHECK_INT(pv_sha256_hex(a, sizeof a, later.sha256), PV_OK);
+  kept = -1;
+  CHECK_INT(pv_store_prompt_receive(st, &later, a, sizeof a, &kept), PV_OK);
+  CHECK_INT(kept, 0);
+  pv_store_prompt tomb = later;
+  tomb.deleted = 1;
+  tomb.sha256[0] = tomb.media_type[0] = '\0';
+  tomb.size = 0;
+  kept = -1;
+  CHECK_INT(pv_store_prompt_receive(st, &tomb, NULL, 0, &kept), PV_OK);
+  CHECK_INT(kept, 0);
+  pv_store_prompt now_here;
+  CHECK_INT(pv_store_prompt_get(st, "quartier", "q:ressenti", "tr", &now_here), PV_OK);
+  CHECK_STR(now_here.sha256, sha_c);
+  CHECK_INT(now_here.synced, 0);
+  CHECK_INT(pending_prompts(st, NULL), 1);
+  CHECK_INT(pv_store_prompts_ack(st, &take, 1), PV_OK);
+
+  /* A listed deletion drops the synced recording here, its bytes with it
+   * when nothing else names them; one of nothing changes nothing. */
+  tomb = prompt_of("quartier", "o:transport:bus", "ary");
+  tomb.deleted = 1;
+  kept = -1;
+  CHECK_INT(pv_store_prompt_receive(st, &tomb, NULL, 0, &kept), PV_OK);
+  CHECK_INT(kept, 1);
+  CHECK_INT(pv_store_prompt_get(st, "quartier", "o:transport:bus", "ary", &now_here),
+            PV_ERR_NOTFOUND);
+  CHECK_INT(pv_store_prompt_receive(st, &tomb, NULL, 0, &kept), PV_OK);
+  CHECK_INT(kept, 0);
+  CHECK_INT(count_prompts(st, "quartier"), 3);
+  CHECK_INT(pending_prompts(st, NULL), 0);
+
+  /* Delete: a pending deletion (tombstone) that the list never shows and
+   * the outbox sends; the bytes go when nothing names them. */
+  now_ms += MINUTE_MS;
   CHECK_INT(pv_store_prompt_delete(st, "autre", "q:ressenti", "ary"), PV_OK);
   CHECK_INT(pv_store_prompt_delete(st, "autre", "q:ressenti", "ary"), PV_ERR_NOTFOUND);
   CHECK_INT(pv_store_prompt_delete(st, "autre", "q:", "ary"), PV_ERR_INVALID);
-  CHECK_INT(pv_store_get_attachment(st, sha_c, &blob), PV_ERR_NOTFOUND);
+  CHECK_INT(pv_store_prompt_delete(st, "autre", "q:jamais", "ary"), PV_ERR_NOTFOUND);
+  CHECK_INT(pv_store_get_attachment(st, sha_c, &blob), PV_OK); /* the tr take */
+  pv_store_blob_free(&blob);
+  CHECK_INT(count_prompts(st, NULL), 3);
+  CHECK_INT(count_prompts(st, "autre"), 0);
+  pv_store_prompt gone;
+  CHECK_INT(pv_store_prompt_get(st, "autre", "q:ressenti", "ary", &gone), PV_OK);
+  CHECK_INT(gone.deleted, 1);
+  CHECK_STR(gone.sha256, "");
+  CHECK_INT(gone.size, 0);
+  CHECK_INT(gone.synced, 0);
+  char t_del[25];
+  iso(now_ms, t_del);
+  CHECK_STR(gone.recorded_at, t_del);
+  CHECK_INT(pending_prompts(st, &first), 1);
+  CHECK_INT(first.deleted, 1);
+  CHECK_STR(first.survey_id, "autre");
+  /* A listed recording does not bring it back while it is pending. */
+  pv_store_prompt back = in;
+  snprintf(back.survey_id, sizeof back.survey_id, "%s", "autre");
+  CHECK_INT(pv_store_prompt_receive(st, &back, a, sizeof a, &kept), PV_OK);
+  CHECK_INT(kept, 0);
+  CHECK_INT(count_prompts(st, "autre"), 0);
+  /* Acknowledged (by its time): dropped; another time matches nothing. */
+  pv_store_prompt wrong = first;
+  iso(now_ms - MINUTE_MS, wrong.recorded_at);
+  CHECK_INT(pv_store_prompts_ack(st, &wrong, 1), PV_OK);
+  CHECK_INT(pending_prompts(st, NULL), 1);
+  CHECK_INT(pv_store_prompts_ack(st, &first, 1), PV_OK);
+  CHECK_INT(pending_prompts(st, NULL), 0);
+  CHECK_INT(pv_store_prompt_get(st, "autre", "q:ressenti", "ary", &gone),
+            PV_ERR_NOTFOUND);
+  CHECK_INT(pv_store_get_attachment(st, sha_c, &blob), PV_OK);
+  pv_store_blob_free(&blob);
+  /* Recorded again after a deletion: the recording replaces the tombstone. */
+  CHECK_INT(pv_store_prompt_record(st, &p4, "audio/wav", c, sizeof c, NULL), PV_OK);
+  CHECK_INT(pv_store_prompt_delete(st, "autre", "q:ressenti", "ary"), PV_OK);
+  CHECK_INT(pv_store_prompt_record(st, &p4, "audio/wav", b, sizeof b, &got), PV_OK);
+  CHECK_INT(pending_prompts(st, &first), 1);
+  CHECK_INT(first.deleted, 0);
+  CHECK_STR(first.sha256, got.sha256);
+  CHECK_INT(pv_store_prompts_ack(st, &first, 1), PV_OK);
   CHECK_INT(count_prompts(st, NULL), 4);
+  /* The tr take is deleted: c's bytes go with it. */
+  CHECK_INT(pv_store_prompt_delete(st, "quartier", "q:ressenti", "tr"), PV_OK);
+  CHECK_INT(pv_store_get_attachment(st, sha_c, &blob), PV_ERR_NOTFOUND);
+  CHECK_INT(count_prompts(st, NULL), 3);
 
   /* Purge never drops a blob a prompt names, even one a purged voice note
    * shared. */
@@ -1525,10 +1612,11 @@ static void test_prompts(void) {
   pv_store_close(st);
   /* A plain SQL sweep of orphans agrees: every blob left is named. */
   CHECK_INT(raw_int(path, "SELECT count(*) FROM attachments WHERE sha256 NOT IN"
-                          " (SELECT sha256 FROM prompts)"),
+                          " (SELECT sha256 FROM prompts WHERE sha256 IS NOT NULL)"),
             0);
   st = open_ok(path);
-  CHECK_INT(count_prompts(st, NULL), 4);
+  CHECK_INT(count_prompts(st, NULL), 3);
+  CHECK_INT(pending_prompts(st, NULL), 1); /* the tr deletion */
   pv_store_close(st);
 }
 
@@ -1577,6 +1665,99 @@ static void test_prompts_migration(void) {
   pv_store_close(st);
 }
 
+/* Takes a schema-4 store's prompts back to schema 3's table (recordings
+ * only; then set user_version). */
+static const char undo_migration_4[] =
+    "CREATE TABLE prompts_v4 AS SELECT * FROM prompts WHERE deleted = 0;"
+    " DROP TABLE prompts;"
+    " CREATE TABLE prompts ("
+    "  survey_id   TEXT NOT NULL CHECK (length(survey_id) BETWEEN 1 AND 64),"
+    "  key         TEXT NOT NULL CHECK (length(key) BETWEEN 3 AND 140),"
+    "  lang        TEXT NOT NULL CHECK (length(lang) BETWEEN 2 AND 35),"
+    "  sha256      TEXT NOT NULL REFERENCES attachments (sha256),"
+    "  media_type  TEXT NOT NULL,"
+    "  size        INTEGER NOT NULL CHECK (size > 0),"
+    "  recorded_at TEXT NOT NULL,"
+    "  device_id   TEXT NOT NULL CHECK (length(device_id) = 36),"
+    "  synced      INTEGER NOT NULL DEFAULT 0 CHECK (synced IN (0, 1)),"
+    "  PRIMARY KEY (survey_id, key, lang)"
+    " ) WITHOUT ROWID;"
+    " INSERT INTO prompts SELECT survey_id, key, lang, sha256, media_type, size,"
+    "  recorded_at, device_id, synced FROM prompts_v4;"
+    " DROP TABLE prompts_v4;"
+    " CREATE INDEX prompts_sha256 ON prompts (sha256);"
+    " CREATE INDEX prompts_outbox ON prompts (recorded_at) WHERE synced = 0;"
+    " CREATE TRIGGER prompts_gc_delete AFTER DELETE ON prompts"
+    "  WHEN NOT EXISTS (SELECT 1 FROM answer_attachments WHERE sha256 = OLD.sha256)"
+    "  AND NOT EXISTS (SELECT 1 FROM prompts WHERE sha256 = OLD.sha256)"
+    "  BEGIN DELETE FROM attachments WHERE sha256 = OLD.sha256; END;"
+    " CREATE TRIGGER prompts_gc_update AFTER UPDATE OF sha256 ON prompts"
+    "  WHEN OLD.sha256 <> NEW.sha256"
+    "  AND NOT EXISTS (SELECT 1 FROM answer_attachments WHERE sha256 = OLD.sha256)"
+    "  AND NOT EXISTS (SELECT 1 FROM prompts WHERE sha256 = OLD.sha256)"
+    "  BEGIN DELETE FROM attachments WHERE sha256 = OLD.sha256; END;"
+    " PRAGMA user_version = 3;";
+
+/* A schema-3 store with a pending and a synced recording: migration 4
+ * keeps both as they were, bytes included, and deletions then work. */
+static void test_prompts_migration_4(void) {
+  char path[512], fresh[512];
+  unsigned char a[700], b[800];
+  fake_wav(a, sizeof a, 5);
+  fake_wav(b, sizeof b, 6);
+  fresh_path(fresh, sizeof fresh, "fresh4.db");
+  pv_store *st = open_ok(fresh);
+  pv_store_close(st);
+  long long objects = raw_int(fresh, "SELECT count(*) FROM sqlite_master");
+
+  fresh_path(path, sizeof path, "version3.db");
+  st = open_ok(path);
+  pv_store_prompt pa = prompt_of("quartier", "q:ressenti", "ary"), got_a;
+  pv_store_prompt pb = prompt_of("quartier", "q:ressenti", "tr"), got_b;
+  CHECK_INT(pv_store_prompt_record(st, &pa, "audio/wav", a, sizeof a, &got_a), PV_OK);
+  CHECK_INT(pv_store_prompt_record(st, &pb, "audio/wav", b, sizeof b, &got_b), PV_OK);
+  CHECK_INT(pv_store_prompts_ack(st, &got_b, 1), PV_OK);
+  pv_store_close(st);
+  raw_exec(path, undo_migration_4, 1);
+  CHECK_INT(raw_int(path, "PRAGMA user_version"), 3);
+  CHECK_INT(raw_int(path, "SELECT count(*) FROM pragma_table_info('prompts')"
+                          " WHERE name = 'deleted'"),
+            0);
+  st = open_ok(path);
+  CHECK_INT(raw_int(path, "PRAGMA user_version"), PV_STORE_SCHEMA_VERSION);
+  CHECK_INT(raw_int(path, "SELECT count(*) FROM sqlite_master"), objects);
+  CHECK_INT(count_prompts(st, NULL), 2);
+  pv_store_prompt first;
+  CHECK_INT(pending_prompts(st, &first), 1);
+  CHECK_STR(first.sha256, got_a.sha256);
+  CHECK_INT(first.deleted, 0);
+  pv_store_blob blob;
+  CHECK_INT(pv_store_get_attachment(st, got_b.sha256, &blob), PV_OK);
+  CHECK_INT(blob.size, sizeof b);
+  pv_store_blob_free(&blob);
+  /* The remade sha256 trigger drops the bytes when it turns NULL. */
+  CHECK_INT(pv_store_prompt_delete(st, "quartier", "q:ressenti", "tr"), PV_OK);
+  CHECK_INT(pv_store_get_attachment(st, got_b.sha256, &blob), PV_ERR_NOTFOUND);
+  CHECK_INT(pending_prompts(st, NULL), 2);
+
+  /* The sync thread's connection sees a take the UI's connection just
+   * kept: receive decides inside its write transaction, so the take stays. */
+  pv_store *ui = open_ok(path);
+  pv_store_prompt pc = prompt_of("quartier", "q:ressenti", "zdj"), got_c;
+  CHECK_INT(pv_store_prompt_record(ui, &pc, "audio/wav", a, sizeof a, &got_c), PV_OK);
+  pv_store_prompt remote = got_b;
+  snprintf(remote.lang, sizeof remote.lang, "%s", "zdj");
+  int kept = -1;
+  CHECK_INT(pv_store_prompt_receive(st, &remote, b, sizeof b, &kept), PV_OK);
+  CHECK_INT(kept, 0);
+  pv_store_prompt now;
+  CHECK_INT(pv_store_prompt_get(ui, "quartier", "q:ressenti", "zdj", &now), PV_OK);
+  CHECK_STR(now.sha256, got_c.sha256);
+  CHECK_INT(now.synced, 0);
+  pv_store_close(ui);
+  pv_store_close(st);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "%s", pv_test_tmpdir());
   test_round_trip();
@@ -1596,6 +1777,7 @@ int main(void) {
   test_full();
   test_prompts();
   test_prompts_migration();
+  test_prompts_migration_4();
   pv_test_rmtree(dir);
   return pv_test_done();
 }

@@ -25,6 +25,7 @@
 #include "collector/token.h"
 #include "core/quartiers.h"
 #include "core/sha256.h"
+#include "core/wav.h"
 #include "kiosk/link.h"
 #include "sync/engine.h"
 #include "sync/surveys.h"
@@ -1000,6 +1001,7 @@ static void test_sessions_refused(void) {
 
 #define P_SURVEY "qualite-habiter"
 #define P_KEY "q:logement"
+#define DAY_MS (86400 * 1000LL)
 
 /* Adds a second device token of FX_TERRITORY to the collector db. */
 static void second_device(const char *dbpath, char token[PV_PROTO_TOKEN_LEN + 1]) {
@@ -1015,17 +1017,44 @@ static void second_device(const char *dbpath, char token[PV_PROTO_TOKEN_LEN + 1]
   pv_cdb_close(db);
 }
 
-/* Records audio as the Darija prompt of P_KEY on st; returns the record. */
-static pv_store_prompt record(pv_store *st, const char *audio) {
-  pv_store_prompt p = {.survey_id = P_SURVEY, .key = P_KEY, .lang = "ary"}, out = {0};
-  CHECK_INT(pv_store_prompt_record(st, &p, "audio/wav", audio, strlen(audio), &out),
+/* A recording's bytes: a real WAV (pv_wav_encode) unless not_wav. */
+typedef struct take {
+  uint8_t *bytes;
+  size_t len;
+} take;
+
+/* Returns a distinct 0.05 s WAV for seed; free with take_free. */
+static take take_of(int seed) {
+  int16_t samples[800];
+  take t = {0};
+  for (size_t i = 0; i < sizeof samples / sizeof *samples; i++)
+    samples[i] = (int16_t)((int)(i * 37) * (seed + 1) % 20000 - 10000);
+  CHECK_INT(pv_wav_encode(samples, sizeof samples / sizeof *samples, PV_WAV_VOICE_RATE,
+                          &t.bytes, &t.len),
             PV_OK);
+  return t;
+}
+
+static void take_free(take *t) {
+  free(t->bytes);
+  t->bytes = NULL;
+}
+
+/* Records t as the Darija prompt of key on st; returns the record. */
+static pv_store_prompt record_key(pv_store *st, const char *key, const take *t) {
+  pv_store_prompt p = {.survey_id = P_SURVEY, .lang = "ary"}, out = {0};
+  snprintf(p.key, sizeof p.key, "%s", key);
+  CHECK_INT(pv_store_prompt_record(st, &p, "audio/wav", t->bytes, t->len, &out), PV_OK);
   return out;
 }
 
-/* 1 when st's current recording of P_KEY in Darija is want, with the same
- * bytes. */
-static int holds(pv_store *st, const pv_store_prompt *want, const char *audio) {
+static pv_store_prompt record(pv_store *st, const take *t) {
+  return record_key(st, P_KEY, t);
+}
+
+/* 1 when st's recording of P_KEY in Darija is want, synced, with t's
+ * bytes (and it is the survey's only one). */
+static int holds(pv_store *st, const pv_store_prompt *want, const take *t) {
   pv_store_prompt *list = NULL;
   pv_store_blob blob = {0};
   size_t n = 0;
@@ -1035,39 +1064,67 @@ static int holds(pv_store *st, const pv_store_prompt *want, const char *audio) {
            strcmp(list[0].device_id, want->device_id) == 0 &&
            strcmp(list[0].media_type, "audio/wav") == 0 && list[0].synced &&
            pv_store_get_attachment(st, want->sha256, &blob) == PV_OK &&
-           blob.size == strlen(audio) && memcmp(blob.bytes, audio, blob.size) == 0;
+           blob.size == t->len && memcmp(blob.bytes, t->bytes, blob.size) == 0;
   pv_store_blob_free(&blob);
   free(list);
   return ok;
 }
 
-/* The collector's current recording of P_KEY in Darija: its sha256. */
-static void collector_holds(const char *dbpath, char sha[PV_SHA256_HEX + 1]) {
-  pv_store_prompt *list = NULL;
+/* 1 when st holds no entry at all (recording or pending deletion) of key
+ * in Darija. */
+static int lacks(pv_store *st, const char *key) {
+  pv_store_prompt p;
+  return pv_store_prompt_get(st, P_SURVEY, key, "ary", &p) == PV_ERR_NOTFOUND;
+}
+
+/* The collector's current entry of P_KEY in Darija: its sha256 ("" for a
+ * deletion) and *deleted. */
+static void collector_holds(const char *dbpath, char sha[PV_SHA256_HEX + 1],
+                            int *deleted) {
+  pv_proto_prompt_entry *list = NULL;
   size_t n = 0;
   pv_cdb *db = NULL;
   sha[0] = '\0';
+  *deleted = -1;
   CHECK_INT(pv_cdb_open_sqlite(dbpath, &db), PV_OK);
   CHECK_INT(pv_cdb_prompt_list(db, FX_TERRITORY, &list, &n), PV_OK);
-  CHECK_INT(n, 1);
-  if (n == 1)
-    snprintf(sha, PV_SHA256_HEX + 1, "%s", list[0].sha256);
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(list[i].p.key, P_KEY) && !strcmp(list[i].p.lang, "ary")) {
+      snprintf(sha, PV_SHA256_HEX + 1, "%s", list[i].p.sha256);
+      *deleted = list[i].p.deleted;
+    }
   free(list);
   pv_cdb_close(db);
 }
 
+static size_t prompts_pending(pv_store *st) {
+  pv_store_prompt *left = NULL;
+  size_t n = 99;
+  CHECK_INT(pv_store_prompts_pending(st, 10, &left, &n), PV_OK);
+  free(left);
+  return n;
+}
+
+/* The wall clock in ms: the collector's clock. */
+static int64_t wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void test_prompts(void) {
-  static const char audio_a[] = "RIFF....WAVEfmt recorded on device A";
-  static const char audio_b[] = "RIFF....WAVEfmt recorded on device B, later";
-  static const char audio_a2[] = "RIFF....WAVEfmt recorded on A again, older than B's";
+  take wa = take_of(1), wb = take_of(2), wa2 = take_of(3), wb2 = take_of(4),
+       wb3 = take_of(5), wf = take_of(6), wa3 = take_of(7);
+  static const char not_wav[] = "RIFF....WAVEfmt but not a WAV at all";
   fixture f;
   pv_sync_report rep;
   char token_b[PV_PROTO_TOKEN_LEN + 1], db_b[700], held[PV_SHA256_HEX + 1];
+  int deleted = -1;
   pv_store *b = NULL;
   fixture_open(&f, "prompts", NULL, NULL);
   second_device(f.db, token_b);
   snprintf(db_b, sizeof db_b, "%s/prompts-device-b.db", top);
-  int64_t ms_b = f.ms + 3600 * 1000LL; /* B's clock runs an hour ahead */
+  int64_t ms_b = f.ms + DAY_MS; /* A's clock runs a day behind B's */
   pv_clock clock_b = fx_ticking_clock(&ms_b);
   CHECK_INT(pv_store_open(db_b, &clock_b, &b), PV_OK);
   pv_sync_config ca = config_of(&f), cb = config_of(&f);
@@ -1075,58 +1132,111 @@ static void test_prompts(void) {
   cb.surveys_dir = NULL;
 
   /* A records, syncs: the collector holds it. */
-  pv_store_prompt pa = record(f.st, audio_a);
+  pv_store_prompt pa = record(f.st, &wa);
   CHECK_INT(pv_sync_once(&ca, f.st, &rep), PV_OK);
   CHECK_INT(rep.prompts_sent, 1);
   CHECK_INT(rep.prompts_acked, 1);
   CHECK_INT(rep.prompts_failed, 0);
   CHECK_INT(rep.prompts_received, 0); /* its own: nothing to take */
   CHECK_INT(rep.attachments, 1);
-  collector_holds(f.db, held);
+  collector_holds(f.db, held, &deleted);
   CHECK_STR(held, pa.sha256);
-  pv_store_prompt *left = NULL;
-  size_t n_left = 9;
-  CHECK_INT(pv_store_prompts_pending(f.st, 10, &left, &n_left), PV_OK);
-  CHECK_INT(n_left, 0);
-  free(left);
+  CHECK_INT(prompts_pending(f.st), 0);
 
   /* B syncs: it holds the same recording, the same bytes; once. */
   CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
   CHECK_INT(rep.prompts_received, 1);
   CHECK_INT(rep.prompts_receive_failed, 0);
-  CHECK(holds(b, &pa, audio_a));
+  CHECK(holds(b, &pa, &wa));
   CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK); /* 304: nothing again */
   CHECK_INT(rep.prompts_received, 0);
   CHECK_INT(rep.prompts_sent, 0);
 
-  /* B records it anew (later): after both sync, A holds B's. */
-  pv_store_prompt pb = record(b, audio_b);
-  CHECK(strcmp(pb.recorded_at, pa.recorded_at) > 0);
+  /* B records it anew: after both sync, A holds B's. */
+  pv_store_prompt pb = record(b, &wb);
   CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
   CHECK_INT(rep.prompts_acked, 1);
   CHECK_INT(rep.prompts_received, 0);
   CHECK_INT(pv_sync_once(&ca, f.st, &rep), PV_OK);
   CHECK_INT(rep.prompts_received, 1);
-  CHECK(holds(f.st, &pb, audio_b));
+  CHECK(holds(f.st, &pb, &wb));
 
-  /* A records again, but its clock says earlier than B's recording: the
-   * collector judges it older (acknowledged, not kept) and A takes B's
-   * back; B keeps its own. */
-  pv_store_prompt pa2 = record(f.st, audio_a2);
+  /* A records again with its clock a day behind B's: it reaches the
+   * collector last, so it is current; B takes it. */
+  pv_store_prompt pa2 = record(f.st, &wa2);
   CHECK(strcmp(pa2.recorded_at, pb.recorded_at) < 0);
   CHECK_INT(pv_sync_once(&ca, f.st, &rep), PV_OK);
   CHECK_INT(rep.prompts_sent, 1);
   CHECK_INT(rep.prompts_acked, 1);
-  CHECK_INT(rep.prompts_received, 1);
-  CHECK(holds(f.st, &pb, audio_b));
-  collector_holds(f.db, held);
-  CHECK_STR(held, pb.sha256);
-  CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
   CHECK_INT(rep.prompts_received, 0);
-  CHECK(holds(b, &pb, audio_b));
+  pa2.synced = 1;
+  CHECK(holds(f.st, &pa2, &wa2));
+  collector_holds(f.db, held, &deleted);
+  CHECK_STR(held, pa2.sha256);
+  CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
+  CHECK_INT(rep.prompts_received, 1);
+  CHECK(holds(b, &pa2, &wa2));
 
-  /* The thread tells the kiosk when recordings arrived. */
-  pv_store_prompt pb2 = record(b, audio_a); /* newer again, A's old bytes */
+  /* A take pending on B (the collector refuses it: B's clock two days
+   * ahead of the collector's) is not overwritten by the one A records and
+   * syncs meanwhile; once B's clock is right, B's new take wins. */
+  ms_b = wall_ms() + 2 * DAY_MS;
+  pv_store_prompt pb2 = record(b, &wb2);
+  pv_store_prompt pa3 = record(f.st, &wa3);
+  CHECK_INT(pv_sync_once(&ca, f.st, &rep), PV_OK);
+  CHECK_INT(rep.prompts_acked, 1);
+  CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
+  CHECK_INT(rep.prompts_sent, 1);
+  CHECK_INT(rep.prompts_failed, 1);
+  CHECK_INT(rep.prompts_received, 0);
+  CHECK_INT(prompts_pending(b), 1);
+  pv_store_prompt now_b;
+  CHECK_INT(pv_store_prompt_get(b, P_SURVEY, P_KEY, "ary", &now_b), PV_OK);
+  CHECK_STR(now_b.sha256, pb2.sha256);
+  CHECK_INT(now_b.synced, 0);
+  collector_holds(f.db, held, &deleted);
+  CHECK_STR(held, pa3.sha256);
+  ms_b = f.ms + DAY_MS;
+  pv_store_prompt pb3 = record(b, &wb3);
+  CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
+  CHECK_INT(rep.prompts_acked, 1);
+  CHECK_INT(rep.prompts_failed, 0);
+  pb3.synced = 1;
+  CHECK(holds(b, &pb3, &wb3));
+  CHECK_INT(pv_sync_once(&ca, f.st, &rep), PV_OK);
+  CHECK_INT(rep.prompts_received, 1);
+  CHECK(holds(f.st, &pb3, &wb3));
+
+  /* A deletes it: after both sync it is gone from B too, and stays gone
+   * when A records another text and both sync again. */
+  CHECK_INT(pv_store_prompt_delete(f.st, P_SURVEY, P_KEY, "ary"), PV_OK);
+  CHECK_INT(prompts_pending(f.st), 1);
+  CHECK_INT(pv_sync_once(&ca, f.st, &rep), PV_OK);
+  CHECK_INT(rep.prompts_sent, 1);
+  CHECK_INT(rep.prompts_acked, 1);
+  CHECK_INT(rep.attachments, 0); /* a deletion has no audio */
+  CHECK_INT(prompts_pending(f.st), 0);
+  CHECK(lacks(f.st, P_KEY)); /* acknowledged: the tombstone is dropped */
+  collector_holds(f.db, held, &deleted);
+  CHECK_INT(deleted, 1);
+  CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
+  CHECK_INT(rep.prompts_removed, 1);
+  CHECK_INT(rep.prompts_received, 0);
+  CHECK(lacks(b, P_KEY));
+  pv_store_blob blob = {0};
+  CHECK_INT(pv_store_get_attachment(b, pb3.sha256, &blob), PV_ERR_NOTFOUND);
+  record_key(f.st, "q:bien_quartier", &wf);
+  for (int i = 0; i < 2; i++) {
+    CHECK_INT(pv_sync_once(&ca, f.st, &rep), PV_OK);
+    CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
+    CHECK_INT(rep.prompts_removed, 0);
+  }
+  CHECK(lacks(b, P_KEY));
+  CHECK(lacks(f.st, P_KEY));
+  CHECK(!lacks(b, "q:bien_quartier"));
+
+  /* The thread tells the kiosk when recordings arrived or went. */
+  pv_store_prompt pb4 = record(b, &wa);
   CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
   pv_sync *s = NULL;
   pv_sync_status st;
@@ -1136,16 +1246,34 @@ static void test_prompts(void) {
   CHECK(wait_status(s, all_sent, &st));
   CHECK_INT(pv_sync_prompts_generation(s), 1);
   pv_sync_stop(s);
-  CHECK(holds(f.st, &pb2, audio_a));
+  pv_store_prompt *list = NULL;
+  size_t n = 0;
+  CHECK_INT(pv_store_prompt_get(f.st, P_SURVEY, P_KEY, "ary", &now_b), PV_OK);
+  CHECK_STR(now_b.sha256, pb4.sha256);
+
+  /* A recording whose bytes are no WAV is listed by the collector (it does
+   * not play audio) but refused by the kiosk, counted, tried again. */
+  pv_store_prompt odd = {.survey_id = P_SURVEY, .key = "q:proprete", .lang = "ary"};
+  CHECK_INT(
+      pv_store_prompt_record(f.st, &odd, "audio/wav", not_wav, strlen(not_wav), NULL),
+      PV_OK);
+  CHECK_INT(pv_sync_once(&ca, f.st, &rep), PV_OK);
+  CHECK_INT(rep.prompts_acked, 1);
+  for (int i = 0; i < 2; i++) {
+    CHECK_INT(pv_sync_once(&cb, b, &rep), PV_OK);
+    CHECK_INT(rep.prompts_receive_failed, 1);
+    CHECK_INT(rep.prompts_received, 0);
+    CHECK(lacks(b, "q:proprete"));
+  }
+  CHECK_INT(pv_store_prompt_list(b, P_SURVEY, &list, &n), PV_OK);
+  CHECK_INT(n, 2); /* P_KEY and q:bien_quartier */
+  free(list);
 
   /* A collector failing on prompts (its table gone) does not stop the
    * responses; the recording waits for the next pass. */
   fx_uuid r[1];
   fx_fill(f.st, 1, 0, r);
-  record(f.st, audio_a2);
-  pv_cdb *db = NULL;
-  CHECK_INT(pv_cdb_open_sqlite(f.db, &db), PV_OK);
-  pv_cdb_close(db);
+  record(f.st, &wa2);
   sqlite3 *raw = NULL;
   CHECK_INT(sqlite3_open(f.db, &raw), SQLITE_OK);
   CHECK_INT(sqlite3_exec(raw, "DROP TABLE prompts", NULL, NULL, NULL), SQLITE_OK);
@@ -1156,13 +1284,18 @@ static void test_prompts(void) {
   CHECK_INT(rep.prompts_failed, 1);
   CHECK_INT(rep.prompts_receive_failed, 1);
   CHECK_CONTAINS(rep.message, "enregistrements");
-  CHECK_INT(pv_store_prompts_pending(f.st, 10, &left, &n_left), PV_OK);
-  CHECK_INT(n_left, 1);
-  free(left);
+  CHECK_INT(prompts_pending(f.st), 1);
   CHECK_INT(pending(f.st), 0);
 
   pv_store_close(b);
   fixture_close(&f);
+  take_free(&wa);
+  take_free(&wb);
+  take_free(&wa2);
+  take_free(&wb2);
+  take_free(&wb3);
+  take_free(&wf);
+  take_free(&wa3);
 }
 
 int main(void) {
