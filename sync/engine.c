@@ -465,6 +465,17 @@ static pv_err post_batch(engine *e, const pv_store_batch *b, int *shrink) {
   *shrink = 0;
   if (!body)
     return fail_local(e, pv_fail(PV_ERR_NOMEM, "sync: cannot encode a batch"));
+  /* Never send what the protocol's limit refuses: a server answers 413
+   * before reading, and a client caught sending into that refusal sees a
+   * send error, not the 413, and would retry the same batch for ever. */
+  if (strlen(body) > PV_PROTO_MAX_BODY && b->count > 1) {
+    *shrink = 1;
+    goto out;
+  }
+  if (strlen(body) > PV_PROTO_MAX_BODY) {
+    err = note_all(e, b, "response over the protocol's body limit");
+    goto out;
+  }
   if ((err = call(e, "POST", PV_PROTO_PREFIX "/responses", body, strlen(body), NULL,
                   NULL, PV_SYNC_MAX_REPLY, &r)))
     goto out;

@@ -1298,6 +1298,46 @@ static void test_prompts(void) {
   take_free(&wa3);
 }
 
+/* A response whose body is over the protocol's limit is never sent (a
+ * server refuses it before reading, and a client caught sending into the
+ * refusal sees a send error it would retry for ever): it is kept, noted,
+ * and the others still go. */
+static void test_oversize(void) {
+  fixture f;
+  pv_sync_report rep;
+  fx_uuid uuids[3], big;
+  fixture_open(&f, "oversize", NULL, NULL);
+  pv_sync_config c = config_of(&f);
+  fx_fill(f.st, 3, 0, uuids);
+  CHECK_INT(pv_store_begin(f.st, "qualite-habiter", version_of("qualite-habiter"), NULL,
+                           "fr", big),
+            PV_OK);
+  char *value = malloc(62 * 1024);
+  PV_ASSERT(value);
+  memset(value, 'a', 62 * 1024 - 1);
+  value[0] = value[62 * 1024 - 2] = '"';
+  value[62 * 1024 - 1] = '\0';
+  for (int i = 0; i < 70; i++) { /* 70 x 62 KiB: over 4 MiB */
+    char id[16];
+    snprintf(id, sizeof id, "q%d", i);
+    CHECK_INT(pv_store_put_answer(f.st, big, id, value, PV_QUALITATIVE), PV_OK);
+  }
+  free(value);
+  CHECK_INT(pv_store_finish(f.st, big), PV_OK);
+  CHECK_INT(pv_sync_once(&c, f.st, &rep), PV_OK);
+  CHECK_INT(rep.sent, 3); /* the big one never went */
+  CHECK_INT(rep.acked, 3);
+  CHECK_INT(rep.failed, 1);
+  CHECK_INT(rep.pending_after, 1);
+  pv_store_response r;
+  CHECK_INT(pv_store_get_response(f.st, big, &r), PV_OK);
+  CHECK_INT(r.attempts, 1);
+  CHECK_STR(r.synced_at, "");
+  pv_store_response_free(&r);
+  CHECK_INT(fx_server_count(f.db), 3);
+  fixture_close(&f);
+}
+
 int main(void) {
   snprintf(top, sizeof top, "%s", pv_test_tmpdir());
   test_backoff();
@@ -1311,6 +1351,7 @@ int main(void) {
   test_sessions();
   test_sessions_refused();
   test_prompts();
+  test_oversize();
   if (pv_test_failed == 0)
     pv_test_rmtree(top);
   return pv_test_done();
