@@ -38,3 +38,12 @@ pv_err pv_fail(pv_err err, const char *fmt, ...) {
 const char *pv_err_detail(void) {
   return detail;
 }
+
+void pv_err_say(char *out, size_t len, const char *fmt, ...) {
+  if (!out || len == 0)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(out, len, fmt, ap);
+  va_end(ap);
+}

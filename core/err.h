@@ -37,6 +37,11 @@ pv_err pv_fail(pv_err err, const char *fmt, ...) __attribute__((format(printf, 2
 /* Returns the last detail recorded on this thread (borrowed), or "" . */
 const char *pv_err_detail(void);
 
+/* Writes a reason (for a caller's reason buffer, e.g. a decoder saying why
+ * it refused something) into out, len bytes; out NULL or len 0 is fine. */
+void pv_err_say(char *out, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Programmer errors abort with file:line; the world returns pv_err. */
 #define PV_ASSERT(cond)                                                                \
   do {                                                                                 \

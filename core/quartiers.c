@@ -6,7 +6,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,17 +38,6 @@ int pv_quartier_name_valid(const char *name) {
   return 1;
 }
 
-static void say(char *reason, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(char *reason, size_t len, const char *fmt, ...) {
-  if (!reason || len == 0)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(reason, len, fmt, ap);
-  va_end(ap);
-}
-
 /* 1 when every member of obj is named in keys (NULL-terminated), once. */
 static int only_keys(const cJSON *obj, const char *const *keys) {
   for (const cJSON *m = obj->child; m; m = m->next) {
@@ -72,16 +60,18 @@ static int parse_item(const cJSON *it, size_t i, pv_quartier *q, char *reason,
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(it, "code");
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
   if (!cJSON_IsObject(it) || !only_keys(it, item_keys)) {
-    say(reason, rl, "quartiers[%zu]: expected {\"code\": ..., \"name\": ...}", i);
+    pv_err_say(reason, rl, "quartiers[%zu]: expected {\"code\": ..., \"name\": ...}",
+               i);
     return 0;
   }
   if (!cJSON_IsString(code) || !pv_quartier_code_valid(code->valuestring)) {
-    say(reason, rl, "quartiers[%zu].code: expected a QPV code such as \"QN03401M\"", i);
+    pv_err_say(reason, rl,
+               "quartiers[%zu].code: expected a QPV code such as \"QN03401M\"", i);
     return 0;
   }
   if (!cJSON_IsString(name) || !pv_quartier_name_valid(name->valuestring)) {
-    say(reason, rl, "quartiers[%zu].name: expected 1 to %d bytes of text", i,
-        PV_QUARTIER_MAX_NAME);
+    pv_err_say(reason, rl, "quartiers[%zu].name: expected 1 to %d bytes of text", i,
+               PV_QUARTIER_MAX_NAME);
     return 0;
   }
   memcpy(q->code, code->valuestring, PV_QUARTIER_CODE_LEN + 1);
@@ -100,11 +90,11 @@ pv_err pv_quartiers_parse(const char *text, size_t len, pv_quartier **out, size_
   *out = NULL;
   *n = 0;
   if (len > PV_QUARTIERS_MAX_FILE) {
-    say(reason, reason_len, "%zu bytes, over %d", len, PV_QUARTIERS_MAX_FILE);
+    pv_err_say(reason, reason_len, "%zu bytes, over %d", len, PV_QUARTIERS_MAX_FILE);
     return PV_ERR_TOOBIG;
   }
   if (pv_json_prescan(text, len, MAX_DEPTH, &off, &why) != PV_OK) {
-    say(reason, reason_len, "byte %zu: %s", off, why ? why : "malformed");
+    pv_err_say(reason, reason_len, "byte %zu: %s", off, why ? why : "malformed");
     return PV_ERR_INVALID;
   }
   const char *end = NULL;
@@ -113,23 +103,24 @@ pv_err pv_quartiers_parse(const char *text, size_t len, pv_quartier **out, size_
   const cJSON *note = root ? cJSON_GetObjectItemCaseSensitive(root, "note") : NULL;
   if (!cJSON_IsObject(root) || !cJSON_IsArray(arr) || !only_keys(root, top_keys) ||
       (note && (!cJSON_IsString(note) || strlen(note->valuestring) > MAX_NOTE))) {
-    say(reason, reason_len,
-        "expected {\"quartiers\": [...]} (and an optional \"note\")");
+    pv_err_say(reason, reason_len,
+               "expected {\"quartiers\": [...]} (and an optional \"note\")");
     goto out;
   }
   for (const char *p = end; p && p < text + len; p++)
     if (!(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
-      say(reason, reason_len, "trailing bytes after the JSON value");
+      pv_err_say(reason, reason_len, "trailing bytes after the JSON value");
       goto out;
     }
   size_t total = (size_t)cJSON_GetArraySize(arr);
   if (total > PV_QUARTIERS_MAX) {
-    say(reason, reason_len, "%zu quartiers, more than %d", total, PV_QUARTIERS_MAX);
+    pv_err_say(reason, reason_len, "%zu quartiers, more than %d", total,
+               PV_QUARTIERS_MAX);
     err = PV_ERR_TOOBIG;
     goto out;
   }
   if (total && !(list = calloc(total, sizeof *list))) {
-    say(reason, reason_len, "out of memory");
+    pv_err_say(reason, reason_len, "out of memory");
     err = PV_ERR_NOMEM;
     goto out;
   }
@@ -138,8 +129,8 @@ pv_err pv_quartiers_parse(const char *text, size_t len, pv_quartier **out, size_
       goto out;
     for (size_t j = 0; j < count; j++)
       if (strcmp(list[j].code, list[count].code) == 0) {
-        say(reason, reason_len, "quartiers[%zu].code: %s listed twice", count,
-            list[count].code);
+        pv_err_say(reason, reason_len, "quartiers[%zu].code: %s listed twice", count,
+                   list[count].code);
         goto out;
       }
   }

@@ -9,7 +9,6 @@
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,17 +122,6 @@ int pv_proto_token_valid(const char *s) {
 
 /* ---- small helpers ---- */
 
-static void say(char *reason, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(char *reason, size_t len, const char *fmt, ...) {
-  if (!reason || len == 0)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(reason, len, fmt, ap);
-  va_end(ap);
-}
-
 #define CLIP 40 /* bytes of a sender's key quoted in a reason */
 
 /* Copies at most CLIP bytes of s into out without cutting a UTF-8
@@ -221,7 +209,7 @@ static int open_record(const cJSON *o, const char *const *keys, const cJSON **f,
   const char *bad = NULL;
   int twice = 0;
   if (!cJSON_IsObject(o)) {
-    say(reason, rl, "%snot an object", at);
+    pv_err_say(reason, rl, "%snot an object", at);
     return 0;
   }
   int keys_ok = pick(o, keys, f, &bad, &twice);
@@ -229,13 +217,13 @@ static int open_record(const cJSON *o, const char *const *keys, const cJSON **f,
                        uuid, PV_UUID_LEN + 1) ||
                !pv_uuid_valid(uuid))) {
     uuid[0] = '\0';
-    say(reason, rl, "uuid: expected a UUID");
+    pv_err_say(reason, rl, "uuid: expected a UUID");
     return 0;
   }
   if (!keys_ok) {
     char k[CLIP + 1];
-    say(reason, rl, "%s%s key \"%s\"", at, twice ? "repeated" : "unknown",
-        clip(bad, k));
+    pv_err_say(reason, rl, "%s%s key \"%s\"", at, twice ? "repeated" : "unknown",
+               clip(bad, k));
     return 0;
   }
   return 1;
@@ -247,21 +235,21 @@ static cJSON *parse_body(const char *body, size_t len, char *reason,
   size_t off = 0;
   const char *why = NULL;
   if (pv_json_prescan(body, len, PV_PROTO_MAX_DEPTH, &off, &why) != PV_OK) {
-    say(reason, reason_len, "byte %zu: %s", off, why ? why : "malformed");
+    pv_err_say(reason, reason_len, "byte %zu: %s", off, why ? why : "malformed");
     return NULL;
   }
   const char *end = NULL;
   cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
   if (!root) {
-    say(reason, reason_len, "not JSON (near byte %zu)",
-        end && end >= body ? (size_t)(end - body) : (size_t)0);
+    pv_err_say(reason, reason_len, "not JSON (near byte %zu)",
+               end && end >= body ? (size_t)(end - body) : (size_t)0);
     return NULL;
   }
   /* Only white space may follow the value. */
   for (const char *p = end; p && p < body + len; p++)
     if (!(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
       cJSON_Delete(root);
-      say(reason, reason_len, "trailing bytes after the JSON value");
+      pv_err_say(reason, reason_len, "trailing bytes after the JSON value");
       return NULL;
     }
   return root;
@@ -348,31 +336,33 @@ static int decode_answer(const cJSON *ao, size_t i, pv_store_answer *a, char *re
     return 0;
   if (!str_of(f[A_QUESTION], a->question_id, sizeof a->question_id) ||
       !pv_proto_id_valid(a->question_id)) {
-    say(reason, rl, "answers[%zu].question: expected an id (a-z, 0-9, _, -)", i);
+    pv_err_say(reason, rl, "answers[%zu].question: expected an id (a-z, 0-9, _, -)", i);
     return 0;
   }
   char measure[16];
   if (!str_of(f[A_MEASURE], measure, sizeof measure) ||
       (strcmp(measure, "quantitative") != 0 && strcmp(measure, "qualitative") != 0)) {
-    say(reason, rl,
-        "answers[%zu].measure: expected \"quantitative\" or \"qualitative\"", i);
+    pv_err_say(reason, rl,
+               "answers[%zu].measure: expected \"quantitative\" or \"qualitative\"", i);
     return 0;
   }
   a->measure = strcmp(measure, "quantitative") == 0 ? PV_QUANTITATIVE : PV_QUALITATIVE;
   if (!str_of(f[A_ANSWERED], a->answered_at, sizeof a->answered_at) ||
       !pv_proto_time_valid(a->answered_at)) {
-    say(reason, rl, "answers[%zu].answered_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ", i);
+    pv_err_say(reason, rl,
+               "answers[%zu].answered_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ", i);
     return 0;
   }
   if (f[A_ATTACHMENT] &&
       (!str_of(f[A_ATTACHMENT], a->attachment, sizeof a->attachment) ||
        !pv_proto_sha256_valid(a->attachment))) {
-    say(reason, rl, "answers[%zu].attachment: expected 64 lowercase hex digits", i);
+    pv_err_say(reason, rl, "answers[%zu].attachment: expected 64 lowercase hex digits",
+               i);
     return 0;
   }
   const cJSON *value = f[A_VALUE];
   if (!value) {
-    say(reason, rl, "answers[%zu].value: missing", i);
+    pv_err_say(reason, rl, "answers[%zu].value: missing", i);
     return 0;
   }
   /* Most values are short: print into the stack, copy once. */
@@ -381,11 +371,11 @@ static int decode_answer(const cJSON *ao, size_t i, pv_store_answer *a, char *re
                  ? strdup(small)
                  : cJSON_PrintUnformatted(value);
   if (!a->value) {
-    say(reason, rl, "answers[%zu].value: out of memory", i);
+    pv_err_say(reason, rl, "answers[%zu].value: out of memory", i);
     return 0;
   }
   if (strlen(a->value) > PV_STORE_MAX_VALUE) {
-    say(reason, rl, "answers[%zu].value: over %d bytes", i, PV_STORE_MAX_VALUE);
+    pv_err_say(reason, rl, "answers[%zu].value: over %d bytes", i, PV_STORE_MAX_VALUE);
     return 0;
   }
   /* A value naming a file names the answer's attachment, which the
@@ -395,8 +385,9 @@ static int decode_answer(const cJSON *ao, size_t i, pv_store_answer *a, char *re
                            : NULL;
   if (named && (!cJSON_IsString(named) || !a->attachment[0] ||
                 strcmp(named->valuestring, a->attachment) != 0)) {
-    say(reason, rl, "answers[%zu].value.attachment: must equal answers[%zu].attachment",
-        i, i);
+    pv_err_say(reason, rl,
+               "answers[%zu].value.attachment: must equal answers[%zu].attachment", i,
+               i);
     return 0;
   }
   return 1;
@@ -415,61 +406,61 @@ static int decode_response(const cJSON *o, void *rec, char *reason, size_t rl) {
     return 0;
   if (!str_of(f[R_SURVEY], r->survey_id, sizeof r->survey_id) ||
       !pv_proto_id_valid(r->survey_id)) {
-    say(reason, rl, "survey: expected a survey id");
+    pv_err_say(reason, rl, "survey: expected a survey id");
     return 0;
   }
   if (!int_of(f[R_VERSION], 1, INT_MAX, &version)) {
-    say(reason, rl, "version: expected an integer >= 1");
+    pv_err_say(reason, rl, "version: expected an integer >= 1");
     return 0;
   }
   r->survey_version = (int)version;
   if (!str_of(f[R_DEVICE], r->device_id, sizeof r->device_id) ||
       !pv_uuid_valid(r->device_id)) {
-    say(reason, rl, "device: expected a UUID");
+    pv_err_say(reason, rl, "device: expected a UUID");
     return 0;
   }
   if (!cJSON_IsNull(f[R_SESSION]) &&
       (!str_of(f[R_SESSION], r->session_uuid, sizeof r->session_uuid) ||
        !pv_uuid_valid(r->session_uuid))) {
-    say(reason, rl, "session: expected a UUID or null");
+    pv_err_say(reason, rl, "session: expected a UUID or null");
     return 0;
   }
   if (!str_of(f[R_LANGUAGE], r->language, sizeof r->language) ||
       !pv_lang_tag_valid(r->language)) {
-    say(reason, rl, "language: expected a language tag");
+    pv_err_say(reason, rl, "language: expected a language tag");
     return 0;
   }
   if (!str_of(f[R_STARTED], r->started_at, sizeof r->started_at) ||
       !pv_proto_time_valid(r->started_at) ||
       !str_of(f[R_ENDED], r->ended_at, sizeof r->ended_at) ||
       !pv_proto_time_valid(r->ended_at)) {
-    say(reason, rl, "started_at, ended_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ");
+    pv_err_say(reason, rl, "started_at, ended_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ");
     return 0;
   }
   if (strcmp(r->ended_at, r->started_at) < 0) {
-    say(reason, rl, "ended_at: before started_at");
+    pv_err_say(reason, rl, "ended_at: before started_at");
     return 0;
   }
   if (!str_of(f[R_STATUS], status, sizeof status) ||
       (strcmp(status, "complete") != 0 && strcmp(status, "abandoned") != 0)) {
-    say(reason, rl, "status: expected \"complete\" or \"abandoned\"");
+    pv_err_say(reason, rl, "status: expected \"complete\" or \"abandoned\"");
     return 0;
   }
   r->status = status[0] == 'c' ? PV_STORE_COMPLETE : PV_STORE_ABANDONED;
   const cJSON *answers = f[R_ANSWERS];
   if (!cJSON_IsArray(answers)) {
-    say(reason, rl, "answers: expected an array");
+    pv_err_say(reason, rl, "answers: expected an array");
     return 0;
   }
   size_t n = (size_t)cJSON_GetArraySize(answers);
   if (n > PV_STORE_MAX_ANSWERS) {
-    say(reason, rl, "answers: more than %d", PV_STORE_MAX_ANSWERS);
+    pv_err_say(reason, rl, "answers: more than %d", PV_STORE_MAX_ANSWERS);
     return 0;
   }
   if (n) {
     r->answers = calloc(n, sizeof *r->answers);
     if (!r->answers) {
-      say(reason, rl, "out of memory");
+      pv_err_say(reason, rl, "out of memory");
       return 0;
     }
   }
@@ -480,8 +471,8 @@ static int decode_response(const cJSON *o, void *rec, char *reason, size_t rl) {
       return 0;
     for (size_t j = 0; j < i; j++)
       if (strcmp(r->answers[j].question_id, r->answers[i].question_id) == 0) {
-        say(reason, rl, "answers[%zu].question: \"%s\" answered twice", i,
-            r->answers[i].question_id);
+        pv_err_say(reason, rl, "answers[%zu].question: \"%s\" answered twice", i,
+                   r->answers[i].question_id);
         return 0;
       }
   }
@@ -499,8 +490,8 @@ static pv_err batch_open(const char *body, size_t len, const char *key, size_t m
   const char *const keys[] = {key, NULL};
   *root = NULL;
   if (len > PV_PROTO_MAX_BODY) {
-    say(reason, reason_len, "body of %zu bytes is over the %d-byte limit", len,
-        PV_PROTO_MAX_BODY);
+    pv_err_say(reason, reason_len, "body of %zu bytes is over the %d-byte limit", len,
+               PV_PROTO_MAX_BODY);
     return PV_ERR_TOOBIG;
   }
   cJSON *r = parse_body(body, len, reason, reason_len);
@@ -509,18 +500,18 @@ static pv_err batch_open(const char *body, size_t len, const char *key, size_t m
   pv_err err = PV_ERR_INVALID;
   const cJSON *a = cJSON_GetObjectItemCaseSensitive(r, key);
   if (!cJSON_IsObject(r) || !cJSON_IsArray(a)) {
-    say(reason, reason_len, "expected {\"%s\": [...]}", key);
+    pv_err_say(reason, reason_len, "expected {\"%s\": [...]}", key);
     goto out;
   }
   if (!known_keys(r, keys, &bad)) {
     char k[CLIP + 1];
-    say(reason, reason_len, "unknown key \"%s\"", clip(bad, k));
+    pv_err_say(reason, reason_len, "unknown key \"%s\"", clip(bad, k));
     goto out;
   }
   size_t count = (size_t)cJSON_GetArraySize(a);
   if (count < min || count > max) {
-    say(reason, reason_len, "a batch holds %zu to %zu %s, not %zu", min, max, key,
-        count);
+    pv_err_say(reason, reason_len, "a batch holds %zu to %zu %s, not %zu", min, max,
+               key, count);
     err = count > max ? PV_ERR_TOOBIG : PV_ERR_INVALID;
     goto out;
   }
@@ -604,42 +595,46 @@ static int decode_session(const cJSON *o, void *rec, char *reason, size_t rl) {
     return 0;
   if (!str_of(f[SE_KIND], s->kind, sizeof s->kind) ||
       !pv_proto_session_kind_valid(s->kind)) {
-    say(reason, rl,
+    pv_err_say(
+        reason, rl,
         "kind: expected \"kiosk\", \"table_de_quartier\", \"marche_exploratoire\" or "
         "\"atelier\"");
     return 0;
   }
   if (!session_text(f[SE_PLACE], s->place, sizeof s->place)) {
-    say(reason, rl, "place: expected a text of at most %d bytes", PV_STORE_MAX_TEXT);
+    pv_err_say(reason, rl, "place: expected a text of at most %d bytes",
+               PV_STORE_MAX_TEXT);
     return 0;
   }
   if (!str_of(f[SE_QPV_CODE], s->qpv_code, sizeof s->qpv_code) ||
       !pv_proto_qpv_code_valid(s->qpv_code)) {
-    say(reason, rl, "qpv_code: expected \"\" or a QPV code such as \"QN03401M\"");
+    pv_err_say(reason, rl,
+               "qpv_code: expected \"\" or a QPV code such as \"QN03401M\"");
     return 0;
   }
   if (!session_text(f[SE_QPV_NAME], s->qpv_name, sizeof s->qpv_name)) {
-    say(reason, rl, "qpv_name: expected a text of at most %d bytes", PV_STORE_MAX_TEXT);
+    pv_err_say(reason, rl, "qpv_name: expected a text of at most %d bytes",
+               PV_STORE_MAX_TEXT);
     return 0;
   }
   if (!session_text(f[SE_ANIMATEUR], s->animateur, sizeof s->animateur)) {
-    say(reason, rl, "animateur: expected initials of at most %d bytes",
-        PV_STORE_MAX_INITIALS);
+    pv_err_say(reason, rl, "animateur: expected initials of at most %d bytes",
+               PV_STORE_MAX_INITIALS);
     return 0;
   }
   if (!str_of(f[SE_STARTED], s->started_at, sizeof s->started_at) ||
       !pv_proto_time_valid(s->started_at)) {
-    say(reason, rl, "started_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ");
+    pv_err_say(reason, rl, "started_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ");
     return 0;
   }
   if (!f[SE_ENDED] || (!cJSON_IsNull(f[SE_ENDED]) &&
                        (!str_of(f[SE_ENDED], s->ended_at, sizeof s->ended_at) ||
                         !pv_proto_time_valid(s->ended_at)))) {
-    say(reason, rl, "ended_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ or null");
+    pv_err_say(reason, rl, "ended_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ or null");
     return 0;
   }
   if (s->ended_at[0] && strcmp(s->ended_at, s->started_at) < 0) {
-    say(reason, rl, "ended_at: before started_at");
+    pv_err_say(reason, rl, "ended_at: before started_at");
     return 0;
   }
   return 1;
@@ -794,20 +789,20 @@ static int decode_survey(const cJSON *o, size_t i, pv_proto_survey *sv, char *re
   long long version = 0;
   if (!cJSON_IsObject(o) || !get_str(o, "id", sv->id, sizeof sv->id) ||
       !pv_proto_id_valid(sv->id) || !get_int(o, "version", 1, INT_MAX, &version)) {
-    say(reason, rl, "surveys[%zu]: expected an id and a version >= 1", i);
+    pv_err_say(reason, rl, "surveys[%zu]: expected an id and a version >= 1", i);
     return 0;
   }
   sv->version = (int)version;
   const cJSON *files = cJSON_GetObjectItemCaseSensitive(o, "files");
   int nf = cJSON_IsArray(files) ? cJSON_GetArraySize(files) : -1;
   if (nf < 1 || nf > PV_PROTO_MAX_FILES) {
-    say(reason, rl, "surveys[%zu].files: expected 1 to %d files", i,
-        PV_PROTO_MAX_FILES);
+    pv_err_say(reason, rl, "surveys[%zu].files: expected 1 to %d files", i,
+               PV_PROTO_MAX_FILES);
     return 0;
   }
   sv->files = calloc((size_t)nf, sizeof *sv->files);
   if (!sv->files) {
-    say(reason, rl, "out of memory");
+    pv_err_say(reason, rl, "out of memory");
     return 0;
   }
   size_t k = 0;
@@ -820,8 +815,9 @@ static int decode_survey(const cJSON *o, size_t i, pv_proto_survey *sv, char *re
         !get_str(f, "sha256", pf->sha256, sizeof pf->sha256) ||
         !pv_proto_sha256_valid(pf->sha256) ||
         !get_int(f, "size", 0, PV_SURVEY_MAX_AUDIO, &size)) {
-      say(reason, rl,
-          "surveys[%zu].files[%zu]: expected a safe path, a sha256 and a size", i, k);
+      pv_err_say(reason, rl,
+                 "surveys[%zu].files[%zu]: expected a safe path, a sha256 and a size",
+                 i, k);
       return 0;
     }
     pf->size = (size_t)size;
@@ -839,8 +835,8 @@ pv_err pv_proto_catalog_decode(const char *body, size_t len, pv_proto_catalog *o
   const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "surveys");
   int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
   if (n < 0 || n > PV_PROTO_MAX_SURVEYS) {
-    say(reason, reason_len, "expected {\"surveys\": [...]} of at most %d",
-        PV_PROTO_MAX_SURVEYS);
+    pv_err_say(reason, reason_len, "expected {\"surveys\": [...]} of at most %d",
+               PV_PROTO_MAX_SURVEYS);
     goto out;
   }
   out->surveys = calloc(n ? (size_t)n : 1, sizeof *out->surveys);
@@ -988,7 +984,7 @@ static int prompt_fields(const cJSON *const *f, pv_store_prompt *p, char *reason
   };
   for (size_t i = 0; i < sizeof checks / sizeof *checks; i++)
     if (!checks[i].ok) {
-      say(reason, rl, "%s", checks[i].why);
+      pv_err_say(reason, rl, "%s", checks[i].why);
       return 0;
     }
   p->size = (size_t)size;
@@ -1015,7 +1011,7 @@ static int decode_prompt_entry(const cJSON *o, void *rec, char *reason, size_t r
     return 0;
   if (!str_of(f[PR_RECEIVED], e->received_at, sizeof e->received_at) ||
       !pv_proto_time_valid(e->received_at)) {
-    say(reason, rl, "received_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ");
+    pv_err_say(reason, rl, "received_at: expected YYYY-MM-DDTHH:MM:SS.mmmZ");
     return 0;
   }
   return 1;
@@ -1156,7 +1152,7 @@ static pv_err list_decode(const list_kind *k, const char *body, size_t len,
     return err;
   char *all = calloc(count ? count : 1, k->item_size);
   if (!all) {
-    say(reason, reason_len, "out of memory");
+    pv_err_say(reason, reason_len, "out of memory");
     cJSON_Delete(root);
     return PV_ERR_NOMEM;
   }
