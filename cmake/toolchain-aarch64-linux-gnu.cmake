@@ -14,7 +14,7 @@
 # here run on this machine through qemu-user: CMAKE_CROSSCOMPILING_EMULATOR
 # (set by default when qemu-aarch64 is installed) makes ctest and the build's
 # own steps (the prompt cache, tools/CMakeLists.txt) run them as
-# `qemu-aarch64 -L /usr/aarch64-linux-gnu PROGRAM`, with no binfmt_misc.
+# `qemu-aarch64 -L / PROGRAM` (see below), with no binfmt_misc.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(PV_CROSS_TRIPLE aarch64-linux-gnu)
@@ -37,11 +37,21 @@ set(ENV{PKG_CONFIG_PATH} "")
 set(ENV{PKG_CONFIG_SYSROOT_DIR} "")
 
 # Run arm64 programs through qemu-user when it is there (tests, pv-tts at
-# build time). -L: where the arm64 dynamic loader and libc live.
+# build time). -L: where the arm64 dynamic loader lives. With the multiarch
+# libraries installed (libc6:arm64, pulled in by every -dev:arm64 package)
+# that must be "/": the loader in /usr/aarch64-linux-gnu comes from
+# libc6-arm64-cross, a different glibc build from the libc.so.6 it then
+# finds in /lib/aarch64-linux-gnu, and that mismatch (private loader data
+# laid out differently) makes every fork and pthread_create spin for ever.
 if(NOT DEFINED CMAKE_CROSSCOMPILING_EMULATOR)
   find_program(PV_QEMU_AARCH64 qemu-aarch64)
   if(PV_QEMU_AARCH64)
-    set(CMAKE_CROSSCOMPILING_EMULATOR "${PV_QEMU_AARCH64};-L;/usr/${PV_CROSS_TRIPLE}"
+    if(EXISTS /lib/ld-linux-aarch64.so.1)
+      set(pv_qemu_prefix /)
+    else()
+      set(pv_qemu_prefix /usr/${PV_CROSS_TRIPLE})
+    endif()
+    set(CMAKE_CROSSCOMPILING_EMULATOR "${PV_QEMU_AARCH64};-L;${pv_qemu_prefix}"
         CACHE STRING "How to run arm64 programs on the build machine")
   endif()
 endif()

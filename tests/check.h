@@ -4,6 +4,7 @@
 #ifndef PV_TEST_CHECK_H
 #define PV_TEST_CHECK_H
 
+#include <spawn.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,6 +84,17 @@ void pv_test_disk_full(int full);
 int pv_test_pg_conninfo(char *out, size_t len, const char *dbname);
 
 /* ---- the real programs (end-to-end tests) ---- */
+
+/* Built programs (ELF files of the test's own architecture; others, like
+ * /usr/bin/openssl, run as they are) are run through the emulator ctest
+ * runs the tests with when the build is cross-compiled ($PV_TEST_EMULATOR, words split
+ * on spaces, e.g. "/usr/bin/qemu-aarch64 -L /", set by tests/CMakeLists.txt from
+ * CMAKE_CROSSCOMPILING_EMULATOR): without binfmt_misc the kernel cannot exec an arm64
+ * program. Every test starts programs with these. pv_test_execv replaces the process
+ * (returns only on failure); pv_test_spawn is posix_spawn with the environment, fa may
+ * be NULL. */
+int pv_test_execv(char *const argv[]);
+int pv_test_spawn(pid_t *pid, const posix_spawn_file_actions_t *fa, char *const argv[]);
 
 /* Runs argv (argv[0] a path) with SDL's dummy drivers and leak checks on,
  * its stdout (and stderr too when both) into out (NUL-terminated, cap

@@ -33,7 +33,6 @@
 #include "sync/protocol.h"
 #include "tests/check.h"
 
-extern char **environ;
 
 #define MAX_BODY (32 << 20)
 
@@ -1469,8 +1468,7 @@ static int cli(char **out, char **err, const char *const *args) {
   posix_spawn_file_actions_addclose(&fa, po[0]);
   posix_spawn_file_actions_addclose(&fa, pe[0]);
   pid_t pid;
-  PV_ASSERT(posix_spawn(&pid, PV_COLLECTOR_BIN, &fa, NULL, (char *const *)argv,
-                        environ) == 0);
+  PV_ASSERT(pv_test_spawn(&pid, &fa, (char *const *)argv) == 0);
   posix_spawn_file_actions_destroy(&fa);
   close(po[1]);
   close(pe[1]);
@@ -1616,14 +1614,12 @@ static void test_cli(const char *dir) {
     const char *argv[] = {PV_COLLECTOR_BIN, "territory", "add", "x", "y", NULL};
     pid_t pid;
     int st;
-    PV_ASSERT(posix_spawn(&pid, PV_COLLECTOR_BIN, NULL, NULL, (char *const *)argv,
-                          environ) == 0);
+    PV_ASSERT(pv_test_spawn(&pid, NULL, (char *const *)argv) == 0);
     waitpid(pid, &st, 0);
     CHECK_INT(WEXITSTATUS(st), 2);
     const char *both[] = {PV_COLLECTOR_BIN, "territory", "list",         "--db",
                           "x.db",           "--pg",      "host=nowhere", NULL};
-    PV_ASSERT(posix_spawn(&pid, PV_COLLECTOR_BIN, NULL, NULL, (char *const *)both,
-                          environ) == 0);
+    PV_ASSERT(pv_test_spawn(&pid, NULL, (char *const *)both) == 0);
     waitpid(pid, &st, 0);
     CHECK_INT(WEXITSTATUS(st), 2);
   }
@@ -1640,8 +1636,7 @@ static void test_cli(const char *dir) {
     posix_spawn_file_actions_adddup2(&fa, po[1], 1);
     posix_spawn_file_actions_addclose(&fa, po[0]);
     pid_t pid;
-    PV_ASSERT(posix_spawn(&pid, PV_COLLECTOR_BIN, &fa, NULL, (char *const *)argv,
-                          environ) == 0);
+    PV_ASSERT(pv_test_spawn(&pid, &fa, (char *const *)argv) == 0);
     posix_spawn_file_actions_destroy(&fa);
     close(po[1]);
     char line[200];

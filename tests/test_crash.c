@@ -301,7 +301,7 @@ static void run_child(const char *self, const char *path, int kill_no,
   PV_ASSERT(pid >= 0);
   if (pid == 0) {
     char *args[] = {(char *)self, "child", (char *)path, fd_arg, kill_arg, NULL};
-    execv(self, args);
+    pv_test_execv(args);
     _exit(127);
   }
   close(fds[1]);

@@ -17,7 +17,6 @@
 #include "core/store.h"
 #include "tests/check.h"
 
-extern char **environ;
 
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z */
 
@@ -324,7 +323,7 @@ static int run_with_input(char *const argv[], const char *input, const char *log
   posix_spawn_file_actions_addclose(&fa, p[1]);
   posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+  int rc = pv_test_spawn(&pid, &fa, argv);
   posix_spawn_file_actions_destroy(&fa);
   close(p[0]);
   if (rc != 0) {

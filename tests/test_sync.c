@@ -32,7 +32,6 @@
 #include "tests/check.h"
 #include "tests/syncfix.h"
 
-extern char **environ;
 
 static char top[512];
 
@@ -118,7 +117,7 @@ static int run(char *const argv[], const char *log) {
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+  int rc = pv_test_spawn(&pid, &fa, argv);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
     return -1;

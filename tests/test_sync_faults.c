@@ -29,7 +29,6 @@
 #include "tests/faultproxy.h"
 #include "tests/syncfix.h"
 
-extern char **environ;
 
 #define N_RESPONSES 2000
 #define ATT_EVERY 50 /* 40 attachments */
@@ -154,7 +153,7 @@ static pid_t collector_start(const char *db, int *port) {
   posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
   posix_spawn_file_actions_addclose(&fa, fds[0]);
   posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+  if (pv_test_spawn(&pid, &fa, argv) != 0)
     abort();
   posix_spawn_file_actions_destroy(&fa);
   close(fds[1]);
@@ -293,7 +292,7 @@ static pid_t child_start(scen *s) {
   char *argv[] = {"/proc/self/exe", "--child",  s->url, s->token,
                   s->device,        s->surveys, NULL};
   pid_t pid;
-  if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+  if (pv_test_spawn(&pid, NULL, argv) != 0)
     abort();
   return pid;
 }

@@ -148,7 +148,7 @@ static int run_tool(const char *out_file, const char *const *args) {
       _exit(126);
     /* libespeak-ng keeps some allocations to the end: not our leaks. */
     setenv("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1", 1);
-    execv(argv[0], argv);
+    pv_test_execv(argv);
     _exit(127);
   }
   int status = 0;

@@ -193,6 +193,67 @@ char *pv_test_read(const char *path, size_t *len) {
 
 /* ---- the real programs ---- */
 
+extern char **environ;
+
+enum { EMU_WORDS = 8, EMU_ARGS = 64 };
+
+/* The ELF machine of the program at path, or -1 when it is not one. */
+static int elf_machine(const char *path) {
+  unsigned char h[20];
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read(fd, h, sizeof h);
+  close(fd);
+  if (n != (ssize_t)sizeof h || memcmp(h, "\177ELF", 4) != 0)
+    return -1;
+  return h[18] | h[19] << 8; /* e_machine; both our targets are little-endian */
+}
+
+/* argv with $PV_TEST_EMULATOR's words before it, into out (EMU_ARGS), when
+ * argv[0] is a program of this test's own architecture (the built ones;
+ * /usr/bin/openssl or a script runs as it is). /proc/self/exe is named by
+ * its path: the emulator would read its own. */
+static char *const *emulated(char *const argv[], char **out) {
+  static char words[512], self[1024];
+  const char *emu = getenv("PV_TEST_EMULATOR");
+  if (!emu || !*emu)
+    return argv;
+  char *prog = argv[0];
+  if (strcmp(prog, "/proc/self/exe") == 0) {
+    ssize_t n = readlink(prog, self, sizeof self - 1);
+    if (n <= 0)
+      return argv;
+    self[n] = '\0';
+    prog = self;
+  }
+  if (elf_machine(prog) != elf_machine("/proc/self/exe"))
+    return argv;
+  snprintf(words, sizeof words, "%s", emu);
+  size_t n = 0;
+  for (char *save = NULL, *w = strtok_r(words, " ", &save); w && n < EMU_WORDS;
+       w = strtok_r(NULL, " ", &save))
+    out[n++] = w;
+  out[n++] = prog;
+  for (size_t i = 1; argv[i] && n < EMU_ARGS - 1; i++)
+    out[n++] = argv[i];
+  out[n] = NULL;
+  return out;
+}
+
+int pv_test_execv(char *const argv[]) {
+  char *buf[EMU_ARGS];
+  char *const *a = emulated(argv, buf);
+  return execv(a[0], a);
+}
+
+int pv_test_spawn(pid_t *pid, const posix_spawn_file_actions_t *fa,
+                  char *const argv[]) {
+  char *buf[EMU_ARGS];
+  char *const *a = emulated(argv, buf);
+  return posix_spawn(pid, a[0], fa, NULL, a, environ);
+}
+
 int pv_test_run(char *out, size_t cap, const char *const *argv, int both) {
   int fd[2];
   if (pipe(fd) != 0)
@@ -207,7 +268,7 @@ int pv_test_run(char *out, size_t cap, const char *const *argv, int both) {
     setenv("SDL_VIDEODRIVER", "dummy", 1);
     setenv("SDL_AUDIODRIVER", "dummy", 1);
     setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1", 1);
-    execv(argv[0], (char *const *)argv);
+    pv_test_execv((char *const *)argv);
     _exit(127);
   }
   close(fd[1]);
@@ -256,8 +317,9 @@ pid_t pv_test_serve(const char *collector_bin, const char *db, char *url, size_t
     dup2(fd[1], 1);
     close(fd[0]);
     close(fd[1]);
-    execl(collector_bin, collector_bin, "serve", "--listen", "127.0.0.1:0", "--db", db,
-          (char *)NULL);
+    const char *argv[] = {collector_bin, "serve", "--listen", "127.0.0.1:0",
+                          "--db",        db,      NULL};
+    pv_test_execv((char *const *)argv);
     _exit(127);
   }
   close(fd[1]);
