@@ -56,6 +56,7 @@ typedef struct pv_anim_status {
   char last_sync[PV_STORE_TIME_LEN + 1]; /* last successful pass, or "" */
   char problem[PV_STORE_MAX_TEXT + 1];   /* last problem in plain French, or "" */
   int64_t storage_free;                  /* bytes free beside the store, -1 unknown */
+  int storage_in_memory;                 /* 1: the store is in RAM, lost at power-off */
   int battery;                           /* percent, -1 when there is none */
   int charging;                          /* 1 plugged in */
 } pv_anim_status;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -157,6 +158,26 @@ static void copy_text(char *dst, size_t cap, const char *src) {
   dst[len] = '\0';
 }
 
+/* ---- the store's file system ------------------------------------------------------
+ */
+
+/* File systems whose contents live in memory (linux/magic.h). */
+static const unsigned long in_memory_fs[] = {
+    0x01021994UL, /* tmpfs */
+    0x858458f6UL, /* ramfs */
+    0x794c7630UL, /* overlayfs: overlayroot's upper layer is tmpfs */
+};
+
+int pv_anim_env_in_memory(const char *dir) {
+  struct statfs sf;
+  if (statfs(dir, &sf) != 0)
+    return 0;
+  for (size_t i = 0; i < sizeof in_memory_fs / sizeof in_memory_fs[0]; i++)
+    if ((unsigned long)sf.f_type == in_memory_fs[i])
+      return 1;
+  return 0;
+}
+
 /* ---- the callbacks -----------------------------------------------------------------
  */
 
@@ -175,6 +196,7 @@ static void status(void *ud, pv_anim_status *out) {
   out->storage_free = statvfs(p->store_dir, &sv) == 0
                           ? (int64_t)sv.f_bavail * (int64_t)sv.f_frsize
                           : -1;
+  out->storage_in_memory = pv_anim_env_in_memory(p->store_dir);
   const char *root = getenv("PV_POWER_SUPPLY_DIR");
   out->battery = battery_of(root && *root ? root : POWER_SUPPLY_DIR, &out->charging);
 }
@@ -219,6 +241,10 @@ void pv_anim_env_init(pv_anim_env *env, pv_anim_platform *p, const char *store_p
   p->store = store;
   p->sync = sync;
   p->audio = audio;
+  if (pv_anim_env_in_memory(p->store_dir))
+    PV_WARN("kiosk: %s is in memory (tmpfs or overlay): answers not yet sent are lost "
+            "at power-off; put the store on a disk partition (docs/raspberry-pi.md)",
+            p->store_dir);
   *env = (pv_anim_env){.ud = p,
                        .status = status,
                        .sync_now = sync ? sync_now : NULL,

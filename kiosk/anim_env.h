@@ -31,8 +31,14 @@ typedef struct pv_anim_platform {
 
 /* Fills *p (store, sync and audio borrowed; each may be NULL) and env
  * with callbacks over p: env->sync_now is NULL without a sync thread,
- * env->set_volume without audio, env->usb_export without a store. */
+ * env->set_volume without audio, env->usb_export without a store. Warns
+ * in the log when the store's folder is in memory. */
 void pv_anim_env_init(pv_anim_env *env, pv_anim_platform *p, const char *store_path,
                       pv_store *store, pv_sync *sync, pv_audio_ctx *audio);
+
+/* 1 when the folder dir is on a file system kept in memory (tmpfs,
+ * ramfs, an overlay such as Raspberry Pi OS's read-only root): what is
+ * written there is lost at the next power-off. 0 otherwise or unknown. */
+int pv_anim_env_in_memory(const char *dir);
 
 #endif

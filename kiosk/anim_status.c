@@ -526,6 +526,12 @@ void anim_screen_status(const anim_frame *f) {
 
   line lines[MAX_LINES];
   int y = left.y, bottom = left.y + left.h;
+  if (st.storage_in_memory) { /* answers at risk: first, whatever the size */
+    line l = {
+        "Attention : réponses gardées en mémoire, perdues si l'appareil s'éteint.",
+        COL_BAD, 1, 3};
+    put_line(&v, &l, left.x, left.w, &y, bottom);
+  }
   size_t n = sync_lines(a, &st, f->now, lines);
   for (size_t i = 0; i < n; i++)
     put_line(&v, &lines[i], left.x, left.w, &y, bottom);

@@ -9,6 +9,7 @@
  * battery and USB folder readers over temporary folders through
  * PV_POWER_SUPPLY_DIR and PV_USB_ROOTS, and a real export to a folder. */
 #include <dirent.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -634,7 +635,13 @@ static void test_layout(const char *dir) {
              "Le collecteur a refusé la connexion : le jeton de la tablette n'est plus "
              "valable. Demandez-en un nouveau.");
     w.fk.st.storage_free = 50000000LL;
+    w.fk.st.storage_in_memory = 1;
     go(&w, ANIM_STATUS);
+    /* answers at risk: said first, in red, at every size */
+    const pv_draw_cmd *risk = text_cmd(&w, "perdues si l'appareil s'éteint");
+    const pv_draw_cmd *sync = text_cmd(&w, "en attente d'envoi");
+    CHECK(risk && risk->color == COL_BAD);
+    CHECK(risk && sync && risk->rect.y < sync->rect.y);
     tap(&w, "sync-now");
     tap(&w, "set:autoplay"); /* off: no badge */
     tap(&w, "set:voice");
@@ -673,6 +680,63 @@ static void test_layout(const char *dir) {
 
 /* ---- the platform side
  * --------------------------------------------------------------- */
+
+/* The type /proc/mounts gives the mount holding dir (the longest mount
+ * point that is a prefix of its real path), into type. */
+static void mount_type(const char *dir, char *type, size_t cap) {
+  char real[PATH_MAX], line[1024], best_dir[PATH_MAX] = "";
+  type[0] = '\0';
+  if (!realpath(dir, real))
+    return;
+  FILE *f = fopen("/proc/mounts", "r");
+  while (f && fgets(line, sizeof line, f)) {
+    char dev[256], mnt[PATH_MAX], fs[64];
+    if (sscanf(line, "%255s %4095s %63s", dev, mnt, fs) != 3)
+      continue;
+    size_t n = strlen(mnt);
+    int under = strcmp(mnt, "/") == 0 ||
+                (strncmp(real, mnt, n) == 0 && (real[n] == '/' || real[n] == '\0'));
+    if (under && n >= strlen(best_dir)) {
+      snprintf(best_dir, sizeof best_dir, "%s", mnt);
+      snprintf(type, cap, "%s", fs);
+    }
+  }
+  if (f)
+    fclose(f);
+}
+
+/* The store's folder in memory: pv_anim_env_in_memory agrees with
+ * /proc/mounts on the test's folder and on /dev/shm (tmpfs), and the
+ * status says so. */
+static void test_env_in_memory(const char *dir) {
+  const char *dirs[] = {dir, "/dev/shm", "/proc"};
+  int seen_memory = 0;
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+    char type[64];
+    mount_type(dirs[i], type, sizeof type);
+    if (!type[0])
+      continue;
+    int want = strcmp(type, "tmpfs") == 0 || strcmp(type, "ramfs") == 0 ||
+               strcmp(type, "overlay") == 0;
+    seen_memory |= want;
+    if (pv_anim_env_in_memory(dirs[i]) != want)
+      pv_test_fail(__FILE__, __LINE__, "%s (%s): in memory %d, expected %d", dirs[i],
+                   type, pv_anim_env_in_memory(dirs[i]), want);
+    else
+      pv_test_passed++;
+  }
+  CHECK(seen_memory); /* /dev/shm is tmpfs on Debian: the check ran both ways */
+  CHECK_INT(pv_anim_env_in_memory("/no/such/folder"), 0);
+
+  char db[700];
+  snprintf(db, sizeof db, "/dev/shm/pv-test-%ld.db", (long)getpid());
+  pv_anim_env env;
+  pv_anim_platform p;
+  pv_anim_env_init(&env, &p, db, NULL, NULL, NULL);
+  pv_anim_status st;
+  env.status(env.ud, &st);
+  CHECK_INT(st.storage_in_memory, pv_anim_env_in_memory("/dev/shm"));
+}
 
 static void write_file(const char *dir, const char *name, const char *text) {
   char path[800];
@@ -898,6 +962,7 @@ int main(void) {
       {"env_battery", test_env_battery},
       {"env_usb", test_env_usb},
       {"env_export", test_env_export},
+      {"env_in_memory", test_env_in_memory},
       {"restit_guards", test_restit_guards},
   };
   for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
