@@ -156,6 +156,22 @@ static void parse_volume(ctx *c, const cJSON *m, pv_config *cfg) {
   int_value(c, m, 0, 100, &cfg->volume);
 }
 
+/* The panel's turn: one of the four right angles, degrees clockwise. */
+static void parse_rotate(ctx *c, const cJSON *m, pv_config *cfg) {
+  int deg = -1;
+  if (cJSON_IsNumber(m) && m->valuedouble == floor(m->valuedouble) &&
+      fabs(m->valuedouble) <= 360)
+    deg = (int)m->valuedouble;
+  if (pv_config_rotate_valid(deg))
+    cfg->rotate = deg;
+  else if (cJSON_IsNumber(m))
+    err_at(c, m, "\"rotate\" is %g; it must be 0, 90, 180 or 270 (degrees clockwise)",
+           m->valuedouble);
+  else
+    err_at(c, m, "\"rotate\" must be 0, 90, 180 or 270 (degrees clockwise), not %s",
+           pv_json_kind(m));
+}
+
 /* 1 when url is plain http:// to this machine (the demo, the tests): the
  * only place a bearer token may travel unencrypted. */
 static int plain_local(const char *url) {
@@ -249,6 +265,7 @@ static const struct {
     {"sync", parse_sync},
     {"comment", parse_comment},
     {"voice_notes", parse_voice_notes},
+    {"rotate", parse_rotate},
 };
 
 static void parse_root(ctx *c, const cJSON *root, pv_config *cfg) {
@@ -270,7 +287,8 @@ static void parse_root(ctx *c, const cJSON *root, pv_config *cfg) {
     if (k == sizeof keys / sizeof keys[0]) {
       err_key(c, m,
               "unknown key \"%s\" (known: device_name, language, surveys, "
-              "inactivity_seconds, autoplay, volume, voice_notes, sync, comment)",
+              "inactivity_seconds, autoplay, volume, voice_notes, rotate, sync, "
+              "comment)",
               m->string);
       continue;
     }
@@ -288,6 +306,7 @@ void pv_config_defaults(pv_config *c) {
   c->autoplay = PV_CONFIG_DEFAULT_AUTOPLAY;
   c->volume = PV_CONFIG_DEFAULT_VOLUME;
   c->voice_notes = 1;
+  c->rotate = PV_CONFIG_DEFAULT_ROTATE;
 }
 
 void pv_config_free(pv_config *c) {
@@ -336,6 +355,10 @@ pv_err pv_config_load(const char *path, pv_config *cfg, pv_diags *diags) {
     err = pv_config_parse(path, data, len, cfg, diags);
   free(data);
   return err;
+}
+
+int pv_config_rotate_valid(long deg) {
+  return deg == 0 || deg == 90 || deg == 180 || deg == 270;
 }
 
 int pv_config_survey_enabled(const pv_config *c, const char *id) {

@@ -1,12 +1,13 @@
 /* config: the kiosk's settings file (docs/kiosk-config.md).
  *
  * A small JSON object: the device's name, the default language, which
- * surveys to offer, the inactivity timeout, autoplay and volume, and a
- * "sync" object kept for the sync engine. It is read like a survey file:
- * bounded, pre-scanned (core/jsonpos), parsed with cJSON, and every
- * problem reported as "path:line:col: message" (pv_diags, core/survey.h);
- * unknown keys are errors, so a typo never silently falls back to a
- * default. A missing file means the defaults. No SDL here. */
+ * surveys to offer, the inactivity timeout, autoplay and volume, the
+ * screen's rotation, and a "sync" object kept for the sync engine. It is
+ * read like a survey file: bounded, pre-scanned (core/jsonpos), parsed
+ * with cJSON, and every problem reported as "path:line:col: message"
+ * (pv_diags, core/survey.h); unknown keys are errors, so a typo never
+ * silently falls back to a default. A missing file means the defaults.
+ * No SDL here. */
 #ifndef PV_KIOSK_CONFIG_H
 #define PV_KIOSK_CONFIG_H
 
@@ -28,6 +29,7 @@
 #define PV_CONFIG_MAX_INACTIVITY 600
 #define PV_CONFIG_DEFAULT_AUTOPLAY 1
 #define PV_CONFIG_DEFAULT_VOLUME 80
+#define PV_CONFIG_DEFAULT_ROTATE 0
 
 #define PV_CONFIG_DEFAULT_POLL 60 /* sync.poll_seconds */
 #define PV_CONFIG_MIN_POLL 5
@@ -56,6 +58,7 @@ typedef struct pv_config {
   int autoplay;    /* 0 or 1 */
   int volume;      /* 0..100 */
   int voice_notes; /* 0: voice questions hidden on this device (default 1) */
+  int rotate;      /* degrees clockwise the panel shows the screen: 0/90/180/270 */
   pv_config_sync sync;
 } pv_config;
 
@@ -78,6 +81,9 @@ pv_err pv_config_parse(const char *name, const char *data, size_t len, pv_config
 
 /* Frees what c holds (the sync strings) and resets it to the defaults. */
 void pv_config_free(pv_config *c);
+
+/* Returns 1 when deg is a rotation the kiosk can draw: 0, 90, 180, 270. */
+int pv_config_rotate_valid(long deg);
 
 /* Returns 1 when the survey id is offered: listed, or no list. */
 int pv_config_survey_enabled(const pv_config *c, const char *id);

@@ -4,7 +4,14 @@
  * --headless), and runs the app: an event loop that sleeps until a touch
  * or the app's next deadline, or the headless script runner on a virtual
  * clock. Touch and mouse both come in; SDL's synthesised mouse-from-touch
- * and touch-from-mouse events are switched off so nothing counts twice. */
+ * and touch-from-mouse events are switched off so nothing counts twice.
+ *
+ * A panel mounted turned (config "rotate", --rotate): SDL's KMS/DRM back
+ * end ignores the kernel's rotation, so the kiosk turns the picture
+ * itself. The app lays out for the turned size (a 800x480 panel at 90
+ * degrees is a 480x800 screen) and draws into a target texture of that
+ * size, copied turned onto the panel; touches are turned back
+ * (kiosk/input.h). Unturned, the app draws straight to the panel. */
 #include "kiosk/platform.h"
 #include "kiosk/png.h"
 
@@ -40,7 +47,8 @@
 typedef struct opts {
   const char *surveys, *db, *config, *script, *shots, *assets, *tts;
   int headless, width, height;
-  int sync; /* --sync: run the sync thread headless too */
+  int sync;   /* --sync: run the sync thread headless too */
+  int rotate; /* --rotate: degrees clockwise, or -1 for the config's */
   double diagonal_in;
 } opts;
 
@@ -69,6 +77,8 @@ typedef struct kiosk {
   pv_clock clock;
   SDL_Window *win;
   SDL_Renderer *ren;
+  int rotate;          /* degrees clockwise the panel shows the screen */
+  SDL_Texture *screen; /* turned: what the app draws into; NULL otherwise */
   pv_text_ctx *text;
   pv_render_ctx *render;
   pv_audio_ctx *audio; /* kiosk/audio.h: pv_audio is a survey's recordings */
@@ -86,9 +96,10 @@ static int usage(FILE *f) {
   fprintf(
       f,
       "usage: pv-kiosk [--surveys DIR] [--db FILE] [--config FILE] [--window WxH]\n"
-      "                [--diagonal INCHES] [--assets DIR] [--tts DIR]\n"
+      "                [--diagonal INCHES] [--rotate DEG] [--assets DIR] [--tts DIR]\n"
       "       pv-kiosk --headless --surveys DIR --db FILE --size WxH --script FILE\n"
-      "                [--shots DIR] [--config FILE] [--diagonal INCHES] [--sync]\n");
+      "                [--shots DIR] [--config FILE] [--diagonal INCHES]\n"
+      "                [--rotate DEG] [--sync]\n");
   return 2;
 }
 
@@ -142,6 +153,18 @@ static int parse_args(int argc, char **argv, opts *o) {
       i++;
     } else if (strcmp(a, "--diagonal") == 0 && v) {
       o->diagonal_in = strtod(v, NULL);
+      i++;
+    } else if (strcmp(a, "--rotate") == 0 && v) {
+      char *end;
+      long deg = strtol(v, &end, 10);
+      if (end == v || *end || !pv_config_rotate_valid(deg)) {
+        fprintf(stderr,
+                "pv-kiosk: --rotate %s: expected 0, 90, 180 or 270 (degrees "
+                "clockwise)\n",
+                v);
+        return 0;
+      }
+      o->rotate = (int)deg;
       i++;
     } else {
       fprintf(stderr, "pv-kiosk: unknown or incomplete option %s\n", a);
@@ -345,8 +368,64 @@ static int between_residents(kiosk *k) {
          !pv_app_response(k->app)[0] && !pv_anim_is_open(pv_app_anim(k->app));
 }
 
-static void render_frame(kiosk *k) {
+/* The size the app lays out for into (*w, *h): the panel's output size,
+ * turned. When turned, makes the screen texture at that size first (again
+ * after a resize); if the renderer cannot, logs it and the kiosk draws
+ * unturned from then on, so a frame is never laid out for the wrong size. */
+static void screen_size(kiosk *k, int *w, int *h) {
+  int pw = 0, ph = 0, tw = 0, th = 0;
+  SDL_GetRendererOutputSize(k->ren, &pw, &ph);
+  int turned = k->rotate == 90 || k->rotate == 270;
+  *w = turned ? ph : pw;
+  *h = turned ? pw : ph;
+  if (!k->rotate)
+    return;
+  if (k->screen && SDL_QueryTexture(k->screen, NULL, NULL, &tw, &th) == 0 && tw == *w &&
+      th == *h)
+    return;
+  if (k->screen)
+    SDL_DestroyTexture(k->screen);
+  /* Opaque, as the panel: the turned copy is then a plain copy of pixels. */
+  k->screen = SDL_CreateTexture(k->ren, SDL_PIXELFORMAT_RGB888,
+                                SDL_TEXTUREACCESS_TARGET, *w, *h);
+  if (k->screen && SDL_SetTextureBlendMode(k->screen, SDL_BLENDMODE_NONE) == 0)
+    return;
+  PV_ERROR("kiosk: cannot draw the screen turned %d degrees (%dx%d): %s; drawing it "
+           "unturned",
+           k->rotate, *w, *h, SDL_GetError());
+  if (k->screen)
+    SDL_DestroyTexture(k->screen);
+  k->screen = NULL;
+  k->rotate = 0;
+  *w = pw;
+  *h = ph;
+}
+
+/* Draws the draw list on the panel: straight, or into the screen texture
+ * then turned onto the panel (k->rotate clockwise, about the centre). */
+static void draw_frame(kiosk *k) {
+  if (k->screen && SDL_SetRenderTarget(k->ren, k->screen) != 0) {
+    PV_ERROR("kiosk: cannot draw into the screen texture: %s; drawing the screen "
+             "unturned from the next frame",
+             SDL_GetError());
+    SDL_DestroyTexture(k->screen);
+    k->screen = NULL;
+    k->rotate = 0;
+  }
   pv_render_list(k->render, &k->dl);
+  if (!k->screen)
+    return;
+  int pw = 0, ph = 0, tw = 0, th = 0;
+  SDL_SetRenderTarget(k->ren, NULL);
+  SDL_GetRendererOutputSize(k->ren, &pw, &ph);
+  SDL_QueryTexture(k->screen, NULL, NULL, &tw, &th);
+  /* Centred on the panel's centre, then turned about its own. */
+  SDL_Rect dst = {(pw - tw) / 2, (ph - th) / 2, tw, th};
+  SDL_RenderCopyEx(k->ren, k->screen, NULL, &dst, k->rotate, NULL, SDL_FLIP_NONE);
+}
+
+static void render_frame(kiosk *k) {
+  draw_frame(k);
   SDL_RenderPresent(k->ren);
 }
 
@@ -361,7 +440,7 @@ static pv_err script_shot(void *ud, const char *name) {
   if (!k->o.shots)
     return PV_OK;
   snprintf(path, sizeof path, "%s/%s.png", k->o.shots, name);
-  pv_render_list(k->render, &k->dl);
+  draw_frame(k); /* the shot is the panel's picture: turned when it is */
   return pv_render_shot(k->ren, path);
 }
 
@@ -460,7 +539,7 @@ static int run_loop(kiosk *k, int windowed) {
       redraw = 1;
     if (redraw) {
       pv_metrics m;
-      SDL_GetRendererOutputSize(k->ren, &w, &h);
+      screen_size(k, &w, &h);
       pv_metrics_compute(&m, w, h, k->o.diagonal_in, pv_app_rtl(k->app));
       pv_app_frame(k->app, &k->ui, &k->dl, &m, pv_text_measure, k->text);
       render_frame(k);
@@ -491,8 +570,8 @@ static int run_loop(kiosk *k, int windowed) {
       }
       if (e.type == SDL_WINDOWEVENT)
         redraw = 1;
-      SDL_GetRendererOutputSize(k->ren, &w, &h);
-      pv_input_event(&k->ui, &e, w, h, pv_clock_now(&k->clock));
+      SDL_GetRendererOutputSize(k->ren, &w, &h); /* the panel's */
+      pv_input_event(&k->ui, &e, w, h, k->rotate, pv_clock_now(&k->clock));
     } while (SDL_PollEvent(&e));
     redraw |= k->ui.dirty;
   }
@@ -552,11 +631,13 @@ static int open_sdl(kiosk *k) {
   const char *run = getenv("XDG_RUNTIME_DIR");
   snprintf(k->replay, sizeof k->replay, "%.200s/pv-kiosk-replay-%ld.wav",
            run && *run ? run : "/tmp", (long)getpid());
-  if (k->o.diagonal_in <= 0 && !k->o.headless) {
-    int ow, oh;
-    SDL_GetRendererOutputSize(k->ren, &ow, &oh);
-    k->o.diagonal_in = display_diagonal(ow, oh);
-  }
+  int sw, sh;
+  screen_size(k, &sw, &sh); /* the screen texture now, or unturned */
+  if (k->rotate)
+    PV_INFO("kiosk: the screen is drawn turned %d degrees clockwise: %dx%d", k->rotate,
+            sw, sh);
+  if (k->o.diagonal_in <= 0 && !k->o.headless)
+    k->o.diagonal_in = display_diagonal(sw, sh);
   return 1;
 }
 
@@ -569,6 +650,8 @@ static void close_all(kiosk *k) {
   pv_audio_close(k->audio);
   pv_render_close(k->render);
   pv_text_close(k->text);
+  if (k->screen)
+    SDL_DestroyTexture(k->screen);
   if (k->ren)
     SDL_DestroyRenderer(k->ren);
   if (k->win)
@@ -592,6 +675,7 @@ int pv_kiosk_main(int argc, char **argv) {
   k->o.assets = PV_DEFAULT_ASSETS_DIR;
   k->o.tts = pv_tts_default_dir();
   k->o.db = "porte-voix.db";
+  k->o.rotate = -1;
   if (!parse_args(argc, argv, &k->o)) {
     code = usage(stderr);
     goto out;
@@ -605,6 +689,7 @@ int pv_kiosk_main(int argc, char **argv) {
     if (err != PV_OK)
       goto out;
   }
+  k->rotate = k->o.rotate >= 0 ? k->o.rotate : k->cfg.rotate;
   k->has_sync = pv_link_config(&k->cfg, k->o.db, k->sync_dir, &k->sync_cfg);
   if (k->has_sync) {
     k->sync_cfg.assets_dir = k->o.assets;
@@ -661,11 +746,13 @@ int pv_kiosk_main(int argc, char **argv) {
   if (k->o.headless) {
     if (k->o.shots)
       mkdir(k->o.shots, 0755);
+    int sw, sh; /* scripts tap in the app's coordinates: the turned size */
+    screen_size(k, &sw, &sh);
     pv_script_env env = {.app = k->app,
                          .ui = &k->ui,
                          .dl = &k->dl,
-                         .width = k->o.width,
-                         .height = k->o.height,
+                         .width = sw,
+                         .height = sh,
                          .diagonal_in = k->o.diagonal_in,
                          .clock_ms = &k->virtual_ms,
                          .measure = pv_text_measure,

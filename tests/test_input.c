@@ -45,29 +45,29 @@ int main(void) {
   /* A finger at (0.25, 0.3) of an 800x480 screen is (200, 144): inside. */
   SDL_Event down = finger(SDL_FINGERDOWN, 7, 0.25f, 0.3f);
   SDL_Event up = finger(SDL_FINGERUP, 7, 0.25f, 0.3f);
-  CHECK(pv_input_event(&ui, &down, 800, 480, 10));
+  CHECK(pv_input_event(&ui, &down, 800, 480, 0, 10));
   /* the mouse events SDL synthesises from that touch are not ours */
   SDL_Event fake_down =
       mouse(SDL_MOUSEBUTTONDOWN, SDL_TOUCH_MOUSEID, SDL_BUTTON_LEFT, 200, 144);
   SDL_Event fake_up =
       mouse(SDL_MOUSEBUTTONUP, SDL_TOUCH_MOUSEID, SDL_BUTTON_LEFT, 200, 144);
-  CHECK(!pv_input_event(&ui, &fake_down, 800, 480, 11));
-  CHECK(pv_input_event(&ui, &up, 800, 480, 60));
-  CHECK(!pv_input_event(&ui, &fake_up, 800, 480, 61));
+  CHECK(!pv_input_event(&ui, &fake_down, 800, 480, 0, 11));
+  CHECK(pv_input_event(&ui, &up, 800, 480, 0, 60));
+  CHECK(!pv_input_event(&ui, &fake_up, 800, 480, 0, 61));
   CHECK_INT(frame(&ui), PV_UI_TAPPED);
   CHECK_INT(frame(&ui), 0); /* once */
 
   /* A real mouse does the same. */
   SDL_Event md = mouse(SDL_MOUSEBUTTONDOWN, 0, SDL_BUTTON_LEFT, 150, 150);
   SDL_Event mu = mouse(SDL_MOUSEBUTTONUP, 0, SDL_BUTTON_LEFT, 150, 150);
-  CHECK(pv_input_event(&ui, &md, 800, 480, 100));
+  CHECK(pv_input_event(&ui, &md, 800, 480, 0, 100));
   CHECK_INT(frame(&ui), PV_UI_PRESSED);
-  CHECK(pv_input_event(&ui, &mu, 800, 480, 150));
+  CHECK(pv_input_event(&ui, &mu, 800, 480, 0, 150));
   CHECK_INT(frame(&ui), PV_UI_TAPPED);
 
   /* The right button does nothing. */
   SDL_Event rd = mouse(SDL_MOUSEBUTTONDOWN, 0, SDL_BUTTON_RIGHT, 150, 150);
-  CHECK(!pv_input_event(&ui, &rd, 800, 480, 200));
+  CHECK(!pv_input_event(&ui, &rd, 800, 480, 0, 200));
   CHECK_INT(frame(&ui), 0);
 
   /* A finger outside, and a second finger while one is down. */
@@ -75,15 +75,15 @@ int main(void) {
   SDL_Event second = finger(SDL_FINGERDOWN, 2, 0.25f, 0.3f);
   SDL_Event second_up = finger(SDL_FINGERUP, 2, 0.25f, 0.3f);
   SDL_Event out_up = finger(SDL_FINGERUP, 1, 0.9f, 0.9f);
-  pv_input_event(&ui, &out_down, 800, 480, 300);
-  pv_input_event(&ui, &second, 800, 480, 310);
-  pv_input_event(&ui, &second_up, 800, 480, 320);
-  pv_input_event(&ui, &out_up, 800, 480, 330);
+  pv_input_event(&ui, &out_down, 800, 480, 0, 300);
+  pv_input_event(&ui, &second, 800, 480, 0, 310);
+  pv_input_event(&ui, &second_up, 800, 480, 0, 320);
+  pv_input_event(&ui, &out_up, 800, 480, 0, 330);
   CHECK_INT(frame(&ui), 0);
 
   /* Coordinates at the edge stay inside the screen. */
   SDL_Event edge = finger(SDL_FINGERDOWN, 3, 1.0f, 1.0f);
-  pv_input_event(&ui, &edge, 800, 480, 400);
+  pv_input_event(&ui, &edge, 800, 480, 0, 400);
   CHECK_INT(ui.x, 799);
   CHECK_INT(ui.y, 479);
 
@@ -91,6 +91,6 @@ int main(void) {
   SDL_Event key;
   memset(&key, 0, sizeof key);
   key.type = SDL_KEYDOWN;
-  CHECK(!pv_input_event(&ui, &key, 800, 480, 500));
+  CHECK(!pv_input_event(&ui, &key, 800, 480, 0, 500));
   return pv_test_done();
 }
