@@ -3,38 +3,49 @@
 # docs/benchmarks.md, section "Instruction counts"). Instruction counts are
 # repeatable where wall-clock times on a shared VM are not.
 #
-#  amd64, natively, valgrind --tool=callgrind --separate-threads=yes:
+# Rows, the same on both architectures, each counted by
+# valgrind --tool=callgrind --separate-threads=yes (main thread's totals):
 #    baseline  pv-kiosk --help                 (exec, dynamic linking, exit)
 #    baseline  pv-kiosk check content/surveys  (surveys loaded + validated, no SDL)
 #    start-up  pv-kiosk --headless, bench/scripts/startup.txt (expect attract)
 #    survey    pv-kiosk --headless, bench/scripts/tranquillite-fr.txt
 #              (the same start-up, then one resident answers tranquillite in
 #              French to the thanks screen); survey cost = survey - start-up
-#    each with SDL's dummy audio driver and with no audio device at all.
-#  arm64 under qemu-aarch64 (needs root and a bookworm chroot with the cross
-#    toolchain and qemu-user, as scripts/arm64-ci.sh makes): valgrind's arm64
-#    build does not work under qemu-user, so the count comes from a small QEMU
-#    TCG plugin (below; Debian's qemu-user 7.2 loads plugins but ships none),
-#    checked against callgrind by running the amd64 binary under qemu-x86_64
-#    with the same plugin. No audio device (SDL's dummy audio thread makes no
-#    progress under qemu-aarch64).
+#    start-up and survey with SDL's dummy audio driver and with no audio device.
+#  amd64: natively.
+#  arm64: the same tree cross-built in a bookworm chroot holding the cross
+#    toolchain, qemu-user and valgrind:arm64 (needs root; scripts/arm64-ci.sh
+#    makes one, then `chroot DIR apt-get install valgrind:arm64`), run as
+#      qemu-aarch64 -L / /usr/libexec/valgrind/callgrind-arm64-linux --tool=callgrind ...
+#    with VALGRIND_LIB and VALGRIND_LAUNCHER set: valgrind's launcher execs the
+#    tool binary, which needs binfmt_misc, so the tool is started directly, and
+#    then --tool=callgrind must be given to it too (without it the tool thinks
+#    it is memcheck, preloads memcheck's malloc replacement and every malloc
+#    returns NULL). -L / and not -L /usr/aarch64-linux-gnu: that one pairs
+#    libc6-arm64-cross's loader with the multiarch libc.so.6 (another glibc
+#    build) and every fork and pthread_create spins for ever, SDL's audio
+#    thread included (cmake/toolchain-aarch64-linux-gnu.cmake).
+#    Cross-check: a small QEMU TCG plugin (below; Debian's qemu-user 7.2 loads
+#    plugins but ships none) counts the same arm64 runs without valgrind.
 #
-# Environment: BUILD (default build/release; configured RelWithDebInfo and
-# pv-kiosk built when missing), CG_RUNS (runs per headless row, default 3),
-# CG_CHROOT (default: the first of /var/tmp/pv-arm64/chroot, /tmp/pi-chroot
-# holding qemu-aarch64 and aarch64-linux-gnu-gcc; CG_CHROOT=none skips arm64).
+# Environment: BUILD (default build/callgrind; configured RelWithDebInfo when
+# missing; pv-kiosk is always brought up to date there), CG_RUNS (runs per
+# start-up/survey row, default 3), CG_CHROOT (default: the first of
+# /var/tmp/pv-arm64/chroot, /tmp/pi-chroot holding qemu-aarch64 and
+# aarch64-linux-gnu-gcc; CG_CHROOT=none skips arm64).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${BUILD:-$root/build/release}
+build=${BUILD:-$root/build/callgrind}
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
 runs=${CG_RUNS:-3}
 kiosk="$build/kiosk/pv-kiosk"
-scripts="$root/bench/scripts"
 command -v valgrind >/dev/null || { echo "callgrind: valgrind is missing" >&2; exit 1; }
-if [ ! -x "$kiosk" ]; then
+if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$build" --target pv-kiosk -j "$(nproc)" >/dev/null
 fi
+cmake --build "$build" --target pv-kiosk -j 2 >/dev/null
+# The prompt cache the build made (both architectures read the same one).
+tts=$(sed -n 's/^PV_TTS_DIR:[A-Z]*=//p' "$build/CMakeCache.txt")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pv-callgrind.XXXXXX")
 mounted=""
 chroot_dir=""
@@ -46,8 +57,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 export SDL_VIDEODRIVER=dummy
-kargs="--headless --surveys $root/content/surveys --assets $root/assets --size 800x480"
-if [ -d "$build/tts" ]; then kargs="$kargs --tts $build/tts"; fi
+started=$(date +%s)
+
+# Set per architecture below: dir (where runs write, as this script sees it),
+# gdir (the same as the measured program sees it), callgrind (the command
+# line up to the program) and run (the same without valgrind).
+dir="$tmp" gdir="$tmp" callgrind="valgrind --tool=callgrind" run=""
 
 # objects FILE: Ir per shared object from a callgrind out file (self cost,
 # call lines skipped), the top 6 as "share name" lines.
@@ -64,21 +79,28 @@ objects() {
     awk 'NR == 1 { t = $1; next } NR <= 7 { printf "%5.1f%% %s;", 100 * $1 / t, $2 }'
 }
 
+# fresh: a copy of the seed store at run.db (every measured run starts from it).
+fresh() {
+  rm -rf "$dir/run.db" "$dir/run.db.prompts"
+  cp -r "$dir/seed.db" "$dir/run.db"
+  if [ -e "$dir/seed.db.prompts" ]; then cp -r "$dir/seed.db.prompts" "$dir/run.db.prompts"; fi
+}
+
 # cg NAME AUDIO ARGS...: one callgrind run; prints "main_thread all_threads".
 cg() {
   name=$1 audio=$2
   shift 2
-  rm -rf "$tmp/run.db" "$tmp/run.db.prompts" "$tmp/$name".out*
-  cp -r "$tmp/seed.db" "$tmp/run.db"
-  if [ -e "$tmp/seed.db.prompts" ]; then cp -r "$tmp/seed.db.prompts" "$tmp/run.db.prompts"; fi
-  SDL_AUDIODRIVER=$audio valgrind --tool=callgrind --separate-threads=yes \
-    --callgrind-out-file="$tmp/$name.out" "$@" >"$tmp/$name.log" 2>&1 || {
+  rm -rf "$dir/$name".out*
+  fresh
+  # shellcheck disable=SC2086 # $callgrind is a command line
+  SDL_AUDIODRIVER=$audio $callgrind --separate-threads=yes \
+    --callgrind-out-file="$gdir/$name.out" "$@" >"$dir/$name.log" 2>&1 || {
     echo "callgrind: $name failed:" >&2
-    tail -n 5 "$tmp/$name.log" >&2
+    tail -n 5 "$dir/$name.log" >&2
     exit 1
   }
-  main=$(sed -n 's/^totals: //p' "$tmp/$name.out-01")
-  all=$(cat "$tmp/$name".out-* | sed -n 's/^totals: //p' | awk '{ s += $1 } END { print s }')
+  main=$(sed -n 's/^totals: //p' "$dir/$name.out-01")
+  all=$(cat "$dir/$name".out-* | sed -n 's/^totals: //p' | awk '{ s += $1 } END { print s }')
   echo "$main $all"
 }
 
@@ -92,38 +114,53 @@ row() {
     cg "$name" "$audio" "$@" >>"$tmp/$name.runs"
     i=$((i + 1))
   done
-  cp "$tmp/$name.out-01" "$tmp/$name.keep"
+  cp "$dir/$name.out-01" "$tmp/$name.keep"
   sort -n "$tmp/$name.runs" | awk -v l="$label" -v n="$n" '
     NR == 1 { lo = $1 } { hi = $1; if ($2 > all) all = $2 }
     END { printf "  %-50s %6.2f M (%s..%s, %d runs) %8.2f M\n", l, lo / 1e6, lo, hi, n, all / 1e6 }'
   eval "main_$name=\$(sort -n \"\$tmp/\$name.runs\" | head -n 1 | cut -d' ' -f1)"
 }
 
+# measure P KIOSK SRC: every row for one architecture, named P*; KIOSK and SRC
+# (the source tree: surveys, assets, scripts) as the measured program sees
+# them, the prompt cache at $gtts. The seed store is made first, not measured.
+measure() {
+  p=$1 k=$2 src=$3
+  ka="--headless --surveys $src/content/surveys --assets $src/assets --size 800x480"
+  ck=""
+  if [ -n "$gtts" ]; then ka="$ka --tts $gtts" ck="--tts $gtts"; fi
+  # shellcheck disable=SC2086
+  SDL_AUDIODRIVER=dummy $run "$k" $ka --db "$gdir/seed.db" --script "$src/bench/scripts/startup.txt" \
+    >"$dir/seed.log" 2>&1 || { echo "callgrind: $p seed store failed" >&2; tail -n 5 "$dir/seed.log" >&2; exit 1; }
+  row "baseline: pv-kiosk --help" "${p}help" none 1 "$k" --help
+  # shellcheck disable=SC2086
+  row "baseline: pv-kiosk check content/surveys" "${p}check" none 1 "$k" check $ck "$src/content/surveys"
+  for audio in dummy no-such-device; do
+    tag=$(echo "$audio" | tr -d '-')
+    # shellcheck disable=SC2086
+    row "start-up (expect attract), audio $audio" "${p}start_$tag" "$audio" "$runs" "$k" $ka \
+      --db "$gdir/run.db" --script "$src/bench/scripts/startup.txt"
+    # shellcheck disable=SC2086
+    row "survey (tranquillite, fr), audio $audio" "${p}survey_$tag" "$audio" "$runs" \
+      "$k" $ka --db "$gdir/run.db" --script "$src/bench/scripts/tranquillite-fr.txt"
+  done
+  eval "h=\$main_${p}help a=\$main_${p}start_dummy b=\$main_${p}survey_dummy \
+    c=\$main_${p}start_nosuchdevice d=\$main_${p}survey_nosuchdevice"
+  # shellcheck disable=SC2154 # set by the eval above
+  awk -v a="$a" -v b="$b" -v c="$c" -v d="$d" -v h="$h" 'BEGIN {
+    printf "  survey cost (survey - start-up, main thread): %.2f M (dummy audio), %.2f M (no audio)\n",
+      (b - a) / 1e6, (d - c) / 1e6
+    printf "  start-up beyond --help: %.2f M (dummy audio), %.2f M (no audio)\n", (a - h) / 1e6, (c - h) / 1e6 }'
+  echo "  where start-up goes (main thread, self cost by object): $(objects "$tmp/${p}start_dummy.keep")"
+  echo "  where the survey run goes: $(objects "$tmp/${p}survey_dummy.keep")"
+}
+
 echo "== Instruction counts ($(date -u +%Y-%m-%d), $(uname -m), $(valgrind --version)) =="
-# shellcheck disable=SC2086
-SDL_AUDIODRIVER=dummy "$kiosk" $kargs --db "$tmp/seed.db" --script "$scripts/startup.txt" \
-  >/dev/null 2>&1 # the store, created once (not measured): every run starts from a copy
 echo
-echo "amd64, callgrind Ir               main thread: min, range      all threads (max)"
-row "baseline: pv-kiosk --help" help none 1 "$kiosk" --help
-row "baseline: pv-kiosk check content/surveys" check none 1 "$kiosk" check "$root/content/surveys"
-for audio in dummy no-such-device; do
-  tag=$(echo "$audio" | tr -d '-')
-  # shellcheck disable=SC2086
-  row "start-up (expect attract), audio $audio" "start_$tag" "$audio" "$runs" "$kiosk" $kargs \
-    --db "$tmp/run.db" --script "$scripts/startup.txt"
-  # shellcheck disable=SC2086
-  row "survey (tranquillite, fr), audio $audio" "survey_$tag" "$audio" "$runs" \
-    "$kiosk" $kargs --db "$tmp/run.db" --script "$scripts/tranquillite-fr.txt"
-done
-# shellcheck disable=SC2154
-awk -v a="$main_start_dummy" -v b="$main_survey_dummy" -v c="$main_start_nosuchdevice" \
-  -v d="$main_survey_nosuchdevice" -v h="$main_help" 'BEGIN {
-  printf "  survey cost (survey - start-up, main thread): %.2f M (dummy audio), %.2f M (no audio)\n",
-    (b - a) / 1e6, (d - c) / 1e6
-  printf "  start-up beyond --help: %.2f M (dummy audio)\n", (a - h) / 1e6 }'
-echo "  where start-up goes (main thread, self cost by object): $(objects "$tmp/start_dummy.keep")"
-echo "  where the survey run goes: $(objects "$tmp/survey_dummy.keep")"
+echo "amd64, callgrind Ir                 main thread: min, range          all threads (max)"
+gtts=""
+if [ -n "$tts" ] && [ -d "$tts" ]; then gtts=$tts; fi
+measure x "$kiosk" "$root"
 
 # ---- arm64 under qemu ----------------------------------------------------
 if [ "${CG_CHROOT:-}" = none ]; then exit 0; fi
@@ -139,6 +176,12 @@ if [ -z "$chroot_dir" ] || [ "$(id -u)" -ne 0 ]; then
   exit 0
 fi
 c=$chroot_dir
+tool=/usr/libexec/valgrind/callgrind-arm64-linux
+if [ ! -x "$c$tool" ]; then
+  echo
+  echo "arm64: skipped ($c has no valgrind:arm64: chroot $c apt-get install valgrind:arm64)"
+  exit 0
+fi
 mkdir -p "$c/cg-run"
 for m in proc dev; do
   if ! mountpoint -q "$c/$m"; then
@@ -233,72 +276,51 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
 EOF
 cc -O2 -shared -fPIC -fvisibility=hidden -o "$c/cg-run/libinsncount.so" "$tmp/insncount.c"
 
-# The same source, cross-built in the chroot (RelWithDebInfo, as amd64).
+# The same source, cross-built in the chroot (RelWithDebInfo, as amd64), and
+# the same prompt cache.
 rm -rf "$c/cg-src" && mkdir -p "$c/cg-src"
 (cd "$root" && git ls-files -z -co --exclude-standard | xargs -0 tar -cf - 2>/dev/null) |
   tar -xf - -C "$c/cg-src"
-if [ -d "$build/tts" ]; then rm -rf "$c/cg-tts" && cp -r "$build/tts" "$c/cg-tts"; fi
+gtts=""
+if [ -n "$tts" ] && [ -d "$tts" ]; then rm -rf "$c/cg-tts" && cp -r "$tts" "$c/cg-tts" && gtts=/cg-tts; fi
 # shellcheck disable=SC2016 # expanded inside the chroot
 chroot "$c" sh -c 'cmake -S /cg-src -B /cg-b/arm64 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_TOOLCHAIN_FILE=/cg-src/cmake/toolchain-aarch64-linux-gnu.cmake -DPV_TTS_DIR=/cg-tts \
-  >/cg-run/cmake.log 2>&1 && cmake --build /cg-b/arm64 --target pv-kiosk -j "$(nproc)" \
+  >/cg-run/cmake.log 2>&1 && cmake --build /cg-b/arm64 --target pv-kiosk -j 2 \
   >/cg-run/build.log 2>&1' || { tail -n 20 "$c/cg-run/build.log" >&2; exit 1; }
 
-# qrow LABEL NAME ARGS...: inside the chroot, qemu-aarch64 with the plugin,
-# on a fresh copy of the seed store; prints the main thread and all threads.
-qrow() {
-  label=$1 name=$2
-  shift 2
-  # shellcheck disable=SC2016 # expanded inside the chroot
-  chroot "$c" sh -c 'cd /cg-src && rm -rf /cg-run/run.db* && cp -r /cg-run/seed.db /cg-run/run.db &&
-    { [ ! -e /cg-run/seed.db.prompts ] || cp -r /cg-run/seed.db.prompts /cg-run/run.db.prompts; } &&
-    SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=no-such-device timeout -s KILL 600 qemu-aarch64 \
-    -L /usr/aarch64-linux-gnu -plugin "/cg-run/libinsncount.so,out=/cg-run/$0.txt" "$@" \
-    >/cg-run/$0.log 2>&1' "$name" "$@" || { echo "callgrind: arm64 $name failed" >&2; tail -n 5 "$c/cg-run/$name.log" >&2; exit 1; }
-  awk -v l="$label" '/^main/ { m = $2 } /^all/ { a = $2 }
-    END { printf "  %-50s %6.2f M (%s) %8.2f M\n", l, m / 1e6, m, a / 1e6 }' "$c/cg-run/$name.txt"
-  eval "qmain_$name=\$(sed -n 's/^main //p' \"\$c/cg-run/\$name.txt\")"
-}
-ak="/cg-b/arm64/kiosk/pv-kiosk"
-aargs="--headless --surveys content/surveys --assets assets --size 800x480 --tts /cg-tts"
-chroot "$c" sh -c "cd /cg-src && SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=no-such-device \
-  timeout -s KILL 600 qemu-aarch64 -L /usr/aarch64-linux-gnu $ak $aargs --db /cg-run/seed.db \
-  --script bench/scripts/startup.txt >/dev/null 2>&1"
+# Inside the chroot, from /cg-src, under qemu-aarch64 -L / (see the top).
+q="chroot $c env -C /cg-src TMPDIR=/tmp timeout -s KILL 1800 qemu-aarch64 -L /"
+dir="$c/cg-run" gdir=/cg-run run="$q"
+callgrind="$q -E VALGRIND_LIB=/usr/libexec/valgrind -E VALGRIND_LAUNCHER=/usr/bin/valgrind $tool --tool=callgrind"
+ak=/cg-b/arm64/kiosk/pv-kiosk
 echo
-echo "arm64 under qemu-aarch64 $(chroot "$c" qemu-aarch64 --version | sed -n '1s/.*version //p'), TCG plugin count, no audio device"
-qrow "baseline: pv-kiosk --help" help "$ak" --help
-qrow "baseline: pv-kiosk check content/surveys" check "$ak" check content/surveys
-# shellcheck disable=SC2086
-qrow "start-up (expect attract)" start "$ak" $aargs --db /cg-run/run.db \
-  --script bench/scripts/startup.txt
-# shellcheck disable=SC2086
-qrow "survey answered (tranquillite, fr)" survey "$ak" $aargs --db /cg-run/run.db \
-  --script bench/scripts/tranquillite-fr.txt
-# shellcheck disable=SC2154
-awk -v a="$qmain_start" -v b="$qmain_survey" 'BEGIN {
-  printf "  survey cost (survey - start-up, main thread): %.2f M\n", (b - a) / 1e6 }'
+# shellcheck disable=SC2016 # dpkg-query's format
+echo "arm64 under qemu-aarch64 $(chroot "$c" qemu-aarch64 --version | sed -n '1s/.*version //p') -L /, callgrind Ir ($(chroot "$c" dpkg-query -W -f '${Version}' valgrind:arm64))"
+measure a "$ak" /cg-src
 
-# Cross-check of the counter: the amd64 binary under the chroot's
-# qemu-x86_64 with the same plugin, against callgrind's figures above.
-q86="$c/lib64/ld-linux-x86-64.so.2 --library-path $c/usr/lib/x86_64-linux-gnu:$c/lib/x86_64-linux-gnu $c/usr/bin/qemu-x86_64"
+# Cross-check: the plugin's count of the same arm64 runs, without valgrind.
 echo
-echo "cross-check: amd64 binary under qemu-x86_64 + the plugin (no audio device) vs callgrind"
-xrow() { # xrow LABEL CALLGRIND_MAIN ARGS...
-  label=$1 ref=$2
-  shift 2
-  rm -rf "$tmp/run.db" "$tmp/run.db.prompts"
-  cp -r "$tmp/seed.db" "$tmp/run.db"
-  if [ -e "$tmp/seed.db.prompts" ]; then cp -r "$tmp/seed.db.prompts" "$tmp/run.db.prompts"; fi
-  # shellcheck disable=SC2086
-  SDL_AUDIODRIVER=no-such-device $q86 -cpu max -plugin "$c/cg-run/libinsncount.so,out=$tmp/x.txt" \
-    "$@" >/dev/null 2>&1
+echo "cross-check: the same arm64 runs under qemu-aarch64 -L / + a TCG plugin, vs callgrind"
+# prow LABEL CALLGRIND_MAIN AUDIO ARGS...: one plugin run on a fresh store.
+prow() {
+  label=$1 ref=$2 audio=$3
+  shift 3
+  fresh
+  # shellcheck disable=SC2086 # $q is a command line
+  SDL_AUDIODRIVER=$audio $q -plugin /cg-run/libinsncount.so,out=/cg-run/plugin.txt "$@" \
+    >"$dir/plugin.log" 2>&1 || { echo "callgrind: plugin run failed" >&2; tail -n 5 "$dir/plugin.log" >&2; exit 1; }
   awk -v l="$label" -v r="$ref" '/^main/ { m = $2 }
-    END { printf "  %-50s %6.2f M vs callgrind %6.2f M (%+.1f%%)\n", l, m / 1e6, r / 1e6, 100 * (m - r) / r }' "$tmp/x.txt"
+    END { printf "  %-50s %6.2f M vs callgrind %6.2f M (%+.1f%%)\n", l, m / 1e6, r / 1e6, 100 * (m - r) / r }' \
+    "$dir/plugin.txt"
 }
-xrow "pv-kiosk --help" "$main_help" "$kiosk" --help
-# shellcheck disable=SC2086
-xrow "start-up (expect attract)" "$main_start_nosuchdevice" "$kiosk" $kargs --db "$tmp/run.db" \
-  --script "$scripts/startup.txt"
-# shellcheck disable=SC2086
-xrow "survey answered (tranquillite, fr)" "$main_survey_nosuchdevice" "$kiosk" $kargs \
-  --db "$tmp/run.db" --script "$scripts/tranquillite-fr.txt"
+# shellcheck disable=SC2154 # set by row
+prow "pv-kiosk --help" "$main_ahelp" none "$ak" --help
+# shellcheck disable=SC2086,SC2154
+prow "start-up (expect attract), audio dummy" "$main_astart_dummy" dummy "$ak" $ka --db /cg-run/run.db \
+  --script /cg-src/bench/scripts/startup.txt
+# shellcheck disable=SC2086,SC2154
+prow "survey (tranquillite, fr), audio dummy" "$main_asurvey_dummy" dummy "$ak" $ka --db /cg-run/run.db \
+  --script /cg-src/bench/scripts/tranquillite-fr.txt
+echo
+echo "callgrind.sh: $(($(date +%s) - started)) s"
