@@ -1,11 +1,8 @@
-/* test_rotate: a panel mounted turned (config "rotate", --rotate). The
- * mapping of a panel point to the app's screen, corner by corner, for the
- * four rotations; touch and mouse events through it; the config key and
- * its errors; and pv-kiosk --headless for real (in-process, and the built
- * binary once): a turned run's screenshot is, pixel for pixel, the
- * unturned run's picture turned, with every panel pixel showing the
- * screen point a touch there lands on. Scripts tap in the app's
- * coordinates, so one script drives every rotation. */
+/* test_rotate: a panel mounted turned (config "rotate", --rotate): the
+ * config key and its errors, and pv-kiosk --headless for real (in-process, and the
+ * built binary once): a turned run's screenshot is, pixel for pixel, the unturned run's
+ * picture turned, with every panel pixel showing the screen point a touch there lands
+ * on. Scripts tap in the app's coordinates, so one script drives every rotation. */
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_image.h>
 #include <stdlib.h>
@@ -18,141 +15,6 @@
 #include "tests/check.h"
 
 static char tmp[256];
-
-/* ---- pv_input_to_logical ---------------------------------------------- */
-
-/* An 800x480 panel (the official 7"): where its corners and a point land. */
-static const struct {
-  int rotate, px, py, lx, ly;
-} points[] = {
-    {0, 0, 0, 0, 0},
-    {0, 799, 479, 799, 479},
-    {0, 200, 144, 200, 144},
-    /* 90: the 480x800 screen's top-left is drawn at the panel's top-right. */
-    {90, 799, 0, 0, 0},
-    {90, 0, 0, 0, 799},
-    {90, 799, 479, 479, 0},
-    {90, 0, 479, 479, 799},
-    {90, 700, 30, 30, 99},
-    /* 180: at the bottom-right, upside down. */
-    {180, 799, 479, 0, 0},
-    {180, 0, 0, 799, 479},
-    {180, 799, 0, 0, 479},
-    {180, 0, 479, 799, 0},
-    {180, 700, 30, 99, 449},
-    /* 270: at the bottom-left. */
-    {270, 0, 479, 0, 0},
-    {270, 0, 0, 479, 0},
-    {270, 799, 0, 479, 799},
-    {270, 799, 479, 0, 799},
-    {270, 700, 30, 449, 700},
-    /* Off the panel: its nearest edge first. */
-    {0, -5, 900, 0, 479},
-    {90, 800, -1, 0, 0},
-    {180, 1000, 480, 0, 0},
-    {270, -3, 480, 0, 0},
-};
-
-static void test_points(void) {
-  for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
-    int lx = -1, ly = -1;
-    pv_input_to_logical(points[i].rotate, 800, 480, points[i].px, points[i].py, &lx,
-                        &ly);
-    if (lx != points[i].lx || ly != points[i].ly)
-      pv_test_fail(__FILE__, __LINE__, "rotate %d: (%d, %d) -> (%d, %d), want (%d, %d)",
-                   points[i].rotate, points[i].px, points[i].py, lx, ly, points[i].lx,
-                   points[i].ly);
-    else
-      pv_test_passed++;
-  }
-}
-
-/* ---- events ----------------------------------------------------------- */
-
-/* The widget sits at the top-left of the app's screen (logical pixels). */
-static const pv_rect BUTTON = {0, 0, 100, 100};
-
-static int frame(pv_ui *ui) {
-  pv_ui_begin(ui);
-  int f = pv_ui_widget_do(ui, "b", BUTTON, 0);
-  pv_ui_end(ui);
-  return f;
-}
-
-static SDL_Event finger(Uint32 type, float x, float y) {
-  SDL_Event e;
-  memset(&e, 0, sizeof e);
-  e.type = type;
-  e.tfinger.fingerId = 4;
-  e.tfinger.x = x;
-  e.tfinger.y = y;
-  return e;
-}
-
-static SDL_Event mouse(Uint32 type, int x, int y) {
-  SDL_Event e;
-  memset(&e, 0, sizeof e);
-  e.type = type;
-  e.button.button = SDL_BUTTON_LEFT;
-  e.button.x = x;
-  e.button.y = y;
-  return e;
-}
-
-/* Where the screen's top-left corner shows on an 800x480 panel, as a
- * finger (0..1) and as a mouse (pixels); and a spot far from it. */
-static const struct {
-  int rotate;
-  float fx, fy; /* near the drawn top-left corner */
-  int mx, my;
-  int want_x, want_y;   /* the finger, in the app's pixels */
-  float away_x, away_y; /* the panel's opposite corner */
-} taps[] = {
-    {0, 0.05f, 0.05f, 10, 10, 40, 24, 0.95f, 0.95f},
-    {90, 0.95f, 0.05f, 790, 10, 24, 39, 0.05f, 0.95f},
-    {180, 0.95f, 0.95f, 790, 470, 39, 23, 0.05f, 0.05f},
-    {270, 0.05f, 0.95f, 10, 470, 23, 40, 0.95f, 0.05f},
-};
-
-static void test_events(void) {
-  for (size_t i = 0; i < sizeof taps / sizeof taps[0]; i++) {
-    int r = taps[i].rotate;
-    pv_ui ui;
-    pv_ui_init(&ui, 20);
-    frame(&ui);
-    SDL_Event down = finger(SDL_FINGERDOWN, taps[i].fx, taps[i].fy);
-    SDL_Event up = finger(SDL_FINGERUP, taps[i].fx, taps[i].fy);
-    CHECK(pv_input_event(&ui, &down, 800, 480, r, 10));
-    CHECK_INT(ui.x, taps[i].want_x);
-    CHECK_INT(ui.y, taps[i].want_y);
-    CHECK_INT(frame(&ui), PV_UI_PRESSED);
-    CHECK(pv_input_event(&ui, &up, 800, 480, r, 60));
-    CHECK_INT(frame(&ui), PV_UI_TAPPED);
-
-    SDL_Event md = mouse(SDL_MOUSEBUTTONDOWN, taps[i].mx, taps[i].my);
-    SDL_Event mu = mouse(SDL_MOUSEBUTTONUP, taps[i].mx, taps[i].my);
-    CHECK(pv_input_event(&ui, &md, 800, 480, r, 100));
-    CHECK(ui.x < 100 && ui.y < 100);
-    CHECK(pv_input_event(&ui, &mu, 800, 480, r, 150));
-    CHECK_INT(frame(&ui), PV_UI_TAPPED);
-
-    /* The panel's opposite corner is the screen's opposite corner. */
-    SDL_Event far_down = finger(SDL_FINGERDOWN, taps[i].away_x, taps[i].away_y);
-    SDL_Event far_up = finger(SDL_FINGERUP, taps[i].away_x, taps[i].away_y);
-    pv_input_event(&ui, &far_down, 800, 480, r, 200);
-    int turned = r == 90 || r == 270;
-    CHECK(ui.x > (turned ? 400 : 700) && ui.y > (turned ? 700 : 400));
-    pv_input_event(&ui, &far_up, 800, 480, r, 250);
-    CHECK_INT(frame(&ui), 0);
-  }
-  /* Unturned, points pass as they are. */
-  pv_ui ui;
-  pv_ui_init(&ui, 20);
-  SDL_Event down = finger(SDL_FINGERDOWN, 0.25f, 0.3f);
-  CHECK(pv_input_event(&ui, &down, 800, 480, 0, 10));
-  CHECK_INT(ui.x, 200);
-  CHECK_INT(ui.y, 144);
-}
 
 /* ---- config ----------------------------------------------------------- */
 
@@ -369,8 +231,6 @@ static void test_binary(void) {
 int main(void) {
   snprintf(tmp, sizeof tmp, "%s", pv_test_tmpdir());
   setenv("SDL_AUDIODRIVER", "no-such-device", 1); /* no audio device at all */
-  test_points();
-  test_events();
   test_config();
   test_headless("fr");
   test_headless("ar");
