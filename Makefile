@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RELEASE := build/release
 TEST := build/test
 
-.PHONY: all deps build test check fuzz-smoke bench demo screens tts format clean
+.PHONY: all deps build test check fuzz-smoke arm64 bench demo screens tts format clean
 
 all: build
 
@@ -30,6 +30,12 @@ check: deps
 
 fuzz-smoke: deps
 	scripts/fuzz-smoke.sh
+
+# Raspberry Pi (as root): .deb packages for amd64 and arm64, lintian, the
+# installed kiosk run headless, and every test cross-built for arm64 under
+# qemu-aarch64, all in a Debian 12 chroot (scripts/arm64-ci.sh).
+arm64:
+	scripts/arm64-ci.sh
 
 # The kiosk row (bench/kiosk-bench.sh) compares with headless Chromium,
 # installed from scripts/debian-packages-bench.txt when root (skipped

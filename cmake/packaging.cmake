@@ -11,6 +11,7 @@
 #   /usr/share/porte-voix/{assets,content/surveys,content/quartiers.json,tts}
 #   /usr/share/porte-voix/kiosk.json.default  (copied to /etc by postinst)
 #   /lib/systemd/system/porte-voix-{kiosk,collector}.service
+#   /lib/udev/rules.d/90-porte-voix-usb.rules (USB sticks for the export)
 #   /etc/porte-voix/ (made by postinst), /var/lib/porte-voix/ (data)
 include(GNUInstallDirs)
 
@@ -56,14 +57,37 @@ install(DIRECTORY "${PV_TTS_DIR}/" DESTINATION share/porte-voix/tts COMPONENT ki
 install(FILES "${PV_PKG_SRC}/kiosk.json.default" DESTINATION share/porte-voix COMPONENT kiosk)
 install(FILES "${PV_PKG_SRC}/systemd/porte-voix-kiosk.service"
         DESTINATION /lib/systemd/system COMPONENT kiosk)
+# USB sticks mounted for the export screen (Raspberry Pi OS Lite has no
+# automounter).
+install(FILES "${PV_PKG_SRC}/udev/90-porte-voix-usb.rules"
+        DESTINATION /lib/udev/rules.d COMPONENT kiosk)
 
 install(TARGETS pv-collector RUNTIME DESTINATION bin COMPONENT collector)
 install(FILES "${PV_PKG_SRC}/systemd/porte-voix-collector.service"
         DESTINATION /lib/systemd/system COMPONENT collector)
 
+# The packages' version: the project's, then a UTC stamp that grows with
+# every build (`apt install ./porte-voix-kiosk_*.deb` must see a newer
+# version to update a kiosk): SOURCE_DATE_EPOCH when set (reproducible
+# builds), else the last commit's time, else now. 0.1.0+20261123.184512.
+set(pv_epoch "$ENV{SOURCE_DATE_EPOCH}")
+if(NOT pv_epoch)
+  execute_process(COMMAND git -C "${PROJECT_SOURCE_DIR}" log -1 --format=%ct
+                  OUTPUT_VARIABLE pv_epoch OUTPUT_STRIP_TRAILING_WHITESPACE
+                  ERROR_QUIET RESULT_VARIABLE pv_git_rc)
+  if(NOT pv_git_rc EQUAL 0)
+    set(pv_epoch "")
+  endif()
+endif()
+if(pv_epoch MATCHES "^[0-9]+$")
+  set(ENV{SOURCE_DATE_EPOCH} "${pv_epoch}") # string(TIMESTAMP) honours it
+endif()
+string(TIMESTAMP pv_stamp "%Y%m%d.%H%M%S" UTC)
+set(PV_PKG_UPSTREAM "${PROJECT_VERSION}+${pv_stamp}")
+
 # Per package: copyright, changelog.Debian.gz, docs, lintian overrides.
 string(TIMESTAMP PV_PKG_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
-set(PV_PKG_VERSION "${PROJECT_VERSION}-1")
+set(PV_PKG_VERSION "${PV_PKG_UPSTREAM}-1")
 set(PV_PKG_MAINTAINER "Porte-voix team <porte-voix@example.org>"
     CACHE STRING "Maintainer field of the .deb packages")
 foreach(comp kiosk collector)
@@ -88,7 +112,7 @@ install(FILES "${PROJECT_SOURCE_DIR}/docs/collector.md" "${PROJECT_SOURCE_DIR}/d
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME porte-voix)
 set(CPACK_PACKAGE_VENDOR "Porte-voix")
-set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
+set(CPACK_PACKAGE_VERSION "${PV_PKG_UPSTREAM}")
 set(CPACK_PACKAGING_INSTALL_PREFIX "${PV_PKG_PREFIX}")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_COMPONENTS_ALL kiosk collector)
@@ -111,7 +135,10 @@ endif()
 
 set(CPACK_DEBIAN_KIOSK_PACKAGE_NAME porte-voix-kiosk)
 set(CPACK_DEBIAN_KIOSK_PACKAGE_SECTION misc)
-set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS "adduser")
+# SDL's KMS/DRM back end loads EGL, GLES and Mesa's driver (vc4/v3d on a
+# Pi) at run time: dpkg-shlibdeps cannot see them and libsdl2 does not
+# depend on them.
+set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS "adduser, libegl1, libgles2, libgl1-mesa-dri")
 string(CONCAT CPACK_DEBIAN_KIOSK_DESCRIPTION
     "touchscreen survey kiosk for neighbourhood residents\n"
     "Porte-voix asks residents of a neighbourhood short illustrated surveys on a\n"

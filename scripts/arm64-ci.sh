@@ -11,14 +11,17 @@
 #      built programs through it, tests/testlib.c); PostgreSQL is the
 #      build machine's own server (amd64), the arm64 libpq talks to it on
 #      loopback;
-#   3. the arm64 .deb packages and lintian.
+#   3. the arm64 .deb packages, lintian, and the same installed checks as
+#      for amd64 (the arm64 programs under qemu, the packages beside the
+#      multiarch arm64 libraries).
 #
 # Everything happens in a Debian 12 chroot made with debootstrap (kept in
 # $PV_ARM64_WORK, default /var/tmp/pv-arm64, and reused), so this machine's
 # own packages and architectures never change: installing libpq-dev:arm64
 # removes libpq-dev:amd64 (not Multi-Arch: same in bookworm), and the
 # packages install a system user and services. The source is the working
-# tree (tracked and untracked files that git does not ignore).
+# tree (tracked and untracked files that git does not ignore; without git,
+# everything but build/).
 #
 #   scripts/arm64-ci.sh            # the whole run; the .debs end in $PV_ARM64_WORK/out
 #   PV_ARM64_TESTS=0 scripts/arm64-ci.sh   # packages only
@@ -40,6 +43,57 @@ systemd qemu-user crossbuild-essential-arm64 ca-certificates postgresql openssl"
 t0=$(date +%s)
 step() { echo "== arm64-ci [$(($(date +%s) - t0)) s] $*"; }
 
+# check ARGS: test(1) that stops the run, naming what failed (a failed test
+# inside `a && b` would not stop a `set -e` script).
+check() {
+  test "$@" || { echo "arm64-ci: check failed: test $*" >&2; exit 1; }
+}
+
+# installed ARCH [RUNNER...]: installs both .debs of ARCH, checks the user,
+# folders and modes, runs the installed kiosk headless as porte-voix from
+# /usr/share content into /var/lib/porte-voix (through RUNNER, the
+# emulator, for arm64), lints the sample surveys, adds a territory with
+# the installed collector, verifies both units, then purges: the data
+# stays unless PV_PURGE_DATA=1.
+installed() {
+  arch=$1
+  shift
+  db=/var/lib/porte-voix/porte-voix.db # the service's own store
+  step "$arch: install, headless run from /usr/share, purge"
+  apt-get install -y -q --no-install-recommends /out/porte-voix-kiosk_*_"$arch".deb \
+    /out/porte-voix-collector_*_"$arch".deb >/dev/null
+  # Configured twice (a reinstall): the maintainer scripts are idempotent.
+  dpkg -i /out/porte-voix-kiosk_*_"$arch".deb >/dev/null
+  getent passwd porte-voix >/dev/null
+  check "$(stat -c %U:%G:%a /var/lib/porte-voix)" = porte-voix:porte-voix:750
+  check "$(stat -c %U:%G:%a /etc/porte-voix/kiosk.json)" = root:porte-voix:640
+  check -s /lib/udev/rules.d/90-porte-voix-usb.rules
+  sed 's/LANG/fr/g' $src/tests/scripts/tour.txt >/tmp/tour.txt
+  # No --surveys, --assets or --tts: the defaults compiled in must be the
+  # installed ones. The config is the installed default.
+  runuser -u porte-voix -- env SDL_AUDIODRIVER=dummy "$@" /usr/bin/pv-kiosk --headless \
+    --config /etc/porte-voix/kiosk.json --db $db --size 800x480 --script /tmp/tour.txt
+  check -s $db
+  runuser -u porte-voix -- "$@" /usr/bin/pv-kiosk check /usr/share/porte-voix/content/surveys
+  runuser -u porte-voix -- "$@" /usr/bin/pv-collector territory add 34172 Test \
+    --db /var/lib/porte-voix/collector.db
+  for unit in porte-voix-kiosk porte-voix-collector; do
+    systemd-analyze verify /lib/systemd/system/$unit.service
+  done
+  # A plain purge keeps the answers and the config.
+  apt-get purge -y -q porte-voix-kiosk porte-voix-collector >/dev/null 2>&1
+  check -s $db
+  check -s /var/lib/porte-voix/collector.db
+  check -e /etc/porte-voix/kiosk.json
+  # PV_PURGE_DATA=1 deletes the kiosk's, and only the kiosk's.
+  apt-get install -y -q --no-install-recommends /out/porte-voix-kiosk_*_"$arch".deb >/dev/null
+  PV_PURGE_DATA=1 apt-get purge -y -q porte-voix-kiosk >/dev/null 2>&1
+  check ! -e $db
+  check ! -e /etc/porte-voix/kiosk.json
+  check -s /var/lib/porte-voix/collector.db
+  rm -rf /var/lib/porte-voix /etc/porte-voix
+}
+
 # ---- inside the chroot --------------------------------------------------
 inside() {
   export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
@@ -54,6 +108,8 @@ inside() {
   # shellcheck disable=SC2086
   apt-get install -y -q --no-install-recommends $HOST_PKGS $DEV_PKGS >/dev/null
 
+  # Debian's hardening flags, all of them (bindnow too: -z now).
+  export DEB_BUILD_MAINT_OPTIONS=hardening=+all
   flags="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)"
   ldflags=$(dpkg-buildflags --get LDFLAGS)
 
@@ -68,33 +124,7 @@ inside() {
   step "amd64: lintian"
   lintian --fail-on error,warning /out/*_amd64.deb
 
-  step "amd64: install, headless run from /usr/share, purge"
-  apt-get install -y -q --no-install-recommends /out/porte-voix-kiosk_*_amd64.deb \
-    /out/porte-voix-collector_*_amd64.deb >/dev/null
-  getent passwd porte-voix >/dev/null
-  test "$(stat -c %U:%G:%a /var/lib/porte-voix)" = porte-voix:porte-voix:750
-  test "$(stat -c %U:%G:%a /etc/porte-voix/kiosk.json)" = root:porte-voix:640
-  sed 's/LANG/fr/g' $src/tests/scripts/tour.txt >/tmp/tour.txt
-  # No --surveys, --assets or --tts: the defaults compiled in must be the
-  # installed ones. The config is the installed default.
-  runuser -u porte-voix -- env SDL_AUDIODRIVER=dummy /usr/bin/pv-kiosk --headless \
-    --config /etc/porte-voix/kiosk.json --db /var/lib/porte-voix/ci.db \
-    --size 800x480 --script /tmp/tour.txt
-  test -s /var/lib/porte-voix/ci.db
-  runuser -u porte-voix -- /usr/bin/pv-kiosk check /usr/share/porte-voix/content/surveys
-  runuser -u porte-voix -- /usr/bin/pv-collector territory add 34172 Test \
-    --db /var/lib/porte-voix/collector.db
-  for unit in porte-voix-kiosk porte-voix-collector; do
-    systemd-analyze verify /lib/systemd/system/$unit.service
-  done
-  apt-get purge -y -q porte-voix-kiosk porte-voix-collector >/dev/null 2>&1
-  test -s /var/lib/porte-voix/ci.db && test -s /var/lib/porte-voix/collector.db
-  test -e /etc/porte-voix/kiosk.json
-  apt-get install -y -q --no-install-recommends /out/porte-voix-kiosk_*_amd64.deb >/dev/null
-  PV_PURGE_DATA=1 apt-get purge -y -q porte-voix-kiosk >/dev/null 2>&1
-  test ! -e /var/lib/porte-voix/ci.db && test ! -e /etc/porte-voix/kiosk.json
-  test -s /var/lib/porte-voix/collector.db # the other package's data stays
-  rm -rf /var/lib/porte-voix /etc/porte-voix
+  installed amd64
 
   step "apt: arm64 packages"
   dpkg --add-architecture arm64
@@ -128,6 +158,9 @@ inside() {
   cp $b/arm64/*.deb /out/
   step "arm64: lintian"
   lintian --fail-on error,warning /out/*_arm64.deb
+  # The arm64 packages install beside the arm64 libraries (multiarch); the
+  # programs run under the emulator, the maintainer scripts are sh.
+  installed arm64 qemu-aarch64 -L /
   ls -l /out/*.deb
   step "done"
 }
@@ -149,7 +182,7 @@ fi
 mkdir -p "$work"
 if [ ! -x "$root/usr/bin/apt-get" ]; then
   step "debootstrap bookworm into $root"
-  rm -rf "$root"
+  rm -rf --one-file-system "$root"
   debootstrap --variant=buildd bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
     { tail -20 "$work/debootstrap.log"; exit 1; }
   cat >"$root/etc/apt/sources.list" <<EOF
@@ -174,9 +207,16 @@ for m in proc sys dev; do
   fi
 done
 rm -rf "$root/src" && mkdir -p "$root/src"
-(cd "$top" && git ls-files -z -co --exclude-standard | xargs -0 tar -cf - 2>/dev/null) |
-  tar -xf - -C "$root/src"
+if command -v git >/dev/null 2>&1 && [ -e "$top/.git" ]; then
+  (cd "$top" && git ls-files -z -co --exclude-standard | tar -cf - --null -T -)
+else # a CI machine may have the checkout without git itself
+  (cd "$top" && tar -cf - --exclude=./build --exclude=./.git .)
+fi | tar -xf - -C "$root/src"
 rm -rf "$work/out" && mkdir -p "$work/out"
-chroot "$root" env PV_ARM64_TESTS="${PV_ARM64_TESTS:-1}" sh /src/scripts/arm64-ci.sh --inside
+# One version for both architectures' packages (cmake/packaging.cmake): the
+# last commit's time, else now.
+epoch=$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)
+chroot "$root" env PV_ARM64_TESTS="${PV_ARM64_TESTS:-1}" SOURCE_DATE_EPOCH="$epoch" \
+  sh /src/scripts/arm64-ci.sh --inside
 cp "$root"/out/*.deb "$work/out/"
 echo "arm64-ci: packages in $work/out"
