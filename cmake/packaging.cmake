@@ -69,14 +69,16 @@ install(FILES "${PV_PKG_SRC}/systemd/porte-voix-collector.service"
 # The packages' version: the project's, then a UTC stamp that grows with
 # every build (`apt install ./porte-voix-kiosk_*.deb` must see a newer
 # version to update a kiosk): SOURCE_DATE_EPOCH when set (reproducible
-# builds), else the last commit's time, else now. 0.1.0+20261123.184512.
+# builds), else the last commit's time for a clean checkout, else now (a
+# tree with uncommitted changes, or no git). 0.1.0+20261123.184512.
 set(pv_epoch "$ENV{SOURCE_DATE_EPOCH}")
 if(NOT pv_epoch)
-  execute_process(COMMAND git -C "${PROJECT_SOURCE_DIR}" log -1 --format=%ct
-                  OUTPUT_VARIABLE pv_epoch OUTPUT_STRIP_TRAILING_WHITESPACE
-                  ERROR_QUIET RESULT_VARIABLE pv_git_rc)
-  if(NOT pv_git_rc EQUAL 0)
-    set(pv_epoch "")
+  execute_process(COMMAND git -C "${PROJECT_SOURCE_DIR}" status --porcelain
+                  OUTPUT_VARIABLE pv_dirty ERROR_QUIET RESULT_VARIABLE pv_git_rc)
+  if(pv_git_rc EQUAL 0 AND pv_dirty STREQUAL "")
+    execute_process(COMMAND git -C "${PROJECT_SOURCE_DIR}" log -1 --format=%ct
+                    OUTPUT_VARIABLE pv_epoch OUTPUT_STRIP_TRAILING_WHITESPACE
+                    ERROR_QUIET)
   endif()
 endif()
 if(pv_epoch MATCHES "^[0-9]+$")

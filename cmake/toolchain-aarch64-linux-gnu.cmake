@@ -43,6 +43,12 @@ set(ENV{PKG_CONFIG_SYSROOT_DIR} "")
 # libc6-arm64-cross, a different glibc build from the libc.so.6 it then
 # finds in /lib/aarch64-linux-gnu, and that mismatch (private loader data
 # laid out differently) makes every fork and pthread_create spin for ever.
+# A build folder configured before this fix keeps the old value in its
+# cache: replace it.
+if(CMAKE_CROSSCOMPILING_EMULATOR MATCHES ";-L;/usr/${PV_CROSS_TRIPLE}$"
+   AND EXISTS /lib/ld-linux-aarch64.so.1)
+  unset(CMAKE_CROSSCOMPILING_EMULATOR CACHE)
+endif()
 if(NOT DEFINED CMAKE_CROSSCOMPILING_EMULATOR)
   find_program(PV_QEMU_AARCH64 qemu-aarch64)
   if(PV_QEMU_AARCH64)

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,21 +162,88 @@ static void copy_text(char *dst, size_t cap, const char *src) {
 /* ---- the store's file system ------------------------------------------------------
  */
 
-/* File systems whose contents live in memory (linux/magic.h). */
-static const unsigned long in_memory_fs[] = {
-    0x01021994UL, /* tmpfs */
-    0x858458f6UL, /* ramfs */
-    0x794c7630UL, /* overlayfs: overlayroot's upper layer is tmpfs */
-};
+#define FS_TMPFS 0x01021994UL /* linux/magic.h */
+#define FS_RAMFS 0x858458f6UL
+#define FS_OVERLAY 0x794c7630UL
+
+static int octal(char c) {
+  return c >= '0' && c <= '7';
+}
+
+/* Copies mountinfo's field f (spaces written \040) into out (cap bytes). */
+static void unescape(const char *f, size_t len, char *out, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < len && n + 1 < cap; i++) {
+    if (f[i] == '\\' && i + 3 < len && octal(f[i + 1]) && octal(f[i + 2]) &&
+        octal(f[i + 3])) {
+      out[n++] =
+          (char)((f[i + 1] - '0') << 6 | (f[i + 2] - '0') << 3 | (f[i + 3] - '0'));
+      i += 3;
+    } else {
+      out[n++] = f[i];
+    }
+  }
+  out[n] = '\0';
+}
+
+int pv_anim_env_overlay_upper(const char *dir, char *out, size_t cap) {
+  char real[PATH_MAX], best[PATH_MAX] = "", *line = NULL;
+  size_t line_cap = 0;
+  out[0] = '\0';
+  if (!realpath(dir, real))
+    return 0;
+  const char *info = getenv("PV_MOUNTINFO");
+  FILE *f = fopen(info && *info ? info : "/proc/self/mountinfo", "re");
+  while (f && getline(&line, &line_cap, f) > 0) { /* overlay lines can be long */
+    /* id parent major:minor root MOUNT-POINT options... - TYPE SOURCE SUPER */
+    char *save = NULL, *field = strtok_r(line, " \n", &save);
+    char mnt[PATH_MAX] = "";
+    for (int i = 1; field && i <= 4; i++)
+      field = strtok_r(NULL, " \n", &save);
+    if (!field)
+      continue;
+    unescape(field, strlen(field), mnt, sizeof mnt);
+    while ((field = strtok_r(NULL, " \n", &save)) && strcmp(field, "-") != 0)
+      ;
+    const char *type = strtok_r(NULL, " \n", &save);
+    strtok_r(NULL, " \n", &save); /* the source */
+    const char *super = strtok_r(NULL, " \n", &save);
+    size_t n = strlen(mnt);
+    int under = strcmp(mnt, "/") == 0 ||
+                (strncmp(real, mnt, n) == 0 && (real[n] == '/' || real[n] == '\0'));
+    if (!under || n < strlen(best) || !type || !super)
+      continue;
+    snprintf(best, sizeof best, "%s", mnt); /* the innermost mount holding dir */
+    out[0] = '\0';
+    const char *up = strcmp(type, "overlay") == 0 ? strstr(super, "upperdir=") : NULL;
+    if (up) {
+      up += strlen("upperdir=");
+      unescape(up, strcspn(up, ","), out, cap);
+    }
+  }
+  free(line);
+  if (f)
+    fclose(f);
+  return out[0] != '\0';
+}
 
 int pv_anim_env_in_memory(const char *dir) {
   struct statfs sf;
   if (statfs(dir, &sf) != 0)
     return 0;
-  for (size_t i = 0; i < sizeof in_memory_fs / sizeof in_memory_fs[0]; i++)
-    if ((unsigned long)sf.f_type == in_memory_fs[i])
-      return 1;
-  return 0;
+  unsigned long type = (unsigned long)sf.f_type;
+  if (type == FS_TMPFS || type == FS_RAMFS)
+    return 1;
+  if (type != FS_OVERLAY)
+    return 0;
+  /* An overlay keeps its changes in its upper layer: overlayroot's is a
+   * tmpfs it leaves visible (/media/root-rw); a container's is on disk
+   * and out of sight, so unknown, and not warned about. */
+  char upper[PV_ANIM_PATH];
+  if (!pv_anim_env_overlay_upper(dir, upper, sizeof upper) || statfs(upper, &sf) != 0)
+    return 0;
+  type = (unsigned long)sf.f_type;
+  return type == FS_TMPFS || type == FS_RAMFS;
 }
 
 /* ---- the callbacks -----------------------------------------------------------------

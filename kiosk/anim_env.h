@@ -6,6 +6,7 @@
  *
  * Environment, for tests and the headless demo:
  *   PV_POWER_SUPPLY_DIR  replaces /sys/class/power_supply;
+ *   PV_MOUNTINFO         replaces /proc/self/mountinfo;
  *   PV_USB_ROOTS="a:b"   replaces the folders whose entries are offered
  *                        (/media/$USER, /media, /run/media/<user>, /mnt);
  *                        their writable sub-folders are offered without
@@ -37,8 +38,14 @@ void pv_anim_env_init(pv_anim_env *env, pv_anim_platform *p, const char *store_p
                       pv_store *store, pv_sync *sync, pv_audio_ctx *audio);
 
 /* 1 when the folder dir is on a file system kept in memory (tmpfs,
- * ramfs, an overlay such as Raspberry Pi OS's read-only root): what is
- * written there is lost at the next power-off. 0 otherwise or unknown. */
+ * ramfs, an overlay whose upper layer is one, such as Raspberry Pi OS's
+ * read-only root): what is written there is lost at the next power-off.
+ * 0 otherwise or unknown. */
 int pv_anim_env_in_memory(const char *dir);
+
+/* When the innermost mount holding dir is an overlay, writes its upper
+ * layer's folder (from /proc/self/mountinfo, or the file $PV_MOUNTINFO
+ * names, for tests) to out and returns 1; else 0. */
+int pv_anim_env_overlay_upper(const char *dir, char *out, size_t cap);
 
 #endif

@@ -1,5 +1,6 @@
 /* input: see input.h. Finger coordinates are normalised (0..1) over the
- * panel by SDL; mouse coordinates are panel pixels. Both become panel
+ * panel by SDL; mouse coordinates are panel pixels (the platform scales
+ * SDL's window points on HiDPI desktops). Both become panel
  * pixels first, then the app's screen's. */
 #include "kiosk/input.h"
 

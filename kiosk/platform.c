@@ -402,7 +402,7 @@ static void screen_size(kiosk *k, int *w, int *h) {
 }
 
 /* Draws the draw list on the panel: straight, or into the screen texture
- * then turned onto the panel (k->rotate clockwise, about the centre). */
+ * then turned onto the panel (k->rotate clockwise). */
 static void draw_frame(kiosk *k) {
   if (k->screen && SDL_SetRenderTarget(k->ren, k->screen) != 0) {
     PV_ERROR("kiosk: cannot draw into the screen texture: %s; drawing the screen "
@@ -411,6 +411,7 @@ static void draw_frame(kiosk *k) {
     SDL_DestroyTexture(k->screen);
     k->screen = NULL;
     k->rotate = 0;
+    k->ui.dirty = 1; /* this frame was laid out turned: lay it out again */
   }
   pv_render_list(k->render, &k->dl);
   if (!k->screen)
@@ -419,9 +420,35 @@ static void draw_frame(kiosk *k) {
   SDL_SetRenderTarget(k->ren, NULL);
   SDL_GetRendererOutputSize(k->ren, &pw, &ph);
   SDL_QueryTexture(k->screen, NULL, NULL, &tw, &th);
-  /* Centred on the panel's centre, then turned about its own. */
-  SDL_Rect dst = {(pw - tw) / 2, (ph - th) / 2, tw, th};
-  SDL_RenderCopyEx(k->ren, k->screen, NULL, &dst, k->rotate, NULL, SDL_FLIP_NONE);
+  /* The texture at the panel's origin, turned about the point that lands
+   * it exactly on the panel whatever the sizes' parity: for 90 degrees
+   * (pw/2, pw/2), for 270 (ph/2, ph/2), for 180 its own centre. */
+  SDL_FRect dst = {0, 0, (float)tw, (float)th};
+  float c = k->rotate == 90 ? pw / 2.0f : k->rotate == 270 ? ph / 2.0f : 0;
+  SDL_FPoint centre =
+      k->rotate == 180 ? (SDL_FPoint){tw / 2.0f, th / 2.0f} : (SDL_FPoint){c, c};
+  SDL_SetRenderDrawColor(k->ren, 0, 0, 0, 255);
+  SDL_RenderClear(k->ren); /* never rely on the back buffer's old contents */
+  SDL_RenderCopyExF(k->ren, k->screen, NULL, &dst, k->rotate, &centre, SDL_FLIP_NONE);
+}
+
+/* e with mouse coordinates in the panel's pixels: SDL gives them in
+ * window points, which a HiDPI desktop makes half the pixels (the panel
+ * of a Pi on KMS/DRM has as many points as pixels). */
+static SDL_Event panel_pixels(const kiosk *k, const SDL_Event *e, int pw, int ph) {
+  SDL_Event out = *e;
+  int ww = 0, wh = 0;
+  SDL_GetWindowSize(k->win, &ww, &wh);
+  if (ww <= 0 || wh <= 0 || (ww == pw && wh == ph))
+    return out;
+  if (e->type == SDL_MOUSEBUTTONDOWN || e->type == SDL_MOUSEBUTTONUP) {
+    out.button.x = (Sint32)((int64_t)e->button.x * pw / ww);
+    out.button.y = (Sint32)((int64_t)e->button.y * ph / wh);
+  } else if (e->type == SDL_MOUSEMOTION) {
+    out.motion.x = (Sint32)((int64_t)e->motion.x * pw / ww);
+    out.motion.y = (Sint32)((int64_t)e->motion.y * ph / wh);
+  }
+  return out;
 }
 
 static void render_frame(kiosk *k) {
@@ -568,10 +595,16 @@ static int run_loop(kiosk *k, int windowed) {
         pv_app_open_animateur(k->app, &k->ui);
         redraw = 1;
       }
-      if (e.type == SDL_WINDOWEVENT)
+      if (e.type == SDL_WINDOWEVENT || e.type == SDL_RENDER_TARGETS_RESET)
         redraw = 1;
+      if (e.type == SDL_RENDER_DEVICE_RESET && k->screen) {
+        SDL_DestroyTexture(k->screen); /* lost: screen_size makes it again */
+        k->screen = NULL;
+        redraw = 1;
+      }
       SDL_GetRendererOutputSize(k->ren, &w, &h); /* the panel's */
-      pv_input_event(&k->ui, &e, w, h, k->rotate, pv_clock_now(&k->clock));
+      SDL_Event pe = panel_pixels(k, &e, w, h);
+      pv_input_event(&k->ui, &pe, w, h, k->rotate, pv_clock_now(&k->clock));
     } while (SDL_PollEvent(&e));
     redraw |= k->ui.dirty;
   }

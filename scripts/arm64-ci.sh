@@ -20,8 +20,8 @@
 # own packages and architectures never change: installing libpq-dev:arm64
 # removes libpq-dev:amd64 (not Multi-Arch: same in bookworm), and the
 # packages install a system user and services. The source is the working
-# tree (tracked and untracked files that git does not ignore; without git,
-# everything but build/).
+# tree (tracked and untracked files that git does not ignore; without a
+# usable git, everything but build/).
 #
 #   scripts/arm64-ci.sh            # the whole run; the .debs end in $PV_ARM64_WORK/out
 #   PV_ARM64_TESTS=0 scripts/arm64-ci.sh   # packages only
@@ -207,15 +207,19 @@ for m in proc sys dev; do
   fi
 done
 rm -rf "$root/src" && mkdir -p "$root/src"
-if command -v git >/dev/null 2>&1 && [ -e "$top/.git" ]; then
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
   (cd "$top" && git ls-files -z -co --exclude-standard | tar -cf - --null -T -)
 else # a CI machine may have the checkout without git itself
   (cd "$top" && tar -cf - --exclude=./build --exclude=./.git .)
 fi | tar -xf - -C "$root/src"
 rm -rf "$work/out" && mkdir -p "$work/out"
 # One version for both architectures' packages (cmake/packaging.cmake): the
-# last commit's time, else now.
-epoch=$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)
+# last commit's time for a clean checkout, else now (uncommitted changes
+# must still make a newer package).
+epoch=$(date +%s)
+if [ -z "$(git -C "$top" status --porcelain 2>/dev/null || echo unknown)" ]; then
+  epoch=$(git -C "$top" log -1 --format=%ct)
+fi
 chroot "$root" env PV_ARM64_TESTS="${PV_ARM64_TESTS:-1}" SOURCE_DATE_EPOCH="$epoch" \
   sh /src/scripts/arm64-ci.sh --inside
 cp "$root"/out/*.deb "$work/out/"

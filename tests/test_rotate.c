@@ -177,6 +177,16 @@ static void test_headless(const char *lang) {
     CHECK_INT(kiosk(name, lang, "800x480", runs[i].rotate, NULL), 0);
     check_turned(name, runs[i].deg % 180 ? port : land, runs[i].deg);
   }
+  /* A panel whose sides differ by an odd number (a --window): still exact. */
+  if (strcmp(lang, "fr") == 0) {
+    CHECK_INT(kiosk("fr-801x480", lang, "801x480", NULL, NULL), 0);
+    CHECK_INT(kiosk("fr-480x801", lang, "480x801", NULL, NULL), 0);
+    for (size_t i = 1; i < sizeof runs / sizeof runs[0]; i++) {
+      snprintf(name, sizeof name, "fr-801x480-rotate-%s", runs[i].rotate);
+      CHECK_INT(kiosk(name, lang, "801x480", runs[i].rotate, NULL), 0);
+      check_turned(name, runs[i].deg % 180 ? "fr-480x801" : "fr-801x480", runs[i].deg);
+    }
+  }
   /* The config's rotate, and --rotate over it. */
   snprintf(conf, sizeof conf, "%s/rotate-270.json", tmp);
   static const char conf_270[] = "{\"rotate\": 270}\n";

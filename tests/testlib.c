@@ -212,8 +212,8 @@ static int elf_machine(const char *path) {
 
 /* argv with $PV_TEST_EMULATOR's words before it, into out (EMU_ARGS), when
  * argv[0] is a program of this test's own architecture (the built ones;
- * /usr/bin/openssl or a script runs as it is). /proc/self/exe is named by
- * its path: the emulator would read its own. */
+ * /usr/bin/openssl or a script runs as it is); NULL when they do not fit.
+ * /proc/self/exe is named by its path: the emulator would read its own. */
 static char *const *emulated(char *const argv[], char **out) {
   static char words[512], self[1024];
   const char *emu = getenv("PV_TEST_EMULATOR");
@@ -227,16 +227,24 @@ static char *const *emulated(char *const argv[], char **out) {
     self[n] = '\0';
     prog = self;
   }
-  if (elf_machine(prog) != elf_machine("/proc/self/exe"))
+  int mine = elf_machine("/proc/self/exe");
+  if (mine < 0 || elf_machine(prog) != mine)
     return argv;
-  snprintf(words, sizeof words, "%s", emu);
+  if (snprintf(words, sizeof words, "%s", emu) >= (int)sizeof words)
+    return NULL;
   size_t n = 0;
-  for (char *save = NULL, *w = strtok_r(words, " ", &save); w && n < EMU_WORDS;
-       w = strtok_r(NULL, " ", &save))
+  for (char *save = NULL, *w = strtok_r(words, " ", &save); w;
+       w = strtok_r(NULL, " ", &save)) {
+    if (n == EMU_WORDS)
+      return NULL;
     out[n++] = w;
+  }
   out[n++] = prog;
-  for (size_t i = 1; argv[i] && n < EMU_ARGS - 1; i++)
+  for (size_t i = 1; argv[i]; i++) {
+    if (n == EMU_ARGS - 1)
+      return NULL;
     out[n++] = argv[i];
+  }
   out[n] = NULL;
   return out;
 }
@@ -244,14 +252,21 @@ static char *const *emulated(char *const argv[], char **out) {
 int pv_test_execv(char *const argv[]) {
   char *buf[EMU_ARGS];
   char *const *a = emulated(argv, buf);
-  return execv(a[0], a);
+  if (!a) {
+    errno = E2BIG;
+    return -1;
+  }
+  return a == argv ? execv(a[0], a) : execvp(a[0], a);
 }
 
 int pv_test_spawn(pid_t *pid, const posix_spawn_file_actions_t *fa,
                   char *const argv[]) {
   char *buf[EMU_ARGS];
   char *const *a = emulated(argv, buf);
-  return posix_spawn(pid, a[0], fa, NULL, a, environ);
+  if (!a)
+    return E2BIG;
+  return a == argv ? posix_spawn(pid, a[0], fa, NULL, a, environ)
+                   : posix_spawnp(pid, a[0], fa, NULL, a, environ);
 }
 
 int pv_test_run(char *out, size_t cap, const char *const *argv, int both) {
